@@ -1,0 +1,73 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from core.permissions import RestrictedQuerySet
+
+from .roles import Role
+
+
+class UserQuerySet(RestrictedQuerySet):
+    pass
+
+
+class User(AbstractUser):
+    """A portal user. Access comes from groups (role) and guardian object grants, never from fields.
+
+    ``center`` and ``supervising_unit`` are the user's affiliation, shown in the page header and used
+    as the default "my center"; they are set together with the grants by accounts.services.
+    """
+
+    full_name = models.CharField(_("姓名"), max_length=100, blank=True)
+    center = models.ForeignKey(
+        "centers.ServiceCenter",
+        verbose_name=_("所属服务中心"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="users",
+    )
+    supervising_unit = models.ForeignKey(
+        "centers.SupervisingUnit",
+        verbose_name=_("所属业务主管单位"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="users",
+    )
+    organization_name = models.CharField(_("所在单位"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.get_full_name() or self.username
+
+    @property
+    def affiliation(self) -> str:
+        if self.center_id:
+            return str(self.center)
+        if self.supervising_unit_id:
+            return str(self.supervising_unit)
+        return self.organization_name
+
+    @cached_property
+    def role(self) -> str:
+        """The user's role: the role group they belong to (superusers act as bureau staff)."""
+        if self.is_superuser:
+            return Role.BUREAU
+        names = {g.name for g in self.groups.all()}
+        for role in Role:
+            if role.value in names:
+                return role.value
+        return Role.PUBLIC
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label

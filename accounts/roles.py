@@ -1,0 +1,18 @@
+"""The five roles of DOMAIN.md, kept as auth groups. Model-wide permissions go to the bureau only;
+everyone else gets object permissions (guardian) through accounts.services."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    BUREAU = "bureau", _("区民政局工作人员")
+    DIRECTOR = "director", _("服务中心主任/工作人员")
+    SUPERVISOR = "supervisor", _("业务主管单位")
+    AUDITOR = "auditor", _("抽检评估人员")
+    PUBLIC = "public", _("社会公众")
+
+
+# Apps whose every model the bureau may view and change (model-wide grants).
+BUREAU_APPS = ("core", "accounts", "centers", "staffing", "evaluations", "reports")
+BUREAU_EXCLUDED_PERMISSIONS = {"accounts.add_user", "accounts.delete_user"}

@@ -1,0 +1,166 @@
+"""Fixtures for the whole suite: a real Celery worker on Redis, headless Chromium, demo data, people."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from core.testing import require
+
+ROOT = Path(__file__).resolve().parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+# ---- Celery worker --------------------------------------------------------------------------------
+def _database_url_for(settings_dict) -> str:
+    user = settings_dict.get("USER") or "postgres"
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    password = settings_dict.get("PASSWORD")
+    auth = f"{user}:{password}" if password else user
+    return f"postgres://{auth}@{host}:{port}/{settings_dict['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real `celery worker` process on the test database and a private Redis queue."""
+    from django.conf import settings
+    from django.db import connection
+
+    require(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    broker = settings.CELERY_BROKER_URL
+    require(broker.startswith("redis"), "Redis (REDIS_URL)")
+    import redis
+
+    try:
+        redis.Redis.from_url(broker).ping()
+    except redis.exceptions.ConnectionError:
+        require(False, f"a running Redis at {broker}")
+    redis.Redis.from_url(broker).delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "qingpu_portal.test_settings",
+        "DATABASE_URL": _database_url_for(settings.DATABASES["default"]),
+        "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    celery = Path(sys.executable).with_name("celery")
+    cmd = [
+        str(celery),
+        "-A",
+        "qingpu_portal",
+        "worker",
+        "--loglevel=INFO",
+        "--concurrency=2",
+        "--without-gossip",
+        "--without-mingle",
+        "-n",
+        f"test-{os.getpid()}@%h",
+        "-Q",
+        settings.CELERY_TASK_DEFAULT_QUEUE,
+    ]
+    log = open(log_path, "w")  # noqa: SIM115 - closed at teardown
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"Celery worker exited early:\n{log_path.read_text()}")
+        if " ready." in log_path.read_text():
+            break
+        time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail(f"Celery worker did not start in 60 s:\n{log_path.read_text()}")
+    proc.log_path = log_path
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture
+def worker(celery_worker_process, transactional_db):
+    """Use in tests whose jobs must run on the real worker (data is committed, not rolled back)."""
+    return celery_worker_process
+
+
+def wait_for_job(job, timeout: float = 60):
+    """Poll a core.Job row until it has finished; returns it refreshed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.is_finished:
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job.pk} still {job.status} at {job.progress}% after {timeout} s:\n{job.log}")
+
+
+@pytest.fixture
+def job_waiter():
+    return wait_for_job
+
+
+# ---- Browser --------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    require(Path(CHROMIUM).exists(), f"Debian's Chromium ({CHROMIUM}; apt-get install chromium)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+
+
+@pytest.fixture
+def login(live_server):
+    """Log a Playwright page in through the real login form."""
+    from core.testing import TEST_PASSWORD
+
+    def _login(page, username: str, password: str = TEST_PASSWORD):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(password)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_load_state()
+        return page
+
+    return _login
+
+
+# ---- Data ------------------------------------------------------------------------------------------
+@pytest.fixture
+def demo(db):
+    """The demo data set, as `make run` loads it (with the test password)."""
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    return True
+
+
+@pytest.fixture
+def pdf_tools():
+    for tool in ("pdftotext", "pdffonts", "pdfinfo"):
+        require(shutil.which(tool) is not None, f"{tool} (Debian package poppler-utils)")
+    return True

@@ -1,0 +1,127 @@
+import uuid
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import JobStatus
+from .permissions import RestrictedQuerySet
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class PolicyParameter(models.Model):
+    """A number the policy sets (a ratio, 200 m², 3A, two years), kept as data beside its rule ID.
+
+    Code reads these through ``core.selectors.policy_value(key)``; it never repeats the number.
+    """
+
+    key = models.SlugField(_("参数键"), max_length=64, unique=True)
+    rule_id = models.CharField(_("规则编号"), max_length=32, help_text=_("如 R-STAFF-2，见政策条款表"))
+    label = models.CharField(_("名称"), max_length=200)
+    value = models.DecimalField(_("数值"), max_digits=12, decimal_places=2)
+    unit = models.CharField(_("单位"), max_length=20, blank=True)
+    source = models.CharField(_("依据"), max_length=300)
+    effective_from = models.DateField(_("生效日期"))
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("政策参数")
+        verbose_name_plural = _("政策参数")
+        ordering = ["rule_id", "key"]
+
+    def __str__(self):
+        return f"{self.rule_id} {self.label} = {self.value.normalize()}{self.unit}"
+
+
+class Job(models.Model):
+    """A background job as a row: what the page polls for status and progress (NetBox's JobResult)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("任务类型"), max_length=64, db_index=True)
+    label = models.CharField(_("任务名称"), max_length=200)
+    status = models.CharField(_("状态"), max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
+    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
+    log = models.TextField(_("日志"), blank=True)
+    params = models.JSONField(_("参数"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    result = models.JSONField(_("结果"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    output_file = models.FileField(_("输出文件"), upload_to="jobs/%Y/%m/", blank=True)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="jobs",
+    )
+    attempts = models.PositiveSmallIntegerField(_("执行次数"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.label}（{self.get_status_display()}）"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {JobStatus.SUCCEEDED, JobStatus.FAILED}
+
+
+class AuditEntry(models.Model):
+    """One recorded action: who, when, what, before and after (pretix's log_action)."""
+
+    action = models.CharField(_("操作"), max_length=100, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_entries",
+    )
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(_("对象"), max_length=300, blank=True)
+    data = models.JSONField(_("内容"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("操作记录")
+        verbose_name_plural = _("操作记录")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"
+
+
+class WorkerHeartbeat(models.Model):
+    """Written by each Celery worker every few seconds (core.worker.HeartbeatStep)."""
+
+    hostname = models.CharField(max_length=200, unique=True)
+    last_seen = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("后台进程心跳")
+        verbose_name_plural = _("后台进程心跳")
+
+    def __str__(self):
+        return f"{self.hostname} @ {self.last_seen:%Y-%m-%d %H:%M:%S}"

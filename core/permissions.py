@@ -1,0 +1,64 @@
+"""One helper narrows any queryset to what a user may see or change.
+
+Grants live in django-guardian: bureau staff hold model-wide permissions through their group; a
+director holds object permissions on their own center, a supervising unit on its units' centers, an
+auditor on the filings assigned to them. Models that hang off a grant-bearing object declare the path
+to it (``permission_parent = "center"``) and are narrowed through it. A miss is a 404 at the view,
+never a 403 that would confirm the object exists.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from guardian.shortcuts import get_objects_for_user
+
+ACTIONS_BY_METHOD = {
+    "GET": "view",
+    "HEAD": "view",
+    "OPTIONS": "view",
+    "POST": "change",
+    "PUT": "change",
+    "PATCH": "change",
+    "DELETE": "change",
+}
+
+
+def _model_at_path(model: type[models.Model], path: str) -> type[models.Model]:
+    for part in path.split("__"):
+        model = model._meta.get_field(part).related_model
+    return model
+
+
+def permission_codename(model: type[models.Model], action: str) -> str:
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+def restrict(queryset: models.QuerySet, user, action: str = "view") -> models.QuerySet:
+    """Return ``queryset`` narrowed to the rows ``user`` may ``action`` (view, change, review, …)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    model = queryset.model
+    parent_path = getattr(model, "permission_parent", None)
+    if parent_path:
+        parent_model = _model_at_path(model, parent_path)
+        allowed = restrict(parent_model._default_manager.all(), user, action)
+        return queryset.filter(**{f"{parent_path}__in": allowed.values("pk")})
+    return get_objects_for_user(
+        user,
+        permission_codename(model, action),
+        klass=queryset,
+        accept_global_perms=True,
+        with_superuser=True,
+    )
+
+
+def can(user, action: str, obj: models.Model) -> bool:
+    """True when ``user`` may ``action`` this one object (same rule as ``restrict``)."""
+    return restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
+
+
+class RestrictedQuerySet(models.QuerySet):
+    def restrict(self, user, action: str = "view") -> RestrictedQuerySet:
+        return restrict(self, user, action)

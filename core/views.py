@@ -1,0 +1,71 @@
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.roles import Role
+
+from .audit import log_action
+from .health import run_checks
+from .models import Job
+from .permissions import restrict
+
+HOME_TEMPLATES = {
+    Role.BUREAU: "core/home_bureau.html",
+    Role.DIRECTOR: "core/home_director.html",
+    Role.SUPERVISOR: "core/home_supervisor.html",
+    Role.AUDITOR: "core/home_auditor.html",
+}
+
+
+@login_required
+def home(request):
+    """Each role's home page; later issues add their panels through core.home.panels_for."""
+    from .home import panels_for
+
+    template = HOME_TEMPLATES.get(request.user.role, "core/home_public.html")
+    recent_jobs = restrict(Job.objects.all(), request.user).filter(requester=request.user)[:5]
+    return render(request, template, {"panels": panels_for(request), "recent_jobs": recent_jobs})
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    ok, checks = run_checks()
+    return JsonResponse({"status": "ok" if ok else "degraded", "checks": checks}, status=200 if ok else 503)
+
+
+def _job_for(request, pk) -> Job:
+    return get_object_or_404(restrict(Job.objects.select_related("requester"), request.user), pk=pk)
+
+
+@login_required
+def job_detail(request, pk):
+    return render(request, "core/job_detail.html", {"job": _job_for(request, pk)})
+
+
+@never_cache
+@login_required
+def job_status(request, pk):
+    job = _job_for(request, pk)
+    return JsonResponse(
+        {
+            "id": str(job.pk),
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "progress": job.progress,
+            "finished": job.is_finished,
+            "log": job.log[-4000:],
+            "has_file": bool(job.output_file),
+        }
+    )
+
+
+@login_required
+def job_download(request, pk):
+    job = _job_for(request, pk)
+    if not job.output_file:
+        raise Http404("该任务没有输出文件")
+    log_action("core.job.downloaded", actor=request.user, obj=job)
+    return FileResponse(job.output_file.open("rb"), as_attachment=True, filename=f"{job.kind}-{job.pk}.pdf")

@@ -1,0 +1,43 @@
+"""A worker bootstep that records a heartbeat row every few seconds (read by /healthz)."""
+
+import logging
+
+from celery import bootsteps
+
+logger = logging.getLogger(__name__)
+
+
+class HeartbeatStep(bootsteps.StartStopStep):
+    requires = {"celery.worker.components:Timer"}
+
+    def __init__(self, worker, **kwargs):
+        super().__init__(worker, **kwargs)
+        self.tref = None
+
+    def start(self, worker):
+        from django.conf import settings
+
+        self.beat(worker)
+        self.tref = worker.timer.call_repeatedly(
+            settings.WORKER_HEARTBEAT_SECONDS, self.beat, (worker,), priority=10
+        )
+
+    def stop(self, worker):
+        if self.tref is not None:
+            self.tref.cancel()
+            self.tref = None
+
+    def beat(self, worker):
+        from django.db import close_old_connections
+        from django.utils import timezone
+
+        from core.models import WorkerHeartbeat
+
+        try:
+            WorkerHeartbeat.objects.update_or_create(
+                hostname=worker.hostname, defaults={"last_seen": timezone.now()}
+            )
+        except Exception:  # the database may be briefly away; the next beat tries again
+            logger.exception("could not record worker heartbeat")
+        finally:
+            close_old_connections()

@@ -1,0 +1,16 @@
+"""The Celery app. Tasks are thin: they take primary keys and call services (see core.jobs)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qingpu_portal.settings")
+
+app = Celery("qingpu_portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# The worker writes a heartbeat row so /healthz can tell a live worker from a dead one, whatever broker.
+from core.worker import HeartbeatStep  # noqa: E402
+
+app.steps["worker"].add(HeartbeatStep)

@@ -1,0 +1,223 @@
+"""The foundation: demo data, roles and grants, login security, jobs, health, API base."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.urls import reverse
+from guardian.models import UserObjectPermission
+
+from accounts.models import User
+from accounts.roles import Role
+from centers.models import ServiceCenter, StreetTown, SupervisingUnit
+from core.jobs import job_create
+from core.models import Job, PolicyParameter
+from core.permissions import restrict
+from core.testing import TEST_PASSWORD, make_user
+from staffing.models import MinimumWage
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return (
+        User.objects.count(),
+        ServiceCenter.objects.count(),
+        UserObjectPermission.objects.count(),
+        Group.objects.count(),
+        StreetTown.objects.count(),
+    )
+
+
+def test_migrations_load_reference_data_but_create_no_account():
+    assert User.objects.count() == 0
+    assert set(StreetTown.objects.values_list("name", flat=True)) == {
+        "夏阳街道",
+        "盈浦街道",
+        "香花桥街道",
+        "朱家角镇",
+        "练塘镇",
+        "金泽镇",
+        "赵巷镇",
+        "徐泾镇",
+        "华新镇",
+        "重固镇",
+        "白鹤镇",
+    }
+    assert StreetTown.objects.get(name="朱家角镇").code == "310118102"
+    assert SupervisingUnit.objects.get(name="朱家角镇人民政府").street_town.name == "朱家角镇"
+    assert SupervisingUnit.objects.filter(name="青浦区民政局").exists()
+    assert SupervisingUnit.objects.filter(name="夏阳街道办事处").exists()
+    wage = MinimumWage.objects.get(effective_from="2025-07-01")
+    assert wage.monthly_amount == 2740 and wage.source
+    assert MinimumWage.objects.get(effective_from="2023-07-01").to_confirm
+    params = {p.key: (p.rule_id, p.value) for p in PolicyParameter.objects.all()}
+    assert params["district_staff_ratio"] == ("R-STAFF-1", 50)
+    assert params["street_town_staff_ratio"] == ("R-STAFF-2", 20)
+    assert params["street_town_staff_minimum"] == ("R-STAFF-2", 2)
+    assert params["venue_min_area"] == ("R-VENUE-1", 200)
+    assert params["rating_min_grade"] == ("R-EFF-2", 3)
+    assert params["rating_after_years"] == ("R-EFF-2", 2)
+    assert set(Group.objects.values_list("name", flat=True)) >= {r.value for r in Role}
+
+
+def test_reference_loader_keeps_bureau_edits():
+    from core.reference import load_policy_parameters
+
+    PolicyParameter.objects.filter(key="venue_min_area").update(value=250)
+    load_policy_parameters()
+    assert PolicyParameter.objects.get(key="venue_min_area").value == 250
+
+
+def test_seed_demo_is_idempotent(demo):
+    first = _counts()
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert _counts() == first
+    assert set(User.objects.values_list("username", flat=True)) >= {
+        "bureau",
+        "director_zhujiajiao",
+        "director_jinze",
+        "supervisor_zhujiajiao",
+        "auditor1",
+        "admin",
+    }
+    director = User.objects.get(username="director_zhujiajiao")
+    assert director.role == Role.DIRECTOR
+    assert director.check_password(TEST_PASSWORD)
+    assert director.center.street_town.name == "朱家角镇"
+
+
+def test_director_sees_only_own_center_and_bureau_sees_all(demo):
+    director = User.objects.get(username="director_zhujiajiao")
+    bureau = User.objects.get(username="bureau")
+    supervisor = User.objects.get(username="supervisor_zhujiajiao")
+    auditor = User.objects.get(username="auditor1")
+    centers = ServiceCenter.objects.all()
+    assert list(restrict(centers, director).values_list("street_town__name", flat=True)) == ["朱家角镇"]
+    assert list(restrict(centers, director, "change").values_list("street_town__name", flat=True)) == [
+        "朱家角镇"
+    ]
+    assert list(restrict(centers, supervisor).values_list("street_town__name", flat=True)) == ["朱家角镇"]
+    assert not restrict(centers, supervisor, "change").exists()
+    assert not restrict(centers, auditor).exists()
+    assert restrict(centers, bureau).count() == centers.count() == 12
+
+
+def test_outsider_gets_404_on_a_job_it_holds_no_grant_for(client):
+    owner = make_user("owner", Role.DIRECTOR)
+    outsider = make_user("outsider", Role.DIRECTOR)
+    job = job_create(kind="test", label="测试任务", requester=owner)
+    client.force_login(outsider)
+    for name in ("core:job_detail", "core:job_status", "core:job_download"):
+        assert client.get(reverse(name, args=[job.pk])).status_code == 404
+    client.force_login(owner)
+    assert client.get(reverse("core:job_detail", args=[job.pk])).status_code == 200
+    response = client.get(reverse("core:job_status", args=[job.pk]))
+    assert response.json()["status"] == "pending"
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_password_rules_are_enforced():
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    for weak, message in [
+        ("abc12345", "太短"),
+        ("onlyletterspassword", "字母和数字"),
+        ("1234567890123", "字母和数字"),
+    ]:
+        with pytest.raises(ValidationError) as exc:
+            validate_password(weak)
+        assert message in " ".join(exc.value.messages)
+    validate_password("Qingpu2026secure")
+
+
+def test_account_locks_after_five_failures_with_a_chinese_message(client):
+    make_user("locked", Role.DIRECTOR)
+    for _ in range(5):
+        response = client.post(
+            reverse("accounts:login"), {"username": "locked", "password": "wrong-Password1"}
+        )
+    response = client.post(reverse("accounts:login"), {"username": "locked", "password": TEST_PASSWORD})
+    assert response.status_code == 429
+    assert "锁定" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_failed_login_says_so_in_chinese(client):
+    make_user("someone", Role.DIRECTOR)
+    response = client.post(reverse("accounts:login"), {"username": "someone", "password": "wrong-Password1"})
+    assert response.status_code == 200
+    assert "请输入一个正确的" in response.content.decode()
+
+
+def test_session_ends_after_thirty_minutes_idle(client):
+    user = make_user("idle", Role.DIRECTOR)
+    client.force_login(user)
+    client.get("/")
+    assert client.session.get_expiry_age() == 30 * 60
+    from django.conf import settings
+
+    assert settings.SESSION_SAVE_EVERY_REQUEST  # each request restarts the 30 minutes
+
+
+def test_token_api_returns_a_token_and_errors_have_one_shape(client):
+    make_user("apiuser", Role.BUREAU)
+    ok = client.post("/api/v1/auth/token/", {"username": "apiuser", "password": TEST_PASSWORD})
+    assert ok.status_code == 200 and len(ok.json()["token"]) == 40
+    bad = client.post("/api/v1/auth/token/", {"username": "apiuser", "password": "nope"})
+    assert bad.status_code == 400
+    error = bad.json()["error"]
+    assert error["status"] == 400 and error["message"] and "non_field_errors" in error["fields"]
+    anonymous = client.get("/api/v1/auth/token/")
+    assert anonymous.status_code == 405 and anonymous.json()["error"]["message"] == "不支持该请求方法。"
+
+
+def test_openapi_schema_and_local_docs(client):
+    user = make_user("docs", Role.BUREAU)
+    client.force_login(user)
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert schema.status_code == 200
+    assert schema.json()["openapi"].startswith("3.")
+    assert "/api/v1/auth/token/" in schema.json()["paths"]
+    docs = client.get("/api/docs/").content.decode()
+    assert "swagger-ui" in docs.lower()
+    assert "cdn" not in docs.lower() and "https://" not in docs
+
+
+def test_pages_use_no_cdn(client, demo):
+    client.force_login(User.objects.get(username="bureau"))
+    html = client.get("/").content.decode()
+    assert "http://" not in html and "https://" not in html
+    assert client.get("/static/portal/portal.css").status_code == 200
+
+
+def test_health_is_degraded_without_a_worker(client):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["database"] == "ok" and body["checks"]["storage"] == "ok"
+    assert body["checks"]["broker"] == "ok"
+    assert body["checks"]["worker"].startswith("no worker heartbeat")
+
+
+def test_pdf_renderer_refuses_urls_outside_the_portal():
+    from weasyprint import HTML
+
+    from reports.pdf import BASE_URL, PortalURLFetcher
+
+    fetcher = PortalURLFetcher()
+    html = '<img src="http://example.com/tracker.png"><link rel="stylesheet" href="/static/reports/pdf.css"><p>测试</p>'
+    HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf()
+    assert fetcher.refused == ["http://example.com/tracker.png"]
+
+
+def test_job_rows_start_pending_and_grant_their_requester():
+    user = make_user("req", Role.AUDITOR)
+    job = job_create(kind="k", label="L", requester=user)
+    assert job.status == "pending" and job.progress == 0
+    assert list(restrict(Job.objects.all(), user)) == [job]
