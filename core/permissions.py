@@ -3,7 +3,9 @@
 Grants live in django-guardian: bureau staff hold model-wide permissions through their group; a
 director holds object permissions on their own center, a supervising unit on its units' centers, an
 auditor on the filings assigned to them. Models that hang off a grant-bearing object declare the path
-to it (``permission_parent = "center"``) and are narrowed through it. A miss is a 404 at the view,
+to it (``permission_parent = "center"``) and are narrowed through it; a model with a mixed rule
+defines ``restrict_queryset(cls, queryset, user, action)`` (a classmethod) and may call
+``restrict`` for its parts. A miss is a 404 at the view,
 never a 403 that would confirm the object exists.
 """
 
@@ -40,6 +42,11 @@ def restrict(queryset: models.QuerySet, user, action: str = "view") -> models.Qu
     if user.is_superuser:
         return queryset
     model = queryset.model
+    custom = getattr(model, "restrict_queryset", None)
+    if custom is not None:
+        # A model whose access is not simply "its own grants" or "its parent's" (e.g. a filing: the
+        # center's people through the center, an auditor through a grant on the filing itself).
+        return custom(queryset, user, action)
     parent_path = getattr(model, "permission_parent", None)
     if parent_path:
         parent_model = _model_at_path(model, parent_path)

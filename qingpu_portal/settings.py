@@ -257,6 +257,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- Portal ---------------------------------------------------------------------------------------
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The compliance engine (centers.rules) reads staffing figures through this selector (staffing app).
+STAFFING_FIGURES_PROVIDER = "staffing.selectors.staffing_figures"
 EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
 

@@ -74,7 +74,9 @@ def test_it_reads_secrets_from_files(tmp_path):
 
 def test_check_deploy_reports_no_warnings_with_production_settings():
     env = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env.update(GOOD, SECURE_HTTPS="true", DJANGO_SETTINGS_MODULE="qingpu_portal.settings")
     result = subprocess.run(
