@@ -1,0 +1,166 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStampedModel
+
+from ..choices import CombinationRule, CycleState, IndicatorMethod
+from ._access import global_perm
+
+
+def default_levels() -> list[str]:
+    return ["street_town"]
+
+
+def default_grade_bands() -> list[dict]:
+    """Of 100 points: 优秀 ≥ 90, 良好 ≥ 80, 合格 ≥ 60, else 不合格 (highest first)."""
+    return [
+        {"grade": "优秀", "min": 90},
+        {"grade": "良好", "min": 80},
+        {"grade": "合格", "min": 60},
+        {"grade": "不合格", "min": 0},
+    ]
+
+
+def default_reminder_days() -> list[int]:
+    return [7, 3, 1]
+
+
+class Cycle(TimeStampedModel):
+    """One year's performance evaluation (绩效考评) and its rules."""
+
+    year = models.PositiveSmallIntegerField(_("考评年度"), unique=True)
+    title = models.CharField(_("名称"), max_length=200)
+    state = models.CharField(_("状态"), max_length=16, choices=CycleState.choices, default=CycleState.DRAFT)
+    levels = models.JSONField(
+        _("参评层级"), default=default_levels, help_text=_("参评服务中心层级，默认仅街镇服务中心")
+    )
+    filing_deadline = models.DateField(_("填报截止日期"))
+    review_deadline = models.DateField(_("初审截止日期"))
+    acceptance_deadline = models.DateField(_("受理截止日期"))
+    spot_check_deadline = models.DateField(_("抽检截止日期"))
+    sample_numerator = models.PositiveSmallIntegerField(_("抽检比例（分子）"), default=1)
+    sample_denominator = models.PositiveSmallIntegerField(
+        _("抽检比例（分母）"), default=3, validators=[MinValueValidator(1)]
+    )
+    combination_rule = models.CharField(
+        _("计分规则"), max_length=16, choices=CombinationRule.choices, default=CombinationRule.REPLACE
+    )
+    self_weight = models.DecimalField(
+        _("自评分权重"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0.30"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("仅“加权”规则使用：最终得分 = 自评分 × 权重 + 抽检分 × (1 − 权重)"),
+    )
+    grade_bands = models.JSONField(_("等次划分"), default=default_grade_bands)
+    gap_tolerance = models.DecimalField(
+        _("自评与抽检分差容差"), max_digits=5, decimal_places=1, default=Decimal("10")
+    )
+    performance_weight = models.DecimalField(
+        _("计入街镇民政绩效考核的分值 W"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("10"),
+        help_text=_("贡献分 = 最终得分 / 100 × W"),
+    )
+    reminder_days = models.JSONField(
+        _("提醒天数"), default=default_reminder_days, help_text=_("截止日前若干天发送提醒，如 [7, 3, 1]")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    opened_at = models.DateTimeField(_("开启时间"), null=True, blank=True)
+    published_at = models.DateTimeField(_("公布时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("考评年度")
+        verbose_name_plural = _("考评年度")
+        ordering = ["-year"]
+
+    def __str__(self):
+        return self.title or f"{self.year} 年度绩效考评"
+
+    @property
+    def sample_share_label(self) -> str:
+        return f"{self.sample_numerator}/{self.sample_denominator}"
+
+    @property
+    def rubric_frozen(self) -> bool:
+        return self.state != CycleState.DRAFT
+
+    @classmethod
+    def restrict_queryset(cls, queryset, user, action):
+        # The cycle, its rules and rubric are the same for everyone taking part; only the bureau changes.
+        if action == "view" or global_perm(user, cls, action):
+            return queryset
+        return queryset.none()
+
+
+class RubricCategory(TimeStampedModel):
+    """A first-level part of the rubric (人员配备, 薪酬待遇, …)."""
+
+    cycle = models.ForeignKey(
+        Cycle, verbose_name=_("考评年度"), on_delete=models.CASCADE, related_name="categories"
+    )
+    code = models.CharField(_("编号"), max_length=10)
+    name = models.CharField(_("名称"), max_length=100)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    permission_parent = "cycle"
+
+    class Meta:
+        verbose_name = _("指标类别")
+        verbose_name_plural = _("指标类别")
+        ordering = ["cycle", "sort_order", "code"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "code"], name="rubric_category_unique_code")]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class Indicator(TimeStampedModel):
+    """An indicator of the rubric, scored by a person or computed by a formula kept as data.
+
+    ``formula`` (computed indicators) is one of:
+    - ``{"kind": "rule", "rule": "R-STAFF-2"}`` — the rule met (or not applicable) → full marks, else 0;
+    - ``{"kind": "figure", "figure": "trainings_held", "full_at": 4}`` — min(value / full_at, 1) × max,
+      rounded down to half points; ``figure`` names a filing figure (``work_plan`` = 1 when uploaded).
+    """
+
+    cycle = models.ForeignKey(
+        Cycle, verbose_name=_("考评年度"), on_delete=models.CASCADE, related_name="indicators"
+    )
+    category = models.ForeignKey(
+        RubricCategory, verbose_name=_("类别"), on_delete=models.CASCADE, related_name="indicators"
+    )
+    code = models.CharField(_("编号"), max_length=10)
+    name = models.CharField(_("名称"), max_length=200)
+    description = models.TextField(_("评分标准"), blank=True)
+    max_score = models.DecimalField(
+        _("满分"), max_digits=5, decimal_places=1, validators=[MinValueValidator(Decimal("0.5"))]
+    )
+    expected_evidence = models.CharField(_("应提供的佐证材料"), max_length=300, blank=True)
+    evidence_required = models.BooleanField(_("必须上传佐证"), default=False)
+    method = models.CharField(_("计分方式"), max_length=16, choices=IndicatorMethod.choices)
+    formula = models.JSONField(_("计算公式"), default=dict, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    permission_parent = "cycle"
+
+    class Meta:
+        verbose_name = _("考评指标")
+        verbose_name_plural = _("考评指标")
+        ordering = ["cycle", "category__sort_order", "sort_order", "code"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "code"], name="indicator_unique_code")]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def is_computed(self) -> bool:
+        return self.method == IndicatorMethod.COMPUTED

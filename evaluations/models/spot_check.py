@@ -1,0 +1,127 @@
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStampedModel
+
+from ..choices import CycleState
+from ._access import global_perm
+from .cycle import Cycle, Indicator
+from .filing import Filing
+
+
+class Draw(TimeStampedModel):
+    """The spot-check draw (抽检抽样) of a cycle: its inputs and result, stored so anyone can re-run it.
+
+    Algorithm (``evaluations.draw.draw_sample``, version ``algorithm``): the population is the cycle's
+    centers sorted by a stable key; must-include centers are taken; excluded ones leave the pool;
+    ``random.Random(seed).sample(pool, k - must)`` picks the rest, k = ceil(share × population).
+    """
+
+    cycle = models.OneToOneField(
+        Cycle, verbose_name=_("考评年度"), on_delete=models.PROTECT, related_name="draw"
+    )
+    algorithm = models.CharField(_("抽样算法"), max_length=40)
+    seed = models.BigIntegerField(_("随机种子"))
+    share_numerator = models.PositiveSmallIntegerField(_("抽检比例（分子）"))
+    share_denominator = models.PositiveSmallIntegerField(_("抽检比例（分母）"))
+    sample_size = models.PositiveIntegerField(_("抽检数量"))
+    population = models.JSONField(_("抽样总体（排序后）"), encoder=DjangoJSONEncoder)
+    must_include = models.JSONField(_("必检中心"), default=list, blank=True)
+    excluded = models.JSONField(_("排除中心及原因"), default=list, blank=True)
+    result = models.JSONField(_("抽中中心"), encoder=DjangoJSONEncoder)
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("抽样人"), null=True, on_delete=models.SET_NULL
+    )
+
+    permission_parent = "cycle"
+
+    class Meta:
+        verbose_name = _("抽检抽样")
+        verbose_name_plural = _("抽检抽样")
+
+    def __str__(self):
+        return f"{self.cycle.year} 年度抽检抽样（种子 {self.seed}）"
+
+
+class Assignment(TimeStampedModel):
+    """A sampled center's filing assigned to an auditor for this cycle (grants on the filing)."""
+
+    cycle = models.ForeignKey(
+        Cycle, verbose_name=_("考评年度"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    filing = models.OneToOneField(
+        Filing, verbose_name=_("年度填报"), on_delete=models.PROTECT, related_name="assignment"
+    )
+    auditor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("抽检评估人员"),
+        on_delete=models.PROTECT,
+        related_name="assignments",
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("分配人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    spot_total = models.DecimalField(_("抽检总分"), max_digits=6, decimal_places=1, null=True, blank=True)
+
+    permission_parent = "filing"
+
+    class Meta:
+        verbose_name = _("抽检任务")
+        verbose_name_plural = _("抽检任务")
+        ordering = ["cycle", "filing__center__street_town__sort_order", "filing__center__name"]
+
+    def __str__(self):
+        return f"{self.filing.center} → {self.auditor}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class AuditScore(TimeStampedModel):
+    """The auditor's score for one indicator. Computed indicators are re-checked (confirmed or not, with
+    a comment), never re-typed: their score is the computed one, or 0 when the evidence does not bear
+    it out."""
+
+    filing = models.ForeignKey(
+        Filing, verbose_name=_("年度填报"), on_delete=models.CASCADE, related_name="audit_scores"
+    )
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("指标"), on_delete=models.PROTECT, related_name="+"
+    )
+    score = models.DecimalField(_("抽检分"), max_digits=5, decimal_places=1)
+    comment = models.TextField(_("评分意见"), blank=True)
+    confirmed = models.BooleanField(_("复核属实"), null=True, blank=True)
+    computed_detail = models.CharField(_("计算过程"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("抽检分")
+        verbose_name_plural = _("抽检分")
+        ordering = ["filing", "indicator__category__sort_order", "indicator__sort_order"]
+        constraints = [models.UniqueConstraint(fields=["filing", "indicator"], name="audit_score_unique")]
+
+    def __str__(self):
+        return f"{self.indicator.code} = {self.score}"
+
+    @classmethod
+    def restrict_queryset(cls, queryset, user, action):
+        from core.permissions import restrict
+
+        if global_perm(user, cls, action):
+            return queryset
+        condition = Q(filing__in=restrict(Filing.objects.all(), user, "audit").values("pk"))
+        if action == "view":
+            # The center's people see spot-check scores once the results are published.
+            visible = restrict(Filing.objects.all(), user, "view").filter(
+                cycle__state__in=[CycleState.PUBLISHED, CycleState.ARCHIVED]
+            )
+            condition |= Q(filing__in=visible.values("pk"))
+        return queryset.filter(condition)
