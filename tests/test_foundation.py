@@ -221,3 +221,29 @@ def test_job_rows_start_pending_and_grant_their_requester():
     job = job_create(kind="k", label="L", requester=user)
     assert job.status == "pending" and job.progress == 0
     assert list(restrict(Job.objects.all(), user)) == [job]
+
+
+def test_bureau_edits_policy_parameters_in_the_admin(client):
+    bureau = make_user("bureau_admin", Role.BUREAU)
+    client.force_login(bureau)
+    param = PolicyParameter.objects.get(key="venue_min_area")
+    url = reverse("admin:core_policyparameter_change", args=[param.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and "R-VENUE-1" in page.content.decode()
+    data = {
+        "rule_id": "R-VENUE-1",
+        "label": param.label,
+        "value": "220",
+        "unit": "平方米",
+        "source": param.source,
+        "effective_from": "2027-01-01",
+        "note": "新政策",
+    }
+    assert client.post(url, data).status_code == 302
+    assert PolicyParameter.objects.get(key="venue_min_area").value == 220
+
+
+def test_directors_cannot_open_the_admin(client):
+    director = make_user("dir_admin", Role.DIRECTOR)
+    client.force_login(director)
+    assert client.get(reverse("admin:core_policyparameter_changelist")).status_code == 302
