@@ -1,0 +1,303 @@
+"""Reads of the staffing app: the roster on a date, staffing figures for the compliance engine,
+a roster snapshot for filings, trainings, the talent pool, phone masking per role."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+
+from centers.compliance import StaffingFigures
+from core.permissions import restrict
+
+from .choices import StaffKind
+from .models import MinimumWage, StaffMember, TalentProfile, Training
+from .rules import judge_roster, minimum_wage_reference_date
+
+# ---- the roster on a date --------------------------------------------------------------------------
+
+
+def employed_on_q(on: date, prefix: str = "") -> Q:
+    """Rows employed on ``on``: start ≤ on and (no end or end ≥ on)."""
+    return Q(**{f"{prefix}start_date__lte": on}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": on})
+    )
+
+
+def roster_on(center, on: date) -> QuerySet[StaffMember]:
+    """The center's roster as it stood on ``on``."""
+    return StaffMember.objects.filter(employed_on_q(on), center=center).order_by("kind", "start_date", "name")
+
+
+def roster_for(
+    center, on: date | None = None, *, search: str = "", kind: str = "", include_former: bool = False
+) -> QuerySet[StaffMember]:
+    """The roster page's list: people on ``on`` (or everyone ever, with include_former)."""
+    qs = StaffMember.objects.filter(center=center)
+    if not include_former:
+        qs = qs.filter(employed_on_q(on or date.today()))
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(other_certificates__icontains=search))
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("kind", "start_date", "name", "pk")
+
+
+def minimum_wage_for(on: date) -> MinimumWage | None:
+    """R-PAY-3: the Shanghai minimum wage in force on 31 December of the year before ``on``'s year."""
+    reference = minimum_wage_reference_date(on)
+    return MinimumWage.objects.filter(effective_from__lte=reference).order_by("-effective_from").first()
+
+
+def _figures_for(center, members: list[StaffMember], on: date, wage) -> StaffingFigures:
+    counts = defaultdict(int)
+    pay_total = Decimal("0")
+    any_pay = False
+    for member in members:
+        counts[member.kind] += 1
+        if member.monthly_pay is not None:
+            pay_total += member.monthly_pay
+            any_pay = True
+    return StaffingFigures(
+        full_time=counts[StaffKind.FULL_TIME],
+        part_time=counts[StaffKind.PART_TIME],
+        labor=counts[StaffKind.LABOR],
+        rehired=sum(1 for m in members if m.is_rehired),
+        volunteers=counts[StaffKind.VOLUNTEER],
+        findings=judge_roster(center, members, on, wage),
+        monthly_pay_total=pay_total if any_pay else None,
+    )
+
+
+def staffing_figures(centers: list, on: date) -> dict[int, StaffingFigures]:
+    """STAFFING_FIGURES_PROVIDER for centers.compliance: figures by center id, in three queries.
+
+    Counts are the roster as it stood on ``on``. A center that has never recorded anyone on its
+    roster is left out of the answer, so the compliance engine says "no data" rather than "0 staff";
+    a center whose roster exists but has nobody on ``on`` is answered with zeros.
+    """
+    by_id = {c.pk: c for c in centers}
+    if not by_id:
+        return {}
+    with_roster = set(
+        StaffMember.objects.filter(center_id__in=by_id).values_list("center_id", flat=True).distinct()
+    )
+    if not with_roster:
+        return {}
+    members = defaultdict(list)
+    for member in StaffMember.objects.filter(employed_on_q(on), center_id__in=with_roster).order_by(
+        "start_date", "pk"
+    ):
+        members[member.center_id].append(member)
+    wage = minimum_wage_for(on)
+    return {pk: _figures_for(by_id[pk], members[pk], on, wage) for pk in with_roster}
+
+
+def required_full_time(center, n: int | None, *, policy: dict | None = None) -> int | None:
+    """Full-time staff the policy requires for ``n`` social organizations (R-STAFF-1/2).
+
+    District: ⌈n / district_staff_ratio⌉; street/town: max(street_town_staff_minimum,
+    ⌈n / street_town_staff_ratio⌉); industry (R-STAFF-3): no fixed ratio → None. The numbers come from
+    core.selectors.policy_values() (pass ``policy`` to reuse one read for a whole table).
+    """
+    from centers.choices import CenterLevel
+    from core.selectors import policy_values
+
+    if n is None or center.level == CenterLevel.INDUSTRY:
+        return None
+    values = policy if policy is not None else policy_values()
+    if center.level == CenterLevel.DISTRICT:
+        return math.ceil(Decimal(n) / values["district_staff_ratio"])
+    if center.level == CenterLevel.STREET_TOWN:
+        return max(
+            int(values["street_town_staff_minimum"]),
+            math.ceil(Decimal(n) / values["street_town_staff_ratio"]),
+        )
+    return None
+
+
+# ---- personal data --------------------------------------------------------------------------------
+
+_DIGITS = re.compile(r"\D")
+
+
+def mask_phone(phone: str) -> str:
+    """138****1234: the first three and the last four digits stay, the middle is hidden."""
+    digits = _DIGITS.sub("", phone or "")
+    if not digits:
+        return ""
+    if len(digits) <= 7:
+        return "*" * (len(digits) - 4) + digits[-4:] if len(digits) > 4 else "****"
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+def phone_visible_center_ids(user) -> set[int] | None:
+    """Centers whose people's phones ``user`` sees unmasked: None = all (bureau), else their own centers."""
+    from centers.models import ServiceCenter
+
+    if user.is_superuser or user.has_perm("staffing.change_staffmember"):
+        return None
+    return set(restrict(ServiceCenter.objects.all(), user, "change").values_list("pk", flat=True))
+
+
+def phone_for(user_visible: set[int] | None, center_id: int, phone: str) -> str:
+    if user_visible is None or center_id in user_visible:
+        return phone
+    return mask_phone(phone)
+
+
+def may_see_contracts(user, center) -> bool:
+    visible = phone_visible_center_ids(user)
+    return visible is None or center.pk in visible
+
+
+# ---- trainings ------------------------------------------------------------------------------------
+
+
+def trainings_in_year(center, year: int) -> QuerySet[Training]:
+    return (
+        Training.objects.filter(center=center, held_on__year=year)
+        .annotate(attendee_count=Count("attendees"))
+        .order_by("-held_on", "title")
+    )
+
+
+def trainings_count(center, year: int) -> int:
+    """How many trainings the center's staff attended in ``year`` (for the evaluation)."""
+    return Training.objects.filter(center=center, held_on__year=year).count()
+
+
+def training_hours(center, year: int) -> Decimal:
+    """Total hours of the trainings attended in ``year`` (each training counted once)."""
+    total = Training.objects.filter(center=center, held_on__year=year).aggregate(s=Sum("hours"))["s"]
+    return total or Decimal("0")
+
+
+def training_person_hours(center, year: int) -> Decimal:
+    """Hours × attendees in ``year``: how much training the staff received in all."""
+    rows = Training.objects.filter(center=center, held_on__year=year).annotate(n=Count("attendees"))
+    return sum((t.hours * t.n for t in rows), Decimal("0"))
+
+
+# ---- a roster snapshot for a filing --------------------------------------------------------------
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def roster_snapshot(center, on: date) -> dict:
+    """The roster as of ``on`` in JSON-serialisable form, frozen by the evaluations app into a filing.
+
+    Phones are masked (a filing is read by reviewers and auditors); trainings are those of ``on``'s year.
+    """
+    year = on.year
+    members = list(
+        roster_on(center, on).prefetch_related(
+            Prefetch(
+                "trainings",
+                queryset=Training.objects.filter(held_on__year=year).order_by("held_on", "pk"),
+                to_attr="year_trainings",
+            )
+        )
+    )
+    trainings = list(trainings_in_year(center, year))
+    wage = minimum_wage_for(on)
+    figures = _figures_for(center, members, on, wage)
+    return {
+        "center": {"id": center.pk, "name": center.name, "level": center.level},
+        "on": on.isoformat(),
+        "counts": {
+            "full_time": figures.full_time,
+            "part_time": figures.part_time,
+            "labor": figures.labor,
+            "rehired": figures.rehired,
+            "volunteers": figures.volunteers,
+            "total": len(members),
+        },
+        "monthly_pay_total": _money(figures.monthly_pay_total),
+        "minimum_wage": (
+            {"amount": _money(wage.monthly_amount), "effective_from": wage.effective_from.isoformat()}
+            if wage
+            else None
+        ),
+        "findings": [f.as_dict() for f in figures.findings],
+        "people": [
+            {
+                "id": m.pk,
+                "name": m.name,
+                "gender": m.gender,
+                "gender_label": m.get_gender_display() if m.gender else "",
+                "kind": m.kind,
+                "kind_label": str(m.get_kind_display()),
+                "is_rehired": m.is_rehired,
+                "position": m.position,
+                "position_label": str(m.get_position_display()),
+                "is_legal_representative": m.is_legal_representative,
+                "start_date": m.start_date.isoformat(),
+                "end_date": m.end_date.isoformat() if m.end_date else None,
+                "post_grade": m.post_grade,
+                "monthly_pay": _money(m.monthly_pay),
+                "transport_subsidy": _money(m.transport_subsidy),
+                "meal_subsidy": _money(m.meal_subsidy),
+                "social_worker_level": m.social_worker_level,
+                "social_worker_level_label": str(m.get_social_worker_level_display())
+                if m.social_worker_level
+                else "",
+                "other_certificates": m.other_certificates,
+                "mobile_phone": mask_phone(m.mobile_phone),
+                "has_contract": bool(m.contract),
+                "trainings": [
+                    {
+                        "title": t.title,
+                        "organizer": t.organizer,
+                        "held_on": t.held_on.isoformat(),
+                        "hours": f"{t.hours:.1f}",
+                    }
+                    for t in m.year_trainings
+                ],
+            }
+            for m in members
+        ],
+        "trainings": [
+            {
+                "title": t.title,
+                "organizer": t.organizer,
+                "held_on": t.held_on.isoformat(),
+                "hours": f"{t.hours:.1f}",
+                "attendees": t.attendee_count,
+            }
+            for t in trainings
+        ],
+        "trainings_count": len(trainings),
+        "training_hours": f"{sum((t.hours for t in trainings), Decimal('0')):.1f}",
+    }
+
+
+# ---- the talent pool ------------------------------------------------------------------------------
+
+
+def talent_search(
+    user, *, search: str = "", expertise: str = "", willing: str = "", min_years: int | None = None
+) -> QuerySet[TalentProfile]:
+    qs = restrict(TalentProfile.objects.select_related("center"), user)
+    if search:
+        qs = qs.filter(
+            Q(name__icontains=search)
+            | Q(organization_name__icontains=search)
+            | Q(expertise_detail__icontains=search)
+            | Q(certificates__icontains=search)
+        )
+    if expertise:
+        qs = qs.filter(expertise=expertise)
+    if willing == "lecture":
+        qs = qs.filter(willing_to_lecture=True)
+    elif willing == "consult":
+        qs = qs.filter(willing_to_consult=True)
+    if min_years is not None:
+        qs = qs.filter(years_of_experience__gte=min_years)
+    return qs.order_by("name", "pk")
