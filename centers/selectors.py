@@ -1,0 +1,322 @@
+"""Reads of the centers app: lists for the pages and API, the register snapshot frozen into filings,
+N (social organizations in a center's area), the history of a center's registers."""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import islice
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+
+from core.permissions import restrict
+
+from .choices import CenterStatus, IncomeSource
+from .models import (
+    AnnualPlan,
+    ArchiveInventory,
+    BankAccount,
+    BoardMember,
+    GovernanceRule,
+    HandOver,
+    IncomeLine,
+    Meeting,
+    PurchaseContract,
+    RatingRecord,
+    SealCustodian,
+    ServiceCenter,
+    SocialOrganization,
+    Supervisor,
+    Venue,
+)
+from .rules import evaluate_center, evaluate_centers, evaluate_district, organization_counts, year_end
+
+# Register models of a center, in the order the center page shows them (also for the history).
+REGISTER_MODELS = (
+    Venue,
+    BankAccount,
+    PurchaseContract,
+    IncomeLine,
+    BoardMember,
+    Supervisor,
+    GovernanceRule,
+    Meeting,
+    SealCustodian,
+    HandOver,
+    ArchiveInventory,
+    AnnualPlan,
+    RatingRecord,
+)
+
+
+def center_queryset() -> QuerySet[ServiceCenter]:
+    return ServiceCenter.objects.select_related("district", "street_town", "supervising_unit")
+
+
+def centers_for(user, action: str = "view") -> QuerySet[ServiceCenter]:
+    return restrict(center_queryset(), user, action)
+
+
+def social_organization_count(center: ServiceCenter, on: date) -> int:
+    """N: social organizations active in the center's area on ``on`` (see centers.rules)."""
+    return organization_counts([center], on)[center.pk]
+
+
+def organizations_for(user) -> QuerySet[SocialOrganization]:
+    """The organization list: the user's visible organizations with their latest rating (one query)."""
+    latest = RatingRecord.objects.filter(organization=OuterRef("pk")).order_by("-rated_on", "-pk")
+    return (
+        restrict(SocialOrganization.objects.all(), user, "view")
+        .select_related("street_town", "district")
+        .annotate(
+            rating_grade=Subquery(latest.values("grade")[:1]),
+            rated_on=Subquery(latest.values("rated_on")[:1]),
+        )
+    )
+
+
+def overview_rows(centers: list[ServiceCenter], year: int) -> list[dict]:
+    """One row per center with its compliance (for the district overview): constant queries."""
+    results = evaluate_centers(centers, year)
+    rows = []
+    for center in centers:
+        center_results = results[center.pk]
+        counts = {"met": 0, "not_met": 0, "no_data": 0, "not_applicable": 0}
+        for r in center_results:
+            counts[r.status] += 1
+        by_rule = {r.rule: r for r in center_results}
+        rows.append({"center": center, "results": center_results, "by_rule": by_rule, "counts": counts})
+    return rows
+
+
+def district_coverage(district, year: int):
+    return evaluate_district(district, year)
+
+
+def _date(value):
+    return value.isoformat() if value else None
+
+
+def _file(field) -> str | None:
+    return field.name or None
+
+
+def center_register_snapshot(center: ServiceCenter, year: int) -> dict:
+    """The center's registers for ``year`` as a JSON-serialisable dict (frozen into a filing)."""
+    end = year_end(year)
+    venue = Venue.objects.filter(center=center, year__lte=year).order_by("-year").first()
+    accounts = BankAccount.objects.filter(center=center).filter(
+        Q(opened_on__isnull=True) | Q(opened_on__lte=end)
+    )
+    income = (
+        IncomeLine.objects.filter(center=center, year=year)
+        .select_related("contract")
+        .order_by("source", "pk")
+    )
+    contracts = PurchaseContract.objects.filter(
+        center=center, starts_on__lte=end, ends_on__gte=date(year, 1, 1)
+    ).order_by("starts_on", "pk")
+    board = BoardMember.objects.filter(center=center).order_by("role", "name", "pk")
+    supervisors = Supervisor.objects.filter(center=center).order_by("role", "name", "pk")
+    rules = GovernanceRule.objects.filter(center=center, adopted_on__lte=end).order_by(
+        "kind", "adopted_on", "pk"
+    )
+    meetings = Meeting.objects.filter(center=center, held_on__year=year).order_by("held_on", "pk")
+    custodians = SealCustodian.objects.filter(center=center, since__lte=end).order_by("since", "pk")
+    hand_overs = HandOver.objects.filter(center=center, handed_on__year=year).order_by("handed_on", "pk")
+    inventory = ArchiveInventory.objects.filter(center=center, year=year).first()
+    plans = AnnualPlan.objects.filter(center=center, year=year).order_by("kind")
+    ratings = RatingRecord.objects.filter(center=center, rated_on__lte=end).order_by("-rated_on", "pk")
+    center = center_queryset().get(pk=center.pk)
+    return {
+        "year": year,
+        "profile": {
+            "id": center.pk,
+            "name": center.name,
+            "level": center.level,
+            "level_label": center.get_level_display(),
+            "status": center.status,
+            "status_label": center.get_status_display(),
+            "credit_code": center.credit_code,
+            "registered_on": _date(center.registered_on),
+            "established_on": _date(center.established_on),
+            "legal_representative": center.legal_representative,
+            "director_name": center.director_name,
+            "director_under_board": center.director_under_board,
+            "supervising_unit": str(center.supervising_unit),
+            "street_town": str(center.street_town) if center.street_town_id else None,
+            "industry": center.industry,
+            "address": center.address,
+            "phone": center.phone,
+            "email": center.email,
+            "party_organization": center.party_organization,
+        },
+        "social_organization_count": social_organization_count(center, end),
+        "venue": None
+        if venue is None
+        else {
+            "year": venue.year,
+            "address": venue.address,
+            "area": str(venue.area),
+            "is_independent": venue.is_independent,
+            "has_computers": venue.has_computers,
+            "has_network": venue.has_network,
+            "has_office_equipment": venue.has_office_equipment,
+            "has_incubation_park": venue.has_incubation_park,
+            "has_practice_park": venue.has_practice_park,
+            "has_community_life_center": venue.has_community_life_center,
+            "note": venue.note,
+        },
+        "funding": {
+            "bank_accounts": [
+                {
+                    "bank_name": a.bank_name,
+                    "account_number_masked": a.masked_number,
+                    "is_independent": a.is_independent,
+                    "npo_accounting": a.npo_accounting,
+                    "opened_on": _date(a.opened_on),
+                    "closed_on": _date(a.closed_on),
+                }
+                for a in accounts
+            ],
+            "income_lines": [
+                {
+                    "source": line.source,
+                    "source_label": str(IncomeSource(line.source).label),
+                    "amount": str(line.amount),
+                    "contract": line.contract.title if line.contract_id else None,
+                    "note": line.note,
+                }
+                for line in income
+            ],
+            "contracts": [
+                {
+                    "purchaser": c.purchaser,
+                    "title": c.title,
+                    "amount": str(c.amount),
+                    "starts_on": _date(c.starts_on),
+                    "ends_on": _date(c.ends_on),
+                    "document": _file(c.document),
+                }
+                for c in contracts
+            ],
+        },
+        "governance": {
+            "board_members": [
+                {
+                    "name": m.name,
+                    "role": m.get_role_display(),
+                    "term_start": _date(m.term_start),
+                    "term_end": _date(m.term_end),
+                }
+                for m in board
+            ],
+            "supervisors": [
+                {
+                    "name": m.name,
+                    "role": m.get_role_display(),
+                    "term_start": _date(m.term_start),
+                    "term_end": _date(m.term_end),
+                }
+                for m in supervisors
+            ],
+            "rules": [
+                {
+                    "kind": r.kind,
+                    "kind_label": r.get_kind_display(),
+                    "title": r.title,
+                    "adopted_on": _date(r.adopted_on),
+                    "document": _file(r.document),
+                }
+                for r in rules
+            ],
+            "meetings": [
+                {
+                    "body": m.body,
+                    "body_label": m.get_body_display(),
+                    "held_on": _date(m.held_on),
+                    "topic": m.topic,
+                }
+                for m in meetings
+            ],
+        },
+        "archives": {
+            "seal_custodians": [
+                {"name": c.name, "since": _date(c.since), "until": _date(c.until)} for c in custodians
+            ],
+            "hand_overs": [
+                {
+                    "handed_on": _date(h.handed_on),
+                    "from_person": h.from_person,
+                    "to_person": h.to_person,
+                    "items": h.items,
+                }
+                for h in hand_overs
+            ],
+            "inventory": None
+            if inventory is None
+            else {"volumes": inventory.volumes, "is_complete": inventory.is_complete, "note": inventory.note},
+        },
+        "plans": [{"kind": p.kind, "kind_label": p.get_kind_display(), "title": p.title} for p in plans],
+        "ratings": [
+            {
+                "grade": r.get_grade_display(),
+                "rated_on": _date(r.rated_on),
+                "valid_until": _date(r.valid_until),
+                "certificate": _file(r.certificate),
+            }
+            for r in ratings
+        ],
+        "compliance": [r.as_dict() for r in evaluate_center(center, year)],
+    }
+
+
+HISTORY_TYPES = {"+": "新增", "~": "修改", "-": "删除"}
+
+
+def _field_label(model, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except Exception:  # noqa: BLE001 - a field since removed
+        return name
+
+
+def center_history(center: ServiceCenter, limit: int = 50) -> list[dict]:
+    """Recent changes to the center and its registers (django-simple-history), newest first: who,
+    when, what, and each changed field's before and after.
+
+    One query per register model (a constant number), never one per row; a change whose previous
+    version is older than the window shows without its "before".
+    """
+    sources = [(ServiceCenter, ServiceCenter.history.filter(id=center.pk))]
+    sources += [(model, model.history.filter(center_id=center.pk)) for model in REGISTER_MODELS]
+    entries = []
+    for model, qs in sources:
+        records = list(
+            qs.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 20]
+        )
+        by_object: dict = {}
+        for record in reversed(records):  # oldest first, to pair each with its predecessor
+            prev = by_object.get(record.id)
+            changes = []
+            if prev is not None and record.history_type == "~":
+                delta = record.diff_against(prev, foreign_keys_are_objs=False)
+                changes = [
+                    {"field": _field_label(model, c.field), "old": c.old, "new": c.new} for c in delta.changes
+                ]
+            by_object[record.id] = record
+            entries.append(
+                {
+                    "model_label": str(model._meta.verbose_name),
+                    "object": str(record.instance) if record.history_type != "-" else f"#{record.id}",
+                    "type": HISTORY_TYPES.get(record.history_type, record.history_type),
+                    "user": record.history_user.display_name if record.history_user else "系统",
+                    "date": record.history_date,
+                    "changes": changes,
+                }
+            )
+    entries.sort(key=lambda e: e["date"], reverse=True)
+    return list(islice(entries, limit))
+
+
+def active_status_choices():
+    return [(CenterStatus.OPERATING, CenterStatus.OPERATING.label)]
