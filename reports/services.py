@@ -1,18 +1,302 @@
+"""Rendering, storing and serving the evaluation reports.
+
+``document_render(spec)`` is the one place a report PDF comes into being: it fingerprints the report's
+input data, returns the current revision untouched when that did not change (a re-run never
+duplicates), and otherwise renders a new revision — with its verification code and QR code on every
+page —, stores it under an unguessable name with its SHA-256, and marks the previous revision
+superseded. ``cycle_reports_request`` fans a cycle's reports out as one Celery task each, with the
+progress on one ``core.Job`` row.
+"""
+
 from __future__ import annotations
 
+import io
 import uuid
+import zipfile
+from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
+from core.audit import log_action
+from core.choices import JobStatus
+from core.errors import ApplicationError
 from core.jobs import JobContext, job_create, job_enqueue
 from core.models import Job
 
+from .integrity import inputs_fingerprint, pdf_page_count, qr_svg_data_uri, sha256_bytes, sha256_file
+from .models import (
+    RenderStatus,
+    ReportDocument,
+    ReportRender,
+    format_code,
+    new_verification_code,
+    normalize_code,
+)
 from .pdf import render_pdf
 
 TEST_PDF_KIND = "reports.test_pdf"
+CYCLE_REPORTS_KIND = "reports.cycle_reports"
 
 
+@dataclass
+class ReportSpec:
+    """What to render: the subject, its template and the data (which is also what is fingerprinted)."""
+
+    kind: str
+    subject_key: str
+    title: str
+    template: str
+    context: dict
+    center: object | None = None
+    links: dict = field(default_factory=dict)  # further FKs of ReportDocument, e.g. {"cycle": cycle}
+    extra: dict = field(default_factory=dict)  # drawn from ``context`` (charts): printed, not fingerprinted
+
+
+def _unused_code() -> str:
+    while True:
+        code = new_verification_code()
+        if not ReportDocument.objects.filter(verification_code=code).exists():
+            return code
+
+
+def document_render(
+    spec: ReportSpec, *, job: Job | None = None, reason: str = "", actor=None
+) -> tuple[ReportDocument, bool]:
+    """Render ``spec`` unless its current revision was made from the same data.
+
+    Returns ``(document, created)``. A new revision supersedes the previous one, which stays stored.
+    """
+    inputs_sha = inputs_fingerprint({"kind": spec.kind, "title": spec.title, "data": spec.context})
+    with transaction.atomic():
+        # Lock the subject's revisions so two workers never add the same revision twice.
+        revisions = list(
+            ReportDocument.objects.select_for_update()
+            .filter(subject_key=spec.subject_key)
+            .order_by("-revision")
+        )
+        current = next((d for d in revisions if d.superseded_at is None), None)
+        if current is not None and current.inputs_sha256 == inputs_sha:
+            return current, False
+        revision = revisions[0].revision + 1 if revisions else 1
+        code = _unused_code()
+        generated_at = timezone.now()
+        doc = ReportDocument(
+            kind=spec.kind,
+            subject_key=spec.subject_key,
+            revision=revision,
+            title=spec.title,
+            center=spec.center,
+            inputs_sha256=inputs_sha,
+            verification_code=code,
+            generated_at=generated_at,
+            reason=reason[:300],
+            job=job,
+            **spec.links,
+        )
+        meta = {
+            "code": format_code(code),
+            "revision": revision,
+            "generated_at": generated_at,
+            "verification_url": doc.verification_url,
+            "qr": qr_svg_data_uri(doc.verification_url),
+            "replaces": current.revision if current else None,
+            "reason": reason,
+            "kind_label": doc.get_kind_display(),
+        }
+        pdf = render_pdf(spec.template, {**spec.context, **spec.extra, "title": spec.title, "doc": meta})
+        doc.sha256 = sha256_bytes(pdf)
+        doc.size = len(pdf)
+        doc.page_count = pdf_page_count(pdf)
+        doc.file.save(f"{uuid.uuid4().hex}.pdf", ContentFile(pdf), save=False)
+        try:
+            if current is not None:
+                current.superseded_at = generated_at
+                current.save(update_fields=["superseded_at", "updated_at"])
+            doc.save()
+            if current is not None:
+                current.superseded_by = doc
+                current.save(update_fields=["superseded_by", "updated_at"])
+        except Exception:
+            doc.file.delete(save=False)
+            raise
+        log_action(
+            "reports.document.rendered",
+            actor=actor,
+            obj=doc,
+            data={
+                "subject": spec.subject_key,
+                "revision": revision,
+                "sha256": doc.sha256,
+                "replaces": current.revision if current else None,
+                "reason": reason,
+            },
+        )
+    return doc, True
+
+
+# ---- reading and verifying ------------------------------------------------------------------------
+def document_download_logged(*, document: ReportDocument, user) -> None:
+    log_action(
+        "reports.document.downloaded",
+        actor=user,
+        obj=document,
+        data={"revision": document.revision, "sha256": document.sha256, "current": document.is_current},
+    )
+
+
+def document_by_code(raw_code: str) -> ReportDocument | None:
+    code = normalize_code(raw_code)
+    if not code:
+        return None
+    return (
+        ReportDocument.objects.select_related("center", "superseded_by")
+        .filter(verification_code=code)
+        .first()
+    )
+
+
+MAX_VERIFY_UPLOAD = 50 * 1024 * 1024
+
+
+def document_by_upload(uploaded) -> ReportDocument | None:
+    """The stored report whose SHA-256 equals the uploaded file's, or None (not genuine)."""
+    if uploaded.size > MAX_VERIFY_UPLOAD:
+        raise ApplicationError(
+            "文件过大。", fields={"file": ["请上传本门户生成的 PDF 报告（不超过 50 MB）。"]}
+        )
+    uploaded.seek(0)
+    digest = sha256_file(uploaded)
+    return ReportDocument.objects.select_related("center", "superseded_by").filter(sha256=digest).first()
+
+
+def documents_zip(documents, *, user) -> bytes:
+    """One ZIP of ``documents`` (already narrowed by the caller); every file in it counts as downloaded."""
+    buffer = io.BytesIO()
+    used: set[str] = set()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for document in documents:
+            name = document.download_filename
+            if not document.is_current:
+                name = name.replace(".pdf", "-已被替代.pdf")
+            while name in used:
+                name = name.replace(".pdf", "-1.pdf")
+            used.add(name)
+            with document.file.open("rb") as fh:
+                archive.writestr(name, fh.read())
+    for document in documents:
+        document_download_logged(document=document, user=user)
+    return buffer.getvalue()
+
+
+# ---- a cycle's reports, fanned out -----------------------------------------------------------------
+def cycle_reports_request(*, cycle, requester=None, reason: str = "") -> Job:
+    """Queue every report of ``cycle`` (summary, each center report, each filing sheet), one task each.
+
+    Called by the evaluations app when a cycle is published or a published result is corrected. Reports
+    whose data did not change keep their current revision; the others get a new one.
+    """
+    from .tasks import render_report
+
+    job, renders = _cycle_job_create(cycle=cycle, requester=requester, reason=reason)
+    for render in renders:
+        job_enqueue(job, render_report, render.pk)
+    return job
+
+
+def cycle_reports_render_now(*, cycle, requester=None, reason: str = "") -> Job:
+    """The same as ``cycle_reports_request`` but rendered in this process (demo data, scripts)."""
+    job, renders = _cycle_job_create(cycle=cycle, requester=requester, reason=reason)
+    for render in renders:
+        report_render_run(str(job.pk), render.pk, final_attempt=True)
+    job.refresh_from_db()
+    return job
+
+
+@transaction.atomic
+def _cycle_job_create(*, cycle, requester, reason: str) -> tuple[Job, list[ReportRender]]:
+    from .builders import cycle_report_subjects
+
+    subjects = cycle_report_subjects(cycle)
+    job = job_create(
+        kind=CYCLE_REPORTS_KIND,
+        label=f"生成 {cycle} 考评报告（{len(subjects)} 份）",
+        requester=requester,
+        params={"cycle_id": cycle.pk, "reason": reason, "total": len(subjects)},
+    )
+    renders = ReportRender.objects.bulk_create(
+        [ReportRender(job=job, kind=kind, params=params, label=label) for kind, params, label in subjects]
+    )
+    JobContext(job).log(f"共 {len(renders)} 份报告待生成")
+    log_action(
+        "reports.cycle.requested",
+        actor=requester,
+        obj=job,
+        data={"cycle_id": cycle.pk, "reports": len(renders), "reason": reason},
+    )
+    return job, renders
+
+
+def report_render_run(job_id: str, render_id: int, *, final_attempt: bool) -> None:
+    """Render one report of a fan-out job; on the last failed attempt, record the reason on the job."""
+    from .builders import build_spec
+
+    render = ReportRender.objects.select_related("job").filter(pk=render_id).first()
+    if render is None or render.status != RenderStatus.PENDING:
+        return  # deleted, or already done by an earlier delivery of the same task
+    job = render.job
+    Job.objects.filter(pk=job.pk, status=JobStatus.PENDING).update(
+        status=JobStatus.RUNNING, started_at=timezone.now(), attempts=1
+    )
+    ReportRender.objects.filter(pk=render.pk).update(attempts=render.attempts + 1)
+    ctx = JobContext(job)
+    try:
+        spec = build_spec(render.kind, render.params)
+        document, created = document_render(spec, job=job, reason=job.params.get("reason", ""))
+    except Exception as exc:
+        reason = str(exc) or exc.__class__.__name__
+        if not final_attempt:
+            ctx.log(f"{render.label}：第 {render.attempts + 1} 次生成失败（{reason}），稍后重试")
+            raise
+        ReportRender.objects.filter(pk=render.pk).update(
+            status=RenderStatus.FAILED, error=reason[:2000], finished_at=timezone.now()
+        )
+        ctx.log(f"{render.label}：生成失败，已放弃重试。原因：{reason}")
+    else:
+        status = RenderStatus.DONE if created else RenderStatus.UNCHANGED
+        ReportRender.objects.filter(pk=render.pk).update(
+            status=status, document=document, finished_at=timezone.now()
+        )
+        note = f"第 {document.revision} 版" if created else f"数据未变，沿用第 {document.revision} 版"
+        ctx.log(f"{render.label}：{note}")
+    _job_progress_update(job)
+
+
+def _job_progress_update(job: Job) -> None:
+    counts = ReportRender.objects.filter(job=job).aggregate(
+        total=Count("pk"),
+        pending=Count("pk", filter=Q(status=RenderStatus.PENDING)),
+        failed=Count("pk", filter=Q(status=RenderStatus.FAILED)),
+        done=Count("pk", filter=Q(status=RenderStatus.DONE)),
+        unchanged=Count("pk", filter=Q(status=RenderStatus.UNCHANGED)),
+    )
+    total = counts["total"] or 1
+    finished = counts["total"] - counts["pending"]
+    progress = int(finished * 100 / total)
+    updates: dict = {"progress": progress, "result": counts}
+    if counts["pending"] == 0:
+        updates["finished_at"] = timezone.now()
+        updates["status"] = JobStatus.FAILED if counts["failed"] else JobStatus.SUCCEEDED
+    Job.objects.filter(pk=job.pk).update(**updates)
+    if counts["pending"] == 0:
+        ctx = JobContext(job)
+        summary = f"新生成 {counts['done']} 份，未变 {counts['unchanged']} 份，失败 {counts['failed']} 份"
+        ctx.log(("已完成：" if not counts["failed"] else "部分失败：") + summary)
+
+
+# ---- the foundation's test PDF ---------------------------------------------------------------------
 def test_pdf_request(*, requester) -> Job:
     """Queue the demo's test PDF: WeasyPrint, Chinese text, stored, downloadable by its requester."""
     from .tasks import render_test_pdf

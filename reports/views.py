@@ -1,8 +1,142 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
-from django.views.decorators.http import require_POST
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
 
+from core.errors import ApplicationError
+from core.permissions import restrict
+
+from . import selectors, services
+from .choices import ReportKind
+from .forms import VerifyUploadForm
 from .services import test_pdf_request
+
+
+def _bureau_or_404(user) -> None:
+    if not user.has_perm("reports.view_reportdocument"):
+        raise Http404("没有该页面")
+
+
+def _cycle_or_404(request, pk, action="view"):
+    from evaluations.models import Cycle
+
+    return get_object_or_404(restrict(Cycle.objects.all(), request.user, action), pk=pk)
+
+
+@login_required
+def document_list(request):
+    kind = request.GET.get("kind", "")
+    if kind not in ReportKind.values:
+        kind = ""
+    query = request.GET.get("q", "").strip()[:100]
+    include_superseded = request.GET.get("all") == "1"
+    documents = selectors.documents_for(
+        request.user,
+        kind=kind,
+        query=query,
+        cycle_id=request.GET.get("cycle") or None,
+        include_superseded=include_superseded,
+    )
+    page = Paginator(documents, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reports/document_list.html",
+        {
+            "page": page,
+            "kinds": ReportKind.choices,
+            "kind": kind,
+            "q": query,
+            "include_superseded": include_superseded,
+            "is_bureau": request.user.has_perm("reports.view_reportdocument"),
+            "cycles": selectors.cycles_with_documents()
+            if request.user.has_perm("reports.view_reportdocument")
+            else [],
+        },
+    )
+
+
+@login_required
+def document_detail(request, pk):
+    document = get_object_or_404(selectors.documents_for(request.user, include_superseded=True), pk=pk)
+    return render(
+        request,
+        "reports/document_detail.html",
+        {"document": document, "revisions": selectors.document_revisions(document, request.user)},
+    )
+
+
+@login_required
+def document_download(request, pk):
+    document = get_object_or_404(selectors.documents_for(request.user, include_superseded=True), pk=pk)
+    services.document_download_logged(document=document, user=request.user)
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.download_filename,
+        content_type="application/pdf",
+    )
+
+
+@login_required
+def cycle_zip(request, cycle_pk):
+    _bureau_or_404(request.user)
+    cycle = _cycle_or_404(request, cycle_pk)
+    documents = list(selectors.documents_for(request.user, cycle_id=cycle.pk))
+    if not documents:
+        raise Http404("该年度尚无报告")
+    data = services.documents_zip(documents, user=request.user)
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{cycle.year}-reports.zip"
+    return response
+
+
+@login_required
+@require_POST
+def cycle_render(request, cycle_pk):
+    _bureau_or_404(request.user)
+    cycle = _cycle_or_404(request, cycle_pk, "change")
+    try:
+        job = services.cycle_reports_request(
+            cycle=cycle, requester=request.user, reason=request.POST.get("reason", "").strip()[:300]
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("reports:document_list")
+    return redirect("core:job_detail", pk=job.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    """Public (no login): check a report by its verification code or by uploading the PDF."""
+    code = request.GET.get("code", "").strip()
+    if code:
+        return redirect("reports:verify_code", code=code[:40])
+    form = VerifyUploadForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            document = services.document_by_upload(form.cleaned_data["file"])
+        except ApplicationError as exc:
+            form.add_error("file", exc.fields.get("file", [exc.message])[0])
+        else:
+            result = {"document": document, "by": "upload", "genuine": document is not None}
+    return render(request, "reports/verify.html", {"form": form, "result": result})
+
+
+@require_http_methods(["GET"])
+def verify_code(request, code):
+    document = services.document_by_code(code)
+    return render(
+        request,
+        "reports/verify.html",
+        {
+            "form": VerifyUploadForm(),
+            "code": code,
+            "result": {"document": document, "by": "code", "genuine": document is not None},
+        },
+    )
 
 
 @login_required

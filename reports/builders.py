@@ -1,0 +1,566 @@
+"""What goes into each report: the data of one subject, read in a fixed number of queries.
+
+A builder returns a ``ReportSpec`` whose ``context`` holds only data (numbers, names, dates) — it is
+both what the template prints and what ``document_render`` fingerprints, so the same data never
+produces a second revision. Charts are drawn by the template layer from that data, not stored in it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+from core.errors import ApplicationError
+
+from .choices import ReportKind
+from .services import ReportSpec
+
+TWO = Decimal("0.01")
+
+
+def _d(value) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(TWO, rounding=ROUND_HALF_UP)
+
+
+# ---- subjects of a cycle ----------------------------------------------------------------------------
+def cycle_report_subjects(cycle) -> list[tuple[str, dict, str]]:
+    """(kind, params, label) of every report of ``cycle``: the summary, each center report, each sheet."""
+    from evaluations.models import Filing
+
+    filings = list(Filing.objects.filter(cycle=cycle).select_related("center").order_by("center__name", "pk"))
+    subjects: list[tuple[str, dict, str]] = [
+        (ReportKind.DISTRICT_SUMMARY, {"cycle_id": cycle.pk}, f"{cycle.year} 年度考评汇总报告")
+    ]
+    results = _current_results(cycle)
+    for filing in filings:
+        if filing.center_id in results:
+            subjects.append(
+                (
+                    ReportKind.CENTER_REPORT,
+                    {"cycle_id": cycle.pk, "center_id": filing.center_id},
+                    f"{filing.center.name} 绩效考评报告",
+                )
+            )
+    for filing in filings:
+        if filing.submitted_at is not None:
+            subjects.append(
+                (ReportKind.FILING_SHEET, {"filing_id": filing.pk}, f"{filing.center.name} 年度报告书")
+            )
+    return subjects
+
+
+def build_spec(kind: str, params: dict) -> ReportSpec:
+    builder = {
+        ReportKind.CENTER_REPORT: center_report_spec,
+        ReportKind.DISTRICT_SUMMARY: district_summary_spec,
+        ReportKind.FILING_SHEET: filing_sheet_spec,
+    }.get(kind)
+    if builder is None:
+        raise ApplicationError(f"未知的报告类型“{kind}”。")
+    return builder(**params)
+
+
+# ---- shared pieces ----------------------------------------------------------------------------------
+def _cycle(cycle_id):
+    from evaluations.models import Cycle
+
+    cycle = Cycle.objects.filter(pk=cycle_id).first()
+    if cycle is None:
+        raise ApplicationError(f"考评年度（编号 {cycle_id}）不存在，无法生成报告。")
+    return cycle
+
+
+def _current_result_set(cycle):
+    from evaluations.models import ResultSet
+
+    return (
+        ResultSet.objects.filter(cycle=cycle, is_current=True).order_by("-revision").first()
+        or ResultSet.objects.filter(cycle=cycle).order_by("-revision").first()
+    )
+
+
+def _current_results(cycle) -> dict:
+    from evaluations.models import Result
+
+    result_set = _current_result_set(cycle)
+    if result_set is None:
+        return {}
+    return {r.center_id: r for r in Result.objects.filter(result_set=result_set)}
+
+
+def cycle_rules(cycle) -> dict:
+    return {
+        "year": cycle.year,
+        "title": str(cycle),
+        "state": cycle.get_state_display(),
+        "combination": cycle.get_combination_rule_display(),
+        "combination_rule": cycle.combination_rule,
+        "self_weight": _d(cycle.self_weight),
+        "sample_share": cycle.sample_share_label,
+        "gap_tolerance": _d(cycle.gap_tolerance),
+        "performance_weight": _d(cycle.performance_weight),
+        "grade_bands": [{"grade": b["grade"], "min": b["min"]} for b in cycle.grade_bands],
+        "filing_deadline": cycle.filing_deadline,
+        "spot_check_deadline": cycle.spot_check_deadline,
+        "published_at": cycle.published_at.date() if cycle.published_at else None,
+    }
+
+
+def center_particulars(center) -> dict:
+    return {
+        "name": center.name,
+        "level": center.get_level_display(),
+        "street_town": center.street_town.name if center.street_town_id else "",
+        "industry": center.industry,
+        "supervising_unit": center.supervising_unit.name,
+        "credit_code": center.credit_code,
+        "legal_representative": center.legal_representative,
+        "director": center.director_name,
+        "address": center.address,
+        "phone": center.phone,
+        "established_on": center.established_on,
+        "registered_on": center.registered_on,
+    }
+
+
+def _compliance(centers, year) -> dict[int, list[dict]]:
+    """The compliance engine's verdicts by center id (``centers.rules.evaluate_centers``)."""
+    try:
+        from centers.rules import evaluate_centers
+    except ImportError:
+        return {}
+    verdicts = evaluate_centers(list(centers), year)
+    out = {}
+    for center_id, results in verdicts.items():
+        key = center_id if isinstance(center_id, int) else center_id.pk
+        out[key] = [r.as_dict() if hasattr(r, "as_dict") else dict(r) for r in results]
+    return out
+
+
+STATUS_LABELS = {"met": "达标", "not_met": "未达标", "not_applicable": "不适用", "no_data": "无数据"}
+
+
+def _compliance_rows(results: list[dict]) -> list[dict]:
+    return [
+        {
+            "rule": r["rule"],
+            "status": r["status"],
+            "status_label": STATUS_LABELS.get(r["status"], r["status"]),
+            "detail": r.get("detail", ""),
+        }
+        for r in results
+    ]
+
+
+def _indicator_rows(cycle, filing, result) -> tuple[list[dict], list[dict]]:
+    """Indicator table rows (grouped by category) and the category subtotals, for one filing."""
+    from evaluations.models import AuditScore, Indicator, SelfScore
+
+    indicators = list(Indicator.objects.filter(cycle=cycle).select_related("category"))
+    self_scores = {s.indicator_id: s for s in SelfScore.objects.filter(filing=filing)}
+    audit_scores = {s.indicator_id: s for s in AuditScore.objects.filter(filing=filing)}
+    sampled = bool(result.sampled) if result is not None else bool(audit_scores)
+    weight = Decimal(cycle.self_weight)
+    rows, categories = [], {}
+    for ind in indicators:
+        own = self_scores.get(ind.pk)
+        audit = audit_scores.get(ind.pk) if sampled else None
+        self_value = own.score if own else None
+        spot_value = audit.score if audit else None
+        if spot_value is None:
+            final = self_value
+        elif cycle.combination_rule == "weighted" and self_value is not None:
+            final = self_value * weight + spot_value * (1 - weight)
+        else:
+            final = spot_value
+        comments = [c for c in ((own.comment if own else ""), (audit.comment if audit else "")) if c]
+        detail = (audit.computed_detail if audit and audit.computed_detail else "") or (
+            own.computed_detail if own else ""
+        )
+        rows.append(
+            {
+                "category": f"{ind.category.code} {ind.category.name}",
+                "code": ind.code,
+                "name": ind.name,
+                "method": ind.get_method_display(),
+                "computed": ind.is_computed,
+                "max": _d(ind.max_score),
+                "self": _d(self_value),
+                "spot": _d(spot_value),
+                "final": _d(final),
+                "comment": "；".join(comments),
+                "detail": detail,
+            }
+        )
+        cat = categories.setdefault(
+            ind.category.code,
+            {"code": ind.category.code, "name": ind.category.name, "max": Decimal(0), "final": Decimal(0)},
+        )
+        cat["max"] += ind.max_score
+        cat["final"] += final or 0
+    subtotals = [{**c, "max": _d(c["max"]), "final": _d(c["final"])} for c in categories.values()]
+    return rows, subtotals
+
+
+def _result_dict(result, total_centers: int) -> dict | None:
+    if result is None:
+        return None
+    return {
+        "self_score": _d(result.self_score),
+        "sampled": result.sampled,
+        "spot_score": _d(result.spot_score),
+        "final_score": _d(result.final_score),
+        "gap": _d(result.gap),
+        "finding": result.finding,
+        "grade": result.grade,
+        "rank": result.rank,
+        "of": total_centers,
+        "contribution": _d(result.contribution),
+        "explanation": result.explanation,
+    }
+
+
+# ---- the center evaluation report (绩效考评报告) --------------------------------------------------
+def center_report_spec(*, cycle_id, center_id) -> ReportSpec:
+    from evaluations.models import Filing
+
+    cycle = _cycle(cycle_id)
+    filing = (
+        Filing.objects.select_related("center__street_town", "center__supervising_unit")
+        .filter(cycle=cycle, center_id=center_id)
+        .first()
+    )
+    if filing is None:
+        raise ApplicationError(
+            f"服务中心（编号 {center_id}）在 {cycle.year} 年度没有填报，无法生成绩效考评报告。"
+        )
+    center = filing.center
+    result_set = _current_result_set(cycle)
+    results = _current_results(cycle)
+    result = results.get(center.pk)
+    if result is None:
+        raise ApplicationError(f"{center.name} 在 {cycle.year} 年度尚无考评结果，请先完成计分。")
+    rows, subtotals = _indicator_rows(cycle, filing, result)
+    compliance = _compliance([center], cycle.year).get(center.pk, [])
+    context = {
+        "report_kind": ReportKind.CENTER_REPORT,
+        "cycle": cycle_rules(cycle),
+        "result_set": {"revision": result_set.revision, "reason": result_set.reason},
+        "center": center_particulars(center),
+        "filing": {"state": filing.get_state_display(), "submitted_at": filing.submitted_at},
+        "indicators": rows,
+        "categories": subtotals,
+        "max_total": _d(sum((c["max"] for c in subtotals), Decimal(0))),
+        "computed": [r for r in rows if r["computed"]],
+        "compliance": _compliance_rows(compliance),
+        "result": _result_dict(result, len(results)),
+    }
+    return ReportSpec(
+        kind=ReportKind.CENTER_REPORT,
+        subject_key=f"center_report/cycle-{cycle.pk}/center-{center.pk}",
+        title=f"{center.name} {cycle.year} 年度绩效考评报告",
+        template="reports/pdf/center_report.html",
+        context=context,
+        center=center,
+        links={"cycle": cycle, "filing": filing},
+    )
+
+
+# ---- the district summary (年度考评汇总报告) ----------------------------------------------------------
+DISTRIBUTION_BINS = [
+    (0, 60, "60 分以下"),
+    (60, 70, "60–69"),
+    (70, 80, "70–79"),
+    (80, 90, "80–89"),
+    (90, 101, "90 分以上"),
+]
+
+
+def district_summary_spec(*, cycle_id) -> ReportSpec:
+    from centers.models import ServiceCenter
+    from evaluations.models import AuditScore, Draw, Indicator, Result, SelfScore
+
+    cycle = _cycle(cycle_id)
+    result_set = _current_result_set(cycle)
+    if result_set is None:
+        raise ApplicationError(f"{cycle.year} 年度尚无考评结果，请先完成计分。")
+    results = list(
+        Result.objects.filter(result_set=result_set)
+        .select_related("center__street_town", "center__supervising_unit")
+        .order_by("rank", "center__name")
+    )
+    ranking = [
+        {
+            "rank": r.rank,
+            "center": r.center.name,
+            "street_town": r.center.street_town.name if r.center.street_town_id else "",
+            "self_score": _d(r.self_score),
+            "sampled": r.sampled,
+            "spot_score": _d(r.spot_score),
+            "final_score": _d(r.final_score),
+            "gap": _d(r.gap),
+            "grade": r.grade,
+            "contribution": _d(r.contribution),
+        }
+        for r in results
+    ]
+    distribution = []
+    for low, high, label in DISTRIBUTION_BINS:
+        distribution.append({"label": label, "count": sum(1 for r in results if low <= r.final_score < high)})
+    grades = defaultdict(int)
+    for r in results:
+        grades[r.grade] += 1
+
+    # Each category's average final score over the centers (per-indicator finals, as in center reports).
+    indicators = list(Indicator.objects.filter(cycle=cycle).select_related("category"))
+    filing_ids = [r.filing_id for r in results]
+    sampled_filings = {r.filing_id for r in results if r.sampled}
+    self_by = {
+        (s.filing_id, s.indicator_id): s.score for s in SelfScore.objects.filter(filing_id__in=filing_ids)
+    }
+    audit_by = {
+        (s.filing_id, s.indicator_id): s.score
+        for s in AuditScore.objects.filter(filing_id__in=filing_ids)
+        if s.filing_id in sampled_filings
+    }
+    weight = Decimal(cycle.self_weight)
+    categories: dict[str, dict] = {}
+    for ind in indicators:
+        cat = categories.setdefault(
+            ind.category.code, {"label": ind.category.name, "max": Decimal(0), "sum": Decimal(0)}
+        )
+        cat["max"] += ind.max_score
+        for fid in filing_ids:
+            own, spot = self_by.get((fid, ind.pk)), audit_by.get((fid, ind.pk))
+            if spot is None:
+                value = own or 0
+            elif cycle.combination_rule == "weighted" and own is not None:
+                value = own * weight + spot * (1 - weight)
+            else:
+                value = spot
+            cat["sum"] += value
+    n = len(filing_ids) or 1
+    category_averages = [
+        {"label": c["label"], "max": _d(c["max"]), "average": _d(c["sum"] / n)} for c in categories.values()
+    ]
+
+    centers = list(
+        ServiceCenter.objects.filter(district_id__in={r.center.district_id for r in results} or [0])
+        .exclude(status="deregistered")
+        .select_related("street_town")
+        .order_by("level", "street_town__sort_order", "name")
+    )
+    verdicts = _compliance(centers, cycle.year)
+    compliance_overview = []
+    for center in centers:
+        rows = verdicts.get(center.pk, [])
+        compliance_overview.append(
+            {
+                "center": center.name,
+                "level": center.get_level_display(),
+                "met": sum(1 for r in rows if r["status"] == "met"),
+                "not_met": sum(1 for r in rows if r["status"] == "not_met"),
+                "no_data": sum(1 for r in rows if r["status"] == "no_data"),
+                "not_met_rules": "、".join(r["rule"] for r in rows if r["status"] == "not_met"),
+            }
+        )
+
+    draw = Draw.objects.filter(cycle=cycle).first()
+    names = {c.pk: c.name for c in ServiceCenter.objects.filter(pk__in=[r.center_id for r in results])}
+    sample = None
+    if draw is not None:
+        sample = {
+            "seed": draw.seed,
+            "algorithm": draw.algorithm,
+            "share": f"{draw.share_numerator}/{draw.share_denominator}",
+            "population": len(draw.population or []),
+            "size": draw.sample_size,
+            "centers": [_center_label(item, names) for item in draw.result or []],
+            "must_include": [_center_label(item, names) for item in draw.must_include or []],
+            "excluded": [_center_label(item, names) for item in draw.excluded or []],
+        }
+    performance = [
+        {
+            "street_town": r["street_town"] or "—",
+            "center": r["center"],
+            "final_score": r["final_score"],
+            "contribution": r["contribution"],
+        }
+        for r in sorted(ranking, key=lambda r: (r["street_town"], r["center"]))
+    ]
+    findings = [
+        {"center": r.center.name, "gap": _d(r.gap), "finding": r.finding} for r in results if r.finding
+    ]
+    finals = [r.final_score for r in results]
+    context = {
+        "report_kind": ReportKind.DISTRICT_SUMMARY,
+        "cycle": cycle_rules(cycle),
+        "result_set": {"revision": result_set.revision, "reason": result_set.reason},
+        "ranking": ranking,
+        "stats": {
+            "count": len(results),
+            "sampled": sum(1 for r in results if r.sampled),
+            "average": _d(sum(finals) / len(finals)) if finals else None,
+            "highest": _d(max(finals)) if finals else None,
+            "lowest": _d(min(finals)) if finals else None,
+            "grades": [{"grade": b["grade"], "count": grades.get(b["grade"], 0)} for b in cycle.grade_bands],
+        },
+        "distribution": distribution,
+        "category_averages": category_averages,
+        "compliance_overview": compliance_overview,
+        "sample": sample,
+        "performance": performance,
+        "performance_total": _d(sum((r.contribution for r in results), Decimal(0))),
+        "findings": findings,
+    }
+    return ReportSpec(
+        kind=ReportKind.DISTRICT_SUMMARY,
+        subject_key=f"district_summary/cycle-{cycle.pk}",
+        title=f"青浦区社会组织服务中心 {cycle.year} 年度考评汇总报告",
+        template="reports/pdf/district_summary.html",
+        context=context,
+        links={"cycle": cycle},
+        extra={"charts": summary_charts(context)},
+    )
+
+
+def summary_charts(context: dict) -> dict:
+    from .charts import bar_chart, data_uri, horizontal_bars
+
+    distribution = bar_chart(
+        [(d["label"], d["count"]) for d in context["distribution"]],
+        y_label="服务中心数（家）",
+        value_format="{:.0f} 家",
+    )
+    categories = horizontal_bars([(c["label"], c["average"], c["max"]) for c in context["category_averages"]])
+    return {"distribution": data_uri(distribution), "categories": data_uri(categories)}
+
+
+def _center_label(item, names: dict) -> str:
+    """A draw entry (a center id, or a dict with id/name/reason) as printable text."""
+    if isinstance(item, dict):
+        name = item.get("name") or names.get(item.get("id") or item.get("center_id"), "")
+        reason = item.get("reason", "")
+        return f"{name}（{reason}）" if reason else str(name)
+    return names.get(item, str(item))
+
+
+# ---- the annual filing sheet (年度报告书) ------------------------------------------------------------
+def filing_sheet_spec(*, filing_id) -> ReportSpec:
+    from evaluations.models import FILING_FIGURES, Filing, SelfScore
+
+    filing = (
+        Filing.objects.select_related("cycle", "center__street_town", "center__supervising_unit")
+        .filter(pk=filing_id)
+        .first()
+    )
+    if filing is None:
+        raise ApplicationError(f"年度填报（编号 {filing_id}）不存在，无法生成年度报告书。")
+    cycle, center = filing.cycle, filing.center
+    figures = [{"label": str(label), "value": getattr(filing, name)} for name, label in FILING_FIGURES]
+    self_scores = [
+        {
+            "code": s.indicator.code,
+            "name": s.indicator.name,
+            "max": _d(s.indicator.max_score),
+            "score": _d(s.score),
+            "comment": s.comment or s.computed_detail,
+        }
+        for s in SelfScore.objects.filter(filing=filing).select_related("indicator__category")
+    ]
+    context = {
+        "report_kind": ReportKind.FILING_SHEET,
+        "cycle": cycle_rules(cycle),
+        "center": center_particulars(center),
+        "filing": {
+            "state": filing.get_state_display(),
+            "submitted_at": filing.submitted_at,
+            "reviewed_at": filing.reviewed_at,
+            "accepted_at": filing.accepted_at,
+            "snapshot_taken_at": filing.snapshot_taken_at,
+            "notes": filing.notes,
+            "work_plan": filing.work_plan_name or ("已上传" if filing.work_plan else ""),
+            "self_total": _d(filing.self_total),
+        },
+        "figures": figures,
+        "snapshot": snapshot_sections(filing.snapshot or {}),
+        "self_scores": self_scores,
+    }
+    return ReportSpec(
+        kind=ReportKind.FILING_SHEET,
+        subject_key=f"filing_sheet/filing-{filing.pk}",
+        title=f"{center.name} {cycle.year} 年度报告书",
+        template="reports/pdf/filing_sheet.html",
+        context=context,
+        center=center,
+        links={"cycle": cycle, "filing": filing},
+    )
+
+
+SNAPSHOT_LABELS = {
+    "center": "服务中心",
+    "staff": "人员",
+    "staffing": "人员配备",
+    "venue": "办公场地",
+    "venues": "办公场地",
+    "funding": "运作经费",
+    "income": "收入",
+    "governance": "法人治理",
+    "archives": "档案与印章",
+    "rating": "等级评估",
+    "ratings": "等级评估",
+    "organizations": "辖区社会组织",
+    "n": "辖区社会组织数 N",
+    "N": "辖区社会组织数 N",
+    "compliance": "达标情况",
+    "taken_at": "快照时间",
+}
+
+
+def _label(key) -> str:
+    return SNAPSHOT_LABELS.get(str(key), str(key))
+
+
+def _scalar(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    if isinstance(value, list | tuple):
+        return "、".join(_scalar(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "；".join(f"{_label(k)}：{_scalar(v)}" for k, v in value.items())
+    return str(value)
+
+
+def snapshot_sections(snapshot: dict) -> list[dict]:
+    """The frozen snapshot as printable sections: key/value pairs, or tables for lists of records."""
+    sections, loose = [], []
+    for key, value in snapshot.items():
+        if isinstance(value, dict):
+            sections.append(
+                {
+                    "title": _label(key),
+                    "pairs": [{"label": _label(k), "value": _scalar(v)} for k, v in value.items()],
+                }
+            )
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            columns: list[str] = []
+            for row in value:
+                for k in row:
+                    if k not in columns:
+                        columns.append(k)
+            sections.append(
+                {
+                    "title": _label(key),
+                    "columns": [_label(c) for c in columns],
+                    "rows": [[_scalar(row.get(c)) for c in columns] for row in value],
+                }
+            )
+        else:
+            loose.append({"label": _label(key), "value": _scalar(value)})
+    if loose:
+        sections.insert(0, {"title": "概况", "pairs": loose})
+    return sections

@@ -1,0 +1,43 @@
+"""Reads: the documents a user may see, narrowed by ``core.permissions.restrict``."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from core.permissions import restrict
+
+from .models import ReportDocument
+
+
+def documents_for(
+    user, *, kind: str = "", query: str = "", cycle_id=None, include_superseded=False
+) -> QuerySet:
+    qs = restrict(ReportDocument.objects.select_related("center", "superseded_by"), user, "view")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if cycle_id and _has_field("cycle"):
+        qs = qs.filter(cycle_id=cycle_id)
+    if query:
+        qs = qs.filter(Q(title__icontains=query) | Q(center__name__icontains=query))
+    if not include_superseded:
+        qs = qs.filter(superseded_at__isnull=True)
+    return qs.order_by("-generated_at", "kind", "title", "-revision")
+
+
+def document_revisions(document: ReportDocument, user) -> QuerySet:
+    return restrict(ReportDocument.objects.filter(subject_key=document.subject_key), user, "view").order_by(
+        "-revision"
+    )
+
+
+def _has_field(name: str) -> bool:
+    return any(f.name == name for f in ReportDocument._meta.fields)
+
+
+def cycles_with_documents():
+    """Cycles that have reports (for the bureau's ZIP and re-render buttons)."""
+    if not _has_field("cycle"):
+        return []
+    from evaluations.models import Cycle
+
+    return Cycle.objects.filter(report_documents__isnull=False).distinct().order_by("-year")
