@@ -197,14 +197,24 @@ class TalentProfile(TimeStampedModel):
         return f"{self.name}（{self.organization_name}）"
 
     @classmethod
-    def restrict_queryset(cls, queryset, user, action):
+    def readable_by(cls, user) -> bool:
+        """The bureau and the people of centers and supervising units read the whole pool."""
         from accounts.roles import Role
+
+        if user is None or not user.is_authenticated or not user.is_active:
+            return False
+        return (
+            user.is_superuser
+            or user.has_perm("staffing.view_talentprofile")
+            or user.role in (Role.DIRECTOR, Role.SUPERVISOR)
+        )
+
+    @classmethod
+    def restrict_queryset(cls, queryset, user, action):
         from centers.models import ServiceCenter
         from core.permissions import restrict
 
         if action == "view":
-            if user.has_perm("staffing.view_talentprofile") or user.role in (Role.DIRECTOR, Role.SUPERVISOR):
-                return queryset
-            return queryset.none()
+            return queryset if cls.readable_by(user) else queryset.none()
         keepers = restrict(ServiceCenter.objects.all(), user, "change")
         return queryset.filter(center__in=keepers.values("pk"))

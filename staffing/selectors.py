@@ -301,3 +301,100 @@ def talent_search(
     if min_years is not None:
         qs = qs.filter(years_of_experience__gte=min_years)
     return qs.order_by("name", "pk")
+
+
+def talent_keeper_for(user):
+    """The district center whose talent pool ``user`` may add to (bureau, district center), or None."""
+    from centers.choices import CenterLevel
+    from centers.models import ServiceCenter
+
+    return (
+        restrict(ServiceCenter.objects.filter(level=CenterLevel.DISTRICT), user, "change")
+        .order_by("pk")
+        .first()
+    )
+
+
+# ---- pages ----------------------------------------------------------------------------------------
+
+
+def organization_counts(centers: list, on: date) -> dict[int, int | None]:
+    """N per center from the centers app (one query for all when its bulk helper exists)."""
+    try:
+        from centers.rules import organization_counts as bulk
+    except ImportError:
+        bulk = None
+    if bulk is not None:
+        return bulk(centers, on)
+    try:
+        from centers.selectors import social_organization_count
+    except ImportError:
+        return {c.pk: None for c in centers}
+    return {c.pk: social_organization_count(c, on) for c in centers}
+
+
+def center_staffing_summary(center, on: date) -> dict:
+    """The roster page's header: counts on ``on``, N, required full-time, and the pay findings."""
+    from core.selectors import policy_values
+
+    figures = staffing_figures([center], on).get(center.pk)
+    n = organization_counts([center], on).get(center.pk)
+    required = required_full_time(center, n, policy=policy_values())
+    return {
+        "figures": figures,
+        "n": n,
+        "required": required,
+        "short": (required - figures.full_time)
+        if figures and required is not None and figures.full_time < required
+        else 0,
+    }
+
+
+def district_staffing_rows(user, on: date) -> list[dict]:
+    """The bureau's district staffing table: each center's N, required, counts and pay findings."""
+    from centers.models import ServiceCenter
+    from core.selectors import policy_values
+
+    centers = list(
+        restrict(ServiceCenter.objects.select_related("street_town"), user).order_by(
+            "level", "street_town__sort_order", "name"
+        )
+    )
+    figures = staffing_figures(centers, on)
+    counts = organization_counts(centers, on)
+    policy = policy_values()
+    rows = []
+    for center in centers:
+        n = counts.get(center.pk)
+        required = required_full_time(center, n, policy=policy)
+        f = figures.get(center.pk)
+        rows.append(
+            {
+                "center": center,
+                "n": n,
+                "required": required,
+                "figures": f,
+                "short": f is not None and required is not None and f.full_time < required,
+                "pay_findings": [r for r in f.findings if r.rule.startswith("R-PAY")] if f else [],
+            }
+        )
+    return rows
+
+
+def member_history(member, limit: int = 30) -> list[dict]:
+    """Changes to one roster row, newest first, each with the fields that changed."""
+    records = list(
+        member.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
+    )
+    out = []
+    for newer, older in zip(records, records[1:] + [None], strict=False):
+        if len(out) == limit:
+            break
+        changes = []
+        if older is not None:
+            delta = newer.diff_against(older, excluded_fields=["version", "updated_at", "created_at"])
+            for change in delta.changes:
+                label = StaffMember._meta.get_field(change.field).verbose_name
+                changes.append({"field": str(label), "old": change.old, "new": change.new})
+        out.append({"record": newer, "changes": changes})
+    return out

@@ -1,0 +1,279 @@
+"""Excel import/export for the roster and the talent pool (openpyxl).
+
+The talent-pool import is all or nothing: every row is checked first; if any row has an error, nothing
+is saved and each error names its row and column ("第 3 行", "从业年限：…").
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from urllib.parse import quote
+
+from django.db import transaction
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from core.audit import log_action
+from core.errors import ApplicationError
+
+from .choices import ExpertiseField, Gender
+from .models import TalentProfile
+from .selectors import mask_phone, phone_for
+from .services import talent_errors
+from .validators import normalize_phone
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_IMPORT_ROWS = 5000
+
+TALENT_COLUMNS = [
+    ("name", "姓名"),
+    ("gender", "性别"),
+    ("organization_name", "所在社会组织"),
+    ("expertise", "专业领域"),
+    ("expertise_detail", "专长说明"),
+    ("certificates", "资格证书"),
+    ("years_of_experience", "从业年限"),
+    ("willing_to_lecture", "愿意授课"),
+    ("willing_to_consult", "愿意提供咨询"),
+    ("mobile_phone", "联系电话"),
+]
+YES = {"是", "愿意", "y", "yes", "true", "1", "√"}
+NO = {"否", "不愿意", "n", "no", "false", "0", ""}
+
+
+def attachment(filename: str) -> str:
+    return f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(filename)}"
+
+
+def _save(wb: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _money(value: Decimal | None):
+    return float(value) if value is not None else None
+
+
+# ---- roster export --------------------------------------------------------------------------------
+
+
+def roster_workbook(center, on, members, *, masked: bool) -> bytes:
+    """The roster on ``on``; phones masked when the reader is not the center or the bureau."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "人员名册"
+    ws.append([f"{center.name} 人员名册（{on:%Y年%m月%d日}在册）"])
+    ws.append(
+        [
+            "姓名",
+            "性别",
+            "人员类别",
+            "返聘",
+            "岗位",
+            "法定代表人",
+            "入职日期",
+            "离职日期",
+            "社区工作者岗位等级",
+            "月薪酬（元）",
+            "车费补贴（元/月）",
+            "餐费补贴（元/月）",
+            "社会工作者职业资格",
+            "其他证书",
+            "联系电话",
+        ]
+    )
+    for m in members:
+        ws.append(
+            [
+                m.name,
+                m.get_gender_display() if m.gender else "",
+                m.get_kind_display(),
+                "是" if m.is_rehired else "否",
+                m.get_position_display(),
+                "是" if m.is_legal_representative else "否",
+                m.start_date,
+                m.end_date,
+                m.post_grade,
+                _money(m.monthly_pay),
+                _money(m.transport_subsidy),
+                _money(m.meal_subsidy),
+                m.get_social_worker_level_display() if m.social_worker_level else "",
+                m.other_certificates,
+                mask_phone(m.mobile_phone) if masked else m.mobile_phone,
+            ]
+        )
+    return _save(wb)
+
+
+# ---- talent pool ----------------------------------------------------------------------------------
+
+
+def talent_workbook(profiles, visible_center_ids) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "专业人才档案库"
+    ws.append([label for _, label in TALENT_COLUMNS])
+    for p in profiles:
+        ws.append(
+            [
+                p.name,
+                p.get_gender_display() if p.gender else "",
+                p.organization_name,
+                p.get_expertise_display(),
+                p.expertise_detail,
+                p.certificates,
+                p.years_of_experience,
+                "是" if p.willing_to_lecture else "否",
+                "是" if p.willing_to_consult else "否",
+                phone_for(visible_center_ids, p.center_id, p.mobile_phone),
+            ]
+        )
+    return _save(wb)
+
+
+def talent_template() -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "专业人才档案库"
+    ws.append([label for _, label in TALENT_COLUMNS])
+    ws.append(
+        [
+            "张三",
+            "男",
+            "青浦区某社会工作服务社",
+            "社会工作",
+            "社区治理项目设计",
+            "社会工作师",
+            8,
+            "是",
+            "否",
+            "13812345678",
+        ]
+    )
+    notes = wb.create_sheet("填写说明")
+    notes.append(["列", "说明"])
+    notes.append(["性别", "男 / 女，可留空"])
+    notes.append(["专业领域", "、".join(str(label) for _, label in ExpertiseField.choices)])
+    notes.append(["从业年限", "0–70 的整数"])
+    notes.append(["愿意授课 / 愿意提供咨询", "是 / 否"])
+    notes.append(["联系电话", "手机号（11 位）或带区号的固定电话（如 021-59721234）"])
+    notes.append(["说明", "同一建档中心内“姓名 + 所在社会组织”相同视为同一人，导入时更新其信息"])
+    return _save(wb)
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _parse_row(values: dict[str, str]) -> tuple[dict, list[str]]:
+    errors: list[str] = []
+    data: dict = {}
+    for field in ("name", "organization_name", "expertise_detail", "certificates"):
+        data[field] = values.get(field, "")
+    gender = values.get("gender", "")
+    genders = {str(label): value for value, label in Gender.choices}
+    if gender and gender not in genders:
+        errors.append(f"性别：“{gender}”无效，请填“男”或“女”，或留空。")
+    data["gender"] = genders.get(gender, "")
+    expertise = values.get("expertise", "")
+    fields = {str(label): value for value, label in ExpertiseField.choices}
+    if expertise not in fields:
+        errors.append(f"专业领域：“{expertise}”不在可选范围内，请从“填写说明”页列出的领域中选择。")
+    data["expertise"] = fields.get(expertise, "")
+    years = values.get("years_of_experience", "") or "0"
+    try:
+        data["years_of_experience"] = int(Decimal(years))
+    except (ArithmeticError, ValueError):
+        errors.append(f"从业年限：“{years}”不是整数，请填写 0–70 的整数。")
+        data["years_of_experience"] = 0
+    for field, label in (("willing_to_lecture", "愿意授课"), ("willing_to_consult", "愿意提供咨询")):
+        text = values.get(field, "").lower()
+        if text in YES:
+            data[field] = True
+        elif text in NO:
+            data[field] = False
+        else:
+            errors.append(f"{label}：“{values.get(field)}”无效，请填“是”或“否”。")
+            data[field] = False
+    data["mobile_phone"] = normalize_phone(values.get("mobile_phone", ""))
+    return data, errors
+
+
+def talent_import(upload, *, center, actor) -> dict:
+    """Import the talent pool from an .xlsx upload: all rows or none."""
+    try:
+        wb = load_workbook(upload, read_only=True, data_only=True)
+    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise ApplicationError(
+            "无法读取该文件：请上传由模板填写的 .xlsx 文件（不支持 .xls 或 CSV）。",
+            fields={"file": [str(exc)[:200]]},
+        ) from exc
+    ws = wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header = [_cell_text(v) for v in next(rows, ())]
+    labels = {label: field for field, label in TALENT_COLUMNS}
+    missing = [label for _, label in TALENT_COLUMNS if label not in header]
+    if missing:
+        raise ApplicationError(
+            f"表头缺少列：{'、'.join(missing)}。请使用“下载导入模板”得到的文件。",
+            fields={"file": ["表头不符合模板"]},
+        )
+    positions = {labels[h]: i for i, h in enumerate(header) if h in labels}
+    existing = {(p.name, p.organization_name): p for p in TalentProfile.objects.filter(center=center)}
+    parsed: list[tuple[int, dict, TalentProfile | None]] = []
+    errors: dict[str, list[str]] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for number, row in enumerate(rows, start=2):
+        values = {field: _cell_text(row[i] if i < len(row) else None) for field, i in positions.items()}
+        if not any(values.values()):
+            continue
+        if len(parsed) >= MAX_IMPORT_ROWS:
+            raise ApplicationError(
+                f"一次最多导入 {MAX_IMPORT_ROWS} 行，请分批导入。", fields={"file": ["行数过多"]}
+            )
+        data, row_errors = _parse_row(values)
+        key = (data["name"], data["organization_name"])
+        if key in seen:
+            row_errors.append(f"与第 {seen[key]} 行重复（姓名和所在社会组织相同），请合并为一行。")
+        seen[key] = number
+        profile = existing.get(key)
+        candidate = TalentProfile(center=center, **data)
+        for field, messages in talent_errors(candidate).items():
+            label = str(TalentProfile._meta.get_field(field).verbose_name)
+            row_errors.extend(f"{label}：{m}" for m in messages)
+        if row_errors:
+            errors[f"第 {number} 行"] = row_errors
+        parsed.append((number, data, profile))
+    if errors:
+        raise ApplicationError(
+            f"共有 {len(errors)} 行有误，整份文件未导入。请按提示修改后重新上传。",
+            fields=errors,
+            code="import_rejected",
+        )
+    if not parsed:
+        raise ApplicationError("文件中没有数据行。", fields={"file": ["请在表头下方逐行填写人才信息。"]})
+    created = updated = 0
+    with transaction.atomic():
+        for _number, data, profile in parsed:
+            if profile is None:
+                TalentProfile.objects.create(center=center, **data)
+                created += 1
+            else:
+                for field, value in data.items():
+                    setattr(profile, field, value)
+                profile.version += 1
+                profile.save()
+                updated += 1
+        log_action(
+            "staffing.talent.imported",
+            actor=actor,
+            obj=center,
+            data={"created": created, "updated": updated, "file": getattr(upload, "name", "")},
+        )
+    return {"created": created, "updated": updated}

@@ -1,0 +1,148 @@
+"""Forms parse and label input; the rules on it live in staffing.services (errors come back from there)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ExpertiseField
+from .models import StaffMember, TalentProfile, Training
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version the editor read, so a concurrent change is refused on save."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "version" not in self.initial:
+            self.initial["version"] = self.instance.version
+
+    def add_application_error(self, exc) -> None:
+        """Show a service's ApplicationError on this form: field messages beside the fields."""
+        if not exc.fields:
+            self.add_error(None, exc.message)
+            return
+        for name, messages in exc.fields.items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+
+
+class StaffMemberForm(VersionedForm):
+    class Meta:
+        model = StaffMember
+        fields = [
+            "name",
+            "gender",
+            "kind",
+            "is_rehired",
+            "position",
+            "is_legal_representative",
+            "start_date",
+            "end_date",
+            "post_grade",
+            "monthly_pay",
+            "transport_subsidy",
+            "meal_subsidy",
+            "social_worker_level",
+            "other_certificates",
+            "mobile_phone",
+            "contract",
+            "note",
+        ]
+        widgets = {
+            "start_date": DATE_WIDGET,
+            "end_date": DATE_WIDGET,
+            "contract": forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+        }
+
+    def service_data(self) -> dict:
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("version", "contract")}
+        return data
+
+    def uploaded_contract(self):
+        upload = self.cleaned_data.get("contract")
+        return upload if upload and hasattr(upload, "content_type") else None
+
+    # A ModelForm would write cleaned values onto the instance during validation; the service does that.
+    def _post_clean(self):
+        pass
+
+
+class EndEmploymentForm(forms.Form):
+    end_date = forms.DateField(label=_("离职日期"), widget=DATE_WIDGET)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class VersionOnlyForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class TrainingForm(VersionedForm):
+    class Meta:
+        model = Training
+        fields = ["title", "organizer", "held_on", "hours", "attendees"]
+        widgets = {"held_on": DATE_WIDGET, "attendees": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, center, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = StaffMember.objects.filter(center=center).order_by("kind", "name")
+
+    def _post_clean(self):
+        pass
+
+
+class TalentProfileForm(VersionedForm):
+    class Meta:
+        model = TalentProfile
+        fields = [
+            "name",
+            "gender",
+            "organization_name",
+            "expertise",
+            "expertise_detail",
+            "certificates",
+            "years_of_experience",
+            "willing_to_lecture",
+            "willing_to_consult",
+            "mobile_phone",
+        ]
+
+    def _post_clean(self):
+        pass
+
+
+class TalentImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Excel 文件"),
+        help_text=_("请使用“下载导入模板”得到的 .xlsx 文件；任何一行有误则整份文件不导入。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )
+
+
+WILLING_CHOICES = [("", _("不限")), ("lecture", _("愿意授课")), ("consult", _("愿意提供咨询"))]
+
+
+class TalentSearchForm(forms.Form):
+    q = forms.CharField(label=_("关键词"), required=False, help_text=_("姓名、社会组织、专长或证书"))
+    expertise = forms.ChoiceField(
+        label=_("专业领域"), required=False, choices=[("", _("全部"))] + list(ExpertiseField.choices)
+    )
+    willing = forms.ChoiceField(label=_("意愿"), required=False, choices=WILLING_CHOICES)
+    min_years = forms.IntegerField(label=_("从业年限不少于"), required=False, min_value=0, max_value=70)
+
+
+class RosterFilterForm(forms.Form):
+    on = forms.DateField(
+        label=_("名册日期"), required=False, widget=DATE_WIDGET, help_text=_("查看该日在册人员")
+    )
+    q = forms.CharField(label=_("姓名或证书"), required=False)
+    kind = forms.ChoiceField(label=_("人员类别"), required=False)
+    former = forms.BooleanField(label=_("含全部历史人员"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from .choices import StaffKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("全部"))] + list(StaffKind.choices)
