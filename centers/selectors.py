@@ -320,3 +320,22 @@ def center_history(center: ServiceCenter, limit: int = 50) -> list[dict]:
 
 def active_status_choices():
     return [(CenterStatus.OPERATING, CenterStatus.OPERATING.label)]
+
+
+def center_registers(center: ServiceCenter) -> dict[str, list]:
+    """Every register of the center for its page (one query per register)."""
+    return {
+        "venues": list(Venue.objects.filter(center=center).order_by("-year")),
+        "bank_accounts": list(BankAccount.objects.filter(center=center)),
+        "contracts": list(PurchaseContract.objects.filter(center=center)),
+        "income_lines": list(IncomeLine.objects.filter(center=center).select_related("contract")),
+        "board_members": list(BoardMember.objects.filter(center=center)),
+        "supervisors": list(Supervisor.objects.filter(center=center)),
+        "governance_rules": list(GovernanceRule.objects.filter(center=center)),
+        "meetings": list(Meeting.objects.filter(center=center)[:50]),
+        "seal_custodians": list(SealCustodian.objects.filter(center=center)),
+        "hand_overs": list(HandOver.objects.filter(center=center)[:50]),
+        "archive_inventories": list(ArchiveInventory.objects.filter(center=center)),
+        "plans": list(AnnualPlan.objects.filter(center=center)),
+        "ratings": list(RatingRecord.objects.filter(center=center)),
+    }

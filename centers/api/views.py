@@ -1,0 +1,199 @@
+"""API of the centers app: the same selectors, services, filtersets and ``restrict`` as the pages.
+
+Reads narrow by "view", writes by "change"; an object outside the narrowed set is a 404, and so is a
+write aimed at a center (or organization) the user may not change.
+"""
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from core.api.mixins import RestrictedQuerysetMixin
+from core.errors import ApplicationError
+from core.permissions import can
+
+from .. import filtersets, selectors, services
+from ..forms import PROFILE_FIELDS
+from ..models import (
+    ArchiveInventory,
+    BankAccount,
+    BoardMember,
+    District,
+    GovernanceRule,
+    HandOver,
+    IncomeLine,
+    Meeting,
+    PurchaseContract,
+    RatingRecord,
+    SealCustodian,
+    ServiceCenter,
+    SocialOrganization,
+    Supervisor,
+    Venue,
+)
+from ..rules import evaluate_center
+from . import serializers as s
+
+
+class WriteViewSet(
+    RestrictedQuerysetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    pass
+
+
+class ServiceCenterViewSet(WriteViewSet):
+    queryset = selectors.center_queryset().order_by("level", "street_town__sort_order", "name", "pk")
+    serializer_class = s.ServiceCenterSerializer
+    filterset_class = filtersets.CenterFilterSet
+
+    def perform_create(self, serializer):
+        if not self.request.user.has_perm("centers.add_servicecenter"):
+            raise NotFound
+        center = ServiceCenter(district=District.objects.order_by("pk").first())
+        serializer.instance = services.center_save(
+            center=center, data=serializer.validated_data, actor=self.request.user
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        if not self.request.user.has_perm("centers.change_servicecenter"):
+            forbidden = sorted(
+                k for k, v in data.items() if k not in PROFILE_FIELDS and getattr(serializer.instance, k) != v
+            )
+            if forbidden:
+                raise ApplicationError(
+                    "层级、状态、街镇、行业和业务主管单位由区民政局维护，中心只能修改基本信息。",
+                    fields={k: ["无权修改此项。"] for k in forbidden},
+                )
+        serializer.instance = services.center_save(
+            center=serializer.instance, data=data, actor=self.request.user
+        )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("year", int, description="年度，默认今年")],
+        responses=s.ComplianceSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def compliance(self, request, pk=None):
+        center = self.get_object()
+        try:
+            year = int(request.query_params.get("year") or timezone.localdate().year)
+        except ValueError:
+            raise ApplicationError(
+                "year 应为四位年份，如 2025。", fields={"year": ["应为四位年份。"]}
+            ) from None
+        if not 2000 <= year <= 2100:
+            raise ApplicationError("year 超出范围（2000–2100）。", fields={"year": ["超出范围。"]})
+        return Response([r.as_dict() for r in evaluate_center(center, year)])
+
+
+class CenterRecordViewSet(WriteViewSet):
+    """A register row of a center: writes need the change right on its center."""
+
+    def _check_center(self, center):
+        if center is None or not can(self.request.user, "change", center):
+            raise NotFound
+
+    def perform_create(self, serializer):
+        self._check_center(serializer.validated_data.get("center"))
+        model = self.get_queryset().model
+        serializer.instance = services.record_save(
+            instance=model(), data=serializer.validated_data, actor=self.request.user
+        )
+
+    def perform_update(self, serializer):
+        self._check_center(serializer.validated_data.get("center", serializer.instance.center))
+        serializer.instance = services.record_save(
+            instance=serializer.instance, data=serializer.validated_data, actor=self.request.user
+        )
+
+
+def _record_viewset(model, serializer, filterset):
+    return type(
+        f"{model.__name__}ViewSet",
+        (CenterRecordViewSet,),
+        {
+            "queryset": model.objects.select_related("center").order_by("pk"),
+            "serializer_class": serializer,
+            "filterset_class": filterset,
+        },
+    )
+
+
+VenueViewSet = _record_viewset(Venue, s.VenueSerializer, filtersets.VenueFilterSet)
+BankAccountViewSet = _record_viewset(BankAccount, s.BankAccountSerializer, filtersets.BankAccountFilterSet)
+IncomeLineViewSet = _record_viewset(IncomeLine, s.IncomeLineSerializer, filtersets.IncomeLineFilterSet)
+PurchaseContractViewSet = _record_viewset(PurchaseContract, s.PurchaseContractSerializer, None)
+BoardMemberViewSet = _record_viewset(BoardMember, s.BoardMemberSerializer, filtersets.BoardMemberFilterSet)
+SupervisorViewSet = _record_viewset(Supervisor, s.SupervisorSerializer, filtersets.SupervisorFilterSet)
+GovernanceRuleViewSet = _record_viewset(
+    GovernanceRule, s.GovernanceRuleSerializer, filtersets.GovernanceRuleFilterSet
+)
+MeetingViewSet = _record_viewset(Meeting, s.MeetingSerializer, filtersets.MeetingFilterSet)
+SealCustodianViewSet = _record_viewset(SealCustodian, s.SealCustodianSerializer, None)
+HandOverViewSet = _record_viewset(HandOver, s.HandOverSerializer, None)
+ArchiveInventoryViewSet = _record_viewset(
+    ArchiveInventory, s.ArchiveInventorySerializer, filtersets.ArchiveInventoryFilterSet
+)
+
+
+class RatingRecordViewSet(WriteViewSet):
+    queryset = RatingRecord.objects.select_related("center", "organization").order_by("-rated_on", "pk")
+    serializer_class = s.RatingRecordSerializer
+    filterset_class = filtersets.RatingFilterSet
+
+    def _check(self, data, instance=None):
+        center = data.get("center", instance.center if instance else None)
+        organization = data.get("organization", instance.organization if instance else None)
+        target = center or organization
+        if target is None:
+            raise ApplicationError(
+                "评估记录须对应一个服务中心或一个社会组织。",
+                fields={"center": ["请选择服务中心或社会组织。"]},
+            )
+        if not can(self.request.user, "change", target):
+            raise NotFound
+
+    def perform_create(self, serializer):
+        self._check(serializer.validated_data)
+        serializer.instance = services.record_save(
+            instance=RatingRecord(), data=serializer.validated_data, actor=self.request.user
+        )
+
+    def perform_update(self, serializer):
+        self._check(serializer.validated_data, serializer.instance)
+        serializer.instance = services.record_save(
+            instance=serializer.instance, data=serializer.validated_data, actor=self.request.user
+        )
+
+
+class SocialOrganizationViewSet(WriteViewSet):
+    serializer_class = s.SocialOrganizationSerializer
+    filterset_class = filtersets.OrganizationFilterSet
+    queryset = SocialOrganization.objects.all()
+
+    def get_queryset(self):
+        queryset = selectors.organizations_for(self.request.user).order_by("name", "pk")
+        if self.request.method not in ("GET", "HEAD", "OPTIONS"):
+            queryset = queryset.restrict(self.request.user, "change")
+        return queryset
+
+    def perform_create(self, serializer):
+        if not self.request.user.has_perm("centers.add_socialorganization"):
+            raise NotFound
+        serializer.instance, _ = services.organization_save(
+            organization=SocialOrganization(), data=serializer.validated_data, actor=self.request.user
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance, _ = services.organization_save(
+            organization=serializer.instance, data=serializer.validated_data, actor=self.request.user
+        )

@@ -1,0 +1,88 @@
+"""One FilterSet per list, shared by the pages and the API."""
+
+import django_filters
+from django.db.models import Q
+
+from .choices import CenterLevel, CenterStatus, OrganizationKind, OrganizationStatus
+from .models import (
+    ArchiveInventory,
+    BankAccount,
+    BoardMember,
+    GovernanceRule,
+    IncomeLine,
+    Meeting,
+    RatingRecord,
+    ServiceCenter,
+    SocialOrganization,
+    StreetTown,
+    SupervisingUnit,
+    Supervisor,
+    Venue,
+)
+
+
+class CenterFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="名称或代码", method="search")
+    level = django_filters.ChoiceFilter(label="层级", choices=CenterLevel.choices, empty_label="全部层级")
+    status = django_filters.ChoiceFilter(label="状态", choices=CenterStatus.choices, empty_label="全部状态")
+    street_town = django_filters.ModelChoiceFilter(
+        label="街镇", queryset=StreetTown.objects.all(), empty_label="全部街镇"
+    )
+    supervising_unit = django_filters.ModelChoiceFilter(
+        label="业务主管单位", queryset=SupervisingUnit.objects.all(), empty_label="全部主管单位"
+    )
+
+    class Meta:
+        model = ServiceCenter
+        fields = ["q", "level", "status", "street_town", "supervising_unit"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(credit_code__icontains=value.strip().upper()))
+
+
+class OrganizationFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="名称或统一社会信用代码", method="search")
+    kind = django_filters.ChoiceFilter(label="类型", choices=OrganizationKind.choices, empty_label="全部类型")
+    status = django_filters.ChoiceFilter(
+        label="状态", choices=OrganizationStatus.choices, empty_label="全部状态"
+    )
+    street_town = django_filters.ModelChoiceFilter(
+        label="街镇", queryset=StreetTown.objects.all(), empty_label="全部街镇"
+    )
+    industry = django_filters.CharFilter(label="所属行业", lookup_expr="exact")
+    registered_after = django_filters.DateFilter(
+        label="登记日期起", field_name="registered_on", lookup_expr="gte"
+    )
+    registered_before = django_filters.DateFilter(
+        label="登记日期止", field_name="registered_on", lookup_expr="lte"
+    )
+
+    class Meta:
+        model = SocialOrganization
+        fields = ["q", "kind", "status", "street_town", "industry", "registered_after", "registered_before"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(name__icontains=value) | Q(credit_code__istartswith=value))
+
+
+def _record_filterset(model_class, extra=()):
+    fields = ["center", *extra]
+    meta = type("Meta", (), {"model": model_class, "fields": fields})
+    return type(f"{model_class.__name__}FilterSet", (django_filters.FilterSet,), {"Meta": meta})
+
+
+VenueFilterSet = _record_filterset(Venue, ["year"])
+BankAccountFilterSet = _record_filterset(BankAccount)
+IncomeLineFilterSet = _record_filterset(IncomeLine, ["year", "source"])
+BoardMemberFilterSet = _record_filterset(BoardMember)
+SupervisorFilterSet = _record_filterset(Supervisor)
+GovernanceRuleFilterSet = _record_filterset(GovernanceRule, ["kind"])
+MeetingFilterSet = _record_filterset(Meeting, ["body"])
+ArchiveInventoryFilterSet = _record_filterset(ArchiveInventory, ["year"])
+
+
+class RatingFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = RatingRecord
+        fields = ["center", "organization", "grade"]

@@ -1,0 +1,214 @@
+"""Writes of the centers app. Each service validates (Chinese messages naming the field), saves inside
+one transaction and leaves an audit entry; django-simple-history keeps every version."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.forms.models import model_to_dict
+
+from core.audit import log_action
+from core.errors import ApplicationError
+from core.selectors import policy_value
+
+from .choices import CenterLevel
+from .models import RatingRecord, ServiceCenter, SocialOrganization
+from .rules import add_years
+from .validators import credit_code_kind_error, normalise_credit_code, validate_credit_code
+
+
+def _clean_and_save(instance, *, exclude=None) -> None:
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise ApplicationError.from_validation_error(exc) from None
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:  # a race past full_clean's unique checks
+        raise ApplicationError(
+            "与已有记录重复，请检查后重试。", fields={"__all__": [str(exc).splitlines()[0]]}
+        ) from None
+
+
+def _snapshot(instance) -> dict:
+    data = model_to_dict(instance)
+    return {k: (v.name if hasattr(v, "name") and hasattr(v, "url") else v) for k, v in data.items()}
+
+
+# ---- centers -----------------------------------------------------------------------------------------
+
+
+def _validate_center(center: ServiceCenter) -> None:
+    fields: dict[str, list[str]] = {}
+    if center.credit_code:
+        center.credit_code = normalise_credit_code(center.credit_code)
+        try:
+            validate_credit_code(center.credit_code)
+        except ValidationError as exc:
+            fields["credit_code"] = exc.messages
+        else:
+            if center.credit_code[1] != "2":
+                fields["credit_code"] = ["服务中心为民办非企业单位，统一社会信用代码第 2 位应为 2，请核对。"]
+    if center.level == CenterLevel.STREET_TOWN and not center.street_town_id:
+        fields["street_town"] = ["街镇服务中心须选择所在街镇。"]
+    if center.level == CenterLevel.INDUSTRY and not center.industry:
+        fields["industry"] = ["行业服务中心须填写所属行业。"]
+    if center.level != CenterLevel.STREET_TOWN and center.street_town_id:
+        fields["street_town"] = ["只有街镇服务中心选择所在街镇；请清空该项或修改层级。"]
+    if center.registered_on and center.established_on and center.registered_on < center.established_on:
+        pass  # registration may follow establishment or precede it; both are recorded as given
+    if fields:
+        raise ApplicationError("服务中心信息有误，请按提示修改。", fields=fields)
+
+
+@transaction.atomic
+def center_save(*, center: ServiceCenter, data: dict, actor) -> ServiceCenter:
+    """Create (``center.pk`` is None) or update a service center from cleaned ``data``."""
+    before = _snapshot(center) if center.pk else {}
+    creating = center.pk is None
+    old_unit = center.supervising_unit_id
+    for name, value in data.items():
+        setattr(center, name, value)
+    _validate_center(center)
+    _clean_and_save(center)
+    if creating or old_unit != center.supervising_unit_id:
+        from accounts.services import grant_unit_users_on_center
+
+        grant_unit_users_on_center(center)
+    log_action(
+        "centers.center.created" if creating else "centers.center.changed",
+        actor=actor,
+        obj=center,
+        data={"before": before, "after": _snapshot(center)},
+    )
+    return center
+
+
+# ---- register rows of a center ------------------------------------------------------------------------
+
+
+def _validate_record(instance) -> None:
+    fields = {}
+    starts, ends = getattr(instance, "starts_on", None), getattr(instance, "ends_on", None)
+    if starts and ends and ends < starts:
+        fields["ends_on"] = ["截止日期早于起始日期，请核对。"]
+    term_start, term_end = getattr(instance, "term_start", None), getattr(instance, "term_end", None)
+    if term_start and term_end and term_end < term_start:
+        fields["term_end"] = ["任期止早于任期起，请核对。"]
+    since, until = getattr(instance, "since", None), getattr(instance, "until", None)
+    if since and until and until < since:
+        fields["until"] = ["截止日期早于起始日期，请核对。"]
+    contract = getattr(instance, "contract", None)
+    if contract is not None and contract.center_id != instance.center_id:
+        fields["contract"] = ["所选合同不属于本中心。"]
+    if fields:
+        raise ApplicationError("记录有误，请按提示修改。", fields=fields)
+
+
+@transaction.atomic
+def record_save(*, instance, data: dict, actor):
+    """Create or update one register row hanging off a center (venue, income line, rule, …)."""
+    creating = instance.pk is None
+    before = {} if creating else _snapshot(type(instance).objects.get(pk=instance.pk))
+    for name, value in data.items():
+        setattr(instance, name, value)
+    if isinstance(instance, RatingRecord):
+        _set_valid_until(instance)
+    _validate_record(instance)
+    _clean_and_save(instance)
+    log_action(
+        f"centers.{instance._meta.model_name}.{'created' if creating else 'changed'}",
+        actor=actor,
+        obj=instance,
+        data={"before": before, "after": _snapshot(instance)},
+    )
+    return instance
+
+
+@transaction.atomic
+def record_delete(*, instance, actor) -> None:
+    before = _snapshot(instance)
+    log_action(
+        f"centers.{instance._meta.model_name}.deleted", actor=actor, obj=instance, data={"before": before}
+    )
+    instance.delete()
+
+
+def _set_valid_until(rating: RatingRecord) -> None:
+    if rating.rated_on:
+        rating.valid_until = add_years(rating.rated_on, int(policy_value("rating_valid_years")))
+
+
+# ---- social organizations -----------------------------------------------------------------------------
+
+
+def organization_problems(
+    *,
+    credit_code: str,
+    kind: str,
+    street_town_id=None,
+    industry: str = "",
+    status: str = "",
+    deregistered_on=None,
+) -> tuple[dict[str, list[str]], list[str]]:
+    """(errors by field, warnings) for one organization's key data; shared by the form and the import."""
+    errors: dict[str, list[str]] = {}
+    warnings: list[str] = []
+    code = normalise_credit_code(credit_code)
+    try:
+        validate_credit_code(code)
+    except ValidationError as exc:
+        errors["credit_code"] = exc.messages
+    else:
+        mismatch = credit_code_kind_error(code, kind)
+        if mismatch:
+            errors["kind"] = [mismatch]
+        from .validators import credit_code_warnings
+
+        warnings.extend(credit_code_warnings(code))
+    if not street_town_id and not industry:
+        errors["street_town"] = ["请选择所在街镇或填写所属行业（至少一项）。"]
+    if status == "deregistered" and not deregistered_on:
+        errors["deregistered_on"] = ["状态为注销时须填写注销日期。"]
+    if status == "active" and deregistered_on:
+        errors["deregistered_on"] = ["状态为正常的组织不应有注销日期；请清空注销日期或把状态改为注销。"]
+    return errors, warnings
+
+
+@transaction.atomic
+def organization_save(
+    *, organization: SocialOrganization, data: dict, actor
+) -> tuple[SocialOrganization, list[str]]:
+    """Create or update a social organization (bureau only). Returns it and the code's warnings."""
+    creating = organization.pk is None
+    before = {} if creating else _snapshot(SocialOrganization.objects.get(pk=organization.pk))
+    for name, value in data.items():
+        setattr(organization, name, value)
+    organization.credit_code = normalise_credit_code(organization.credit_code)
+    errors, warnings = organization_problems(
+        credit_code=organization.credit_code,
+        kind=organization.kind,
+        street_town_id=organization.street_town_id,
+        industry=organization.industry,
+        status=organization.status,
+        deregistered_on=organization.deregistered_on,
+    )
+    if errors:
+        raise ApplicationError("社会组织信息有误，请按提示修改。", fields=errors)
+    if organization.district_id is None:
+        from .models import District
+
+        organization.district = (
+            organization.street_town.district
+            if organization.street_town_id
+            else District.objects.order_by("pk").first()
+        )
+    _clean_and_save(organization)
+    log_action(
+        "centers.organization.created" if creating else "centers.organization.changed",
+        actor=actor,
+        obj=organization,
+        data={"before": before, "after": _snapshot(organization)},
+    )
+    return organization, warnings

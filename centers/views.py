@@ -1,0 +1,362 @@
+"""Pages of the centers app. Short views: read input, call one selector or service, render.
+
+Access: every object comes through ``core.permissions.restrict``; a miss is a 404. The district
+overview and the organization registry's writes are the bureau's (model-wide permissions).
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.errors import ApplicationError
+from core.permissions import can, restrict
+
+from . import importing, selectors, services
+from .compliance import RuleStatus
+from .filtersets import CenterFilterSet, OrganizationFilterSet
+from .forms import (
+    FILE_FIELDS,
+    REGISTER_KINDS,
+    ImportForm,
+    OrganizationForm,
+    center_form_class,
+    register_form_class,
+)
+from .models import District, ServiceCenter, SocialOrganization
+from .rules import rule_title
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+OVERVIEW_RULES = (
+    "STAFF",
+    "R-VENUE-1",
+    "R-VENUE-2",
+    "R-FUND-2",
+    "R-FUND-3",
+    "R-GOV-2",
+    "R-ARCH-2",
+    "R-EFF-1",
+    "R-EFF-2",
+)
+
+
+def _year(request) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return timezone.localdate().year
+    return year if 2000 <= year <= 2100 else timezone.localdate().year
+
+
+def _is_bureau(user) -> bool:
+    return user.has_perm("centers.view_servicecenter")
+
+
+def _page(request, queryset, per_page=50):
+    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
+
+
+def _apply_error(form, exc: ApplicationError) -> None:
+    for name, errors in exc.fields.items():
+        target = name if name in form.fields else None
+        for error in errors:
+            form.add_error(target, error)
+    if not exc.fields:
+        form.add_error(None, exc.message)
+
+
+def _overview_context(request, centers_qs, template):
+    year = _year(request)
+    filterset = CenterFilterSet(request.GET, queryset=centers_qs)
+    centers = filterset.qs
+    compliance = request.GET.get("compliance", "")
+    page, query = _page(request, centers, per_page=100)
+    rows = selectors.overview_rows(list(page.object_list), year)
+    for row in rows:
+        staff = next((r for r in row["results"] if r.rule in ("R-STAFF-1", "R-STAFF-2", "R-STAFF-3")), None)
+        row["cells"] = [staff] + [row["by_rule"].get(rule) for rule in OVERVIEW_RULES[1:]]
+    if compliance in ("not_met", "no_data"):
+        rows = [r for r in rows if r["counts"][compliance]]
+    return {
+        "year": year,
+        "filter": filterset,
+        "rows": rows,
+        "page": page,
+        "query": query,
+        "compliance": compliance,
+        "headers": [("R-STAFF", "专职人员")] + [(r, rule_title(r)) for r in OVERVIEW_RULES[1:]],
+        "statuses": RuleStatus,
+        "template": template,
+    }
+
+
+@login_required
+def overview(request):
+    """The bureau's district overview: every center of 1+11+X with its compliance at a glance."""
+    if not _is_bureau(request.user):
+        raise Http404
+    district = District.objects.order_by("pk").first()
+    context = _overview_context(request, selectors.centers_for(request.user), "overview")
+    context["cover"] = selectors.district_coverage(district, context["year"]) if district else None
+    context["district"] = district
+    return render(request, "centers/overview.html", context)
+
+
+@login_required
+def center_list(request):
+    """The centers a user may see (a supervising unit's, an auditor's), with their compliance."""
+    centers = selectors.centers_for(request.user)
+    if not centers.exists():
+        raise Http404
+    context = _overview_context(request, centers, "list")
+    return render(request, "centers/center_list.html", context)
+
+
+def _center(request, pk, action="view") -> ServiceCenter:
+    return get_object_or_404(selectors.centers_for(request.user, action), pk=pk)
+
+
+@login_required
+def center_detail(request, pk):
+    center = _center(request, pk)
+    year = _year(request)
+    can_change = can(request.user, "change", center)
+    context = {
+        "center": center,
+        "year": year,
+        "can_change": can_change,
+        "show_account_numbers": can_change,
+        "registers": selectors.center_registers(center),
+        "compliance": [(r, rule_title(r.rule)) for r in selectors.evaluate_center(center, year)],
+        "n": selectors.social_organization_count(center, selectors.year_end(year)),
+        "history": selectors.center_history(center),
+        "register_kinds": REGISTER_KINDS,
+    }
+    return render(request, "centers/center_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def center_edit(request, pk=None):
+    bureau = request.user.has_perm("centers.change_servicecenter")
+    if pk is None:
+        if not request.user.has_perm("centers.add_servicecenter"):
+            raise Http404
+        center = ServiceCenter(district=District.objects.order_by("pk").first())
+    else:
+        center = _center(request, pk, "change")
+    form = center_form_class(bureau)(request.POST or None, instance=center)
+    if request.method == "POST" and form.is_valid():
+        try:
+            data = {name: form.cleaned_data[name] for name in form.fields}
+            center = services.center_save(center=center, data=data, actor=request.user)
+        except ApplicationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, "服务中心信息已保存。")
+            return redirect("centers:center_detail", pk=center.pk)
+    return render(request, "centers/center_form.html", {"form": form, "center": center})
+
+
+def _record(request, center, kind, pk):
+    if kind not in REGISTER_KINDS:
+        raise Http404
+    model = REGISTER_KINDS[kind][0]
+    if pk is None:
+        return model(center=center)
+    return get_object_or_404(model.objects.filter(center=center), pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_edit(request, center_pk, kind, pk=None):
+    center = _center(request, center_pk, "change")
+    instance = _record(request, center, kind, pk)
+    form_class = register_form_class(kind)
+    form = form_class(request.POST or None, request.FILES or None, instance=instance)
+    if "contract" in form.fields:
+        form.fields["contract"].queryset = center.contracts.all()
+    if request.method == "POST" and form.is_valid():
+        try:
+            data = {name: form.cleaned_data[name] for name in form.fields}
+            services.record_save(instance=instance, data=data, actor=request.user)
+        except ApplicationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, f"{instance._meta.verbose_name}已保存。")
+            return redirect("centers:center_detail", pk=center.pk)
+    return render(
+        request,
+        "centers/record_form.html",
+        {"form": form, "center": center, "instance": instance, "title": instance._meta.verbose_name},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_delete(request, center_pk, kind, pk):
+    center = _center(request, center_pk, "change")
+    instance = _record(request, center, kind, pk)
+    if request.method == "POST":
+        services.record_delete(instance=instance, actor=request.user)
+        messages.success(request, f"已删除{instance._meta.verbose_name}：{instance}。")
+        return redirect("centers:center_detail", pk=center.pk)
+    return render(request, "centers/record_confirm_delete.html", {"center": center, "instance": instance})
+
+
+@login_required
+def document(request, model, pk, field):
+    """An uploaded file, served only to those who may view the record it belongs to."""
+    if field not in FILE_FIELDS.get(model, ()):
+        raise Http404
+    model_class = next((m for m, _ in REGISTER_KINDS.values() if m._meta.model_name == model), None)
+    if model_class is None:
+        raise Http404
+    instance = get_object_or_404(restrict(model_class.objects.all(), request.user, "view"), pk=pk)
+    stored = getattr(instance, field)
+    if not stored or not default_storage.exists(stored.name):
+        raise Http404
+    filename = f"{instance}{PurePath(stored.name).suffix}"
+    return FileResponse(stored.open("rb"), as_attachment=True, filename=filename)
+
+
+# ---- social organizations -----------------------------------------------------------------------------
+
+
+def _organizations(request):
+    queryset = selectors.organizations_for(request.user)
+    if not _is_bureau(request.user) and not selectors.centers_for(request.user).exists():
+        raise Http404
+    return OrganizationFilterSet(request.GET, queryset=queryset)
+
+
+@login_required
+def organization_list(request):
+    filterset = _organizations(request)
+    page, query = _page(request, filterset.qs.order_by("name", "pk"))
+    return render(
+        request,
+        "centers/organization_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query,
+            "can_change": request.user.has_perm("centers.change_socialorganization"),
+        },
+    )
+
+
+@login_required
+def organization_export(request):
+    filterset = _organizations(request)
+    data = importing.export_organizations(filterset.qs.order_by("name", "pk"))
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="social-organizations-{timezone.localdate():%Y%m%d}.xlsx"'
+    )
+    return response
+
+
+@login_required
+def organization_template(request):
+    _organizations(request)
+    response = HttpResponse(importing.template_workbook(), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="social-organizations-template.xlsx"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_edit(request, pk=None):
+    if not request.user.has_perm("centers.change_socialorganization"):
+        raise Http404
+    if pk is None:
+        organization = SocialOrganization(district=District.objects.order_by("pk").first())
+    else:
+        organization = get_object_or_404(
+            restrict(SocialOrganization.objects.all(), request.user, "change"), pk=pk
+        )
+    form = OrganizationForm(request.POST or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            data = {name: form.cleaned_data[name] for name in form.fields}
+            organization, warnings = services.organization_save(
+                organization=organization, data=data, actor=request.user
+            )
+        except ApplicationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, f"社会组织“{organization}”已保存。")
+            for warning in warnings:
+                messages.warning(request, warning)
+            return redirect("centers:organization_list")
+    return render(request, "centers/organization_form.html", {"form": form, "organization": organization})
+
+
+IMPORT_SESSION_KEY = "centers_import"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_import(request):
+    """Upload → preview with row errors → commit (all or nothing)."""
+    if not request.user.has_perm("centers.add_socialorganization"):
+        raise Http404
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read(importing.settings.IMPORT_MAX_BYTES + 1)
+        try:
+            result = importing.import_organizations(name=upload.name, data=data, dry_run=True)
+        except ApplicationError as exc:
+            _apply_error(form, exc)
+        else:
+            token = uuid.uuid4().hex
+            stored = default_storage.save(
+                f"imports/{token}{PurePath(upload.name).suffix.lower()}", ContentFile(data)
+            )
+            request.session[IMPORT_SESSION_KEY] = {"path": stored, "name": upload.name}
+            context.update({"result": result, "file_name": upload.name})
+    return render(request, "centers/organization_import.html", context)
+
+
+@login_required
+@require_POST
+def organization_import_commit(request):
+    if not request.user.has_perm("centers.add_socialorganization"):
+        raise Http404
+    pending = request.session.pop(IMPORT_SESSION_KEY, None)
+    if not pending or not default_storage.exists(pending["path"]):
+        messages.error(request, "没有待导入的文件或预览已过期，请重新上传。")
+        return redirect("centers:organization_import")
+    with default_storage.open(pending["path"], "rb") as fh:
+        data = fh.read()
+    default_storage.delete(pending["path"])
+    try:
+        result = importing.import_organizations(name=pending["name"], data=data, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("centers:organization_import")
+    if result.errors:
+        messages.error(request, f"文件有 {len(result.errors)} 处错误，未导入任何数据。")
+        return redirect("centers:organization_import")
+    messages.success(
+        request,
+        f"导入完成：新增 {result.created} 家，更新 {result.updated} 家，未变化 {result.unchanged} 家，"
+        f"新增评估记录 {result.ratings_created} 条。",
+    )
+    return redirect("centers:organization_list")
