@@ -1,0 +1,211 @@
+"""Forms read and label input; the rules are in services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+
+from accounts.models import User
+from accounts.roles import Role
+
+from .choices import CombinationRule, IndicatorMethod
+from .models import Cycle, RubricCategory
+from .models.filing import FILING_FIGURES
+
+LEVEL_CHOICES = [("street_town", "街镇服务中心"), ("district", "区级服务中心"), ("industry", "行业服务中心")]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _bands_text(bands) -> str:
+    return "\n".join(f"{b['grade']}={b['min']}" for b in bands)
+
+
+class CycleForm(forms.Form):
+    year = forms.IntegerField(label="考评年度", min_value=2016, max_value=2100)
+    title = forms.CharField(label="名称", max_length=200, required=False)
+    levels = forms.MultipleChoiceField(
+        label="参评层级", choices=LEVEL_CHOICES, widget=forms.CheckboxSelectMultiple, initial=["street_town"]
+    )
+    filing_deadline = forms.DateField(label="填报截止日期", widget=DateInput())
+    review_deadline = forms.DateField(label="初审截止日期", widget=DateInput())
+    acceptance_deadline = forms.DateField(label="受理截止日期", widget=DateInput())
+    spot_check_deadline = forms.DateField(label="抽检截止日期", widget=DateInput())
+    sample_numerator = forms.IntegerField(label="抽检比例分子", min_value=1, initial=1)
+    sample_denominator = forms.IntegerField(
+        label="抽检比例分母", min_value=1, initial=3, help_text="默认 1/3，向上取整"
+    )
+    combination_rule = forms.ChoiceField(label="计分规则", choices=CombinationRule.choices)
+    self_weight = forms.DecimalField(
+        label="自评分权重（加权规则）", min_value=0, max_value=1, decimal_places=2, initial=Decimal("0.30")
+    )
+    gap_tolerance = forms.DecimalField(
+        label="分差容差（分）", min_value=0, max_value=100, decimal_places=1, initial=10
+    )
+    performance_weight = forms.DecimalField(
+        label="计入街镇民政绩效考核的分值 W", min_value=0, max_value=1000, decimal_places=2, initial=10
+    )
+    grade_bands = forms.CharField(
+        label="等次划分",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="每行“等次=最低分”，如 优秀=90",
+        initial="优秀=90\n良好=80\n合格=60\n不合格=0",
+    )
+    reminder_days = forms.CharField(label="提醒天数", initial="7,3,1", help_text="截止日前几天提醒，逗号分隔")
+
+    def __init__(self, *args, cycle: Cycle | None = None, **kwargs):
+        if cycle is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    **{f: getattr(cycle, f) for f in self.base_fields if hasattr(cycle, f)},
+                    "grade_bands": _bands_text(cycle.grade_bands),
+                    "reminder_days": ",".join(str(d) for d in cycle.reminder_days),
+                },
+            )
+        super().__init__(*args, **kwargs)
+        if cycle is not None:
+            self.fields["year"].disabled = True
+
+    def clean_grade_bands(self):
+        bands = []
+        for line in self.cleaned_data["grade_bands"].splitlines():
+            if not line.strip():
+                continue
+            grade, sep, minimum = line.partition("=")
+            try:
+                bands.append({"grade": grade.strip(), "min": float(Decimal(minimum.strip()))})
+            except Exception:
+                raise forms.ValidationError(f"“{line}”格式不对：应为“等次=最低分”，如 优秀=90。") from None
+            if not sep or not grade.strip():
+                raise forms.ValidationError(f"“{line}”格式不对：应为“等次=最低分”。")
+        if not bands:
+            raise forms.ValidationError("请至少填写一个等次。")
+        return sorted(bands, key=lambda b: b["min"], reverse=True)
+
+    def clean_reminder_days(self):
+        try:
+            return sorted(
+                {
+                    int(x)
+                    for x in self.cleaned_data["reminder_days"].replace("，", ",").split(",")
+                    if x.strip()
+                },
+                reverse=True,
+            )
+        except ValueError:
+            raise forms.ValidationError("请填写逗号分隔的天数，如 7,3,1。") from None
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("year", None)
+        if not data.get("title"):
+            data.pop("title", None)
+        return data
+
+
+class IndicatorForm(forms.Form):
+    category = forms.ModelChoiceField(label="类别", queryset=RubricCategory.objects.none())
+    code = forms.CharField(label="编号", max_length=10)
+    name = forms.CharField(label="名称", max_length=200)
+    description = forms.CharField(label="评分标准", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    max_score = forms.DecimalField(label="满分", min_value=Decimal("0.5"), max_value=100, decimal_places=1)
+    expected_evidence = forms.CharField(label="应提供的佐证材料", max_length=300, required=False)
+    evidence_required = forms.BooleanField(label="必须上传佐证", required=False)
+    method = forms.ChoiceField(label="计分方式", choices=IndicatorMethod.choices)
+    formula = forms.JSONField(
+        label="计算公式（系统计算时）",
+        required=False,
+        help_text='如 {"kind": "rule", "rule": "R-STAFF-2"} 或 {"kind": "figure", "figure": "trainings_held", "full_at": 4}',
+    )
+    sort_order = forms.IntegerField(label="排序", min_value=0, initial=0)
+
+    def __init__(self, *args, cycle: Cycle, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = RubricCategory.objects.filter(cycle=cycle)
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["formula"] = data.get("formula") or {}
+        return data
+
+
+class FiguresForm(forms.Form):
+    notes = forms.CharField(label="填报说明", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, filing=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in FILING_FIGURES:
+            decimal = name in ("project_funding", "party_coverage_percent")
+            self.fields[name] = forms.CharField(
+                label=label,
+                required=False,
+                widget=forms.NumberInput(
+                    attrs={"min": 0, "step": "0.1" if decimal else "1", "inputmode": "decimal"}
+                ),
+            )
+            if filing is not None and not self.is_bound:
+                value = getattr(filing, name)
+                self.initial[name] = "" if value is None else value
+        if filing is not None and not self.is_bound:
+            self.initial["notes"] = filing.notes
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="选择文件", help_text="PDF、JPEG、PNG、DOCX、XLSX，不超过 20 MB")
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(label="退回原因", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReopenForm(forms.Form):
+    until = forms.DateField(label="延期至", widget=DateInput())
+    reason = forms.CharField(label="原因", max_length=300)
+
+
+class DrawForm(forms.Form):
+    seed = forms.IntegerField(
+        label="随机种子", min_value=0, help_text="公开记录的整数；同一种子、同一名单，抽样结果相同"
+    )
+    must_include = forms.MultipleChoiceField(
+        label="必检中心", required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, population: list[dict], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["must_include"].choices = [(str(c["id"]), c["name"]) for c in population]
+        for c in population:
+            self.fields[f"exclude_{c['id']}"] = forms.CharField(
+                label=f"排除 {c['name']} 的原因", required=False, max_length=200
+            )
+
+    def excluded(self, population) -> dict:
+        return {
+            c["id"]: self.cleaned_data[f"exclude_{c['id']}"]
+            for c in population
+            if self.cleaned_data.get(f"exclude_{c['id']}")
+        }
+
+
+class AssignmentForm(forms.Form):
+    center = forms.IntegerField(widget=forms.HiddenInput)
+    auditor = forms.ModelChoiceField(label="抽检评估人员", queryset=User.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["auditor"].queryset = auditors()
+
+
+def auditors():
+    return User.objects.filter(groups__name=Role.AUDITOR, is_active=True).order_by("username")
+
+
+class CorrectionForm(forms.Form):
+    reason = forms.CharField(label="更正原因", widget=forms.Textarea(attrs={"rows": 3}))

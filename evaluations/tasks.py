@@ -1,0 +1,27 @@
+"""Celery tasks: thin, by id, idempotent; the work is in services."""
+
+from celery import shared_task
+
+from core.jobs import run_job
+
+
+@shared_task
+def open_cycle_task(job_id: str):
+    from .services import cycle_open_work
+
+    run_job(job_id, cycle_open_work)
+
+
+@shared_task
+def compute_results_task(job_id: str):
+    from .services import results_work
+
+    run_job(job_id, results_work)
+
+
+@shared_task
+def send_reminders_task():
+    """Daily (CELERY_BEAT_SCHEDULE): reminders before deadlines and the overdue list; safe to run twice."""
+    from .services import reminders_send
+
+    return reminders_send()

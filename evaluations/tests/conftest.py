@@ -1,0 +1,120 @@
+"""Factories for the evaluation tests: the 11 street/town centers, people per role, a cycle at any stage."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.roles import Role
+from centers.choices import CenterLevel
+from centers.models import District, ServiceCenter, StreetTown
+from core.testing import make_user
+from evaluations import services
+from evaluations.choices import CycleState
+from evaluations.models import Filing
+
+TODAY = date(2026, 12, 1)  # before the 2026 filing deadline (2026-12-31)
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def docx_bytes() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<document/>")
+    return buf.getvalue()
+
+
+def upload(name: str, content: bytes = PDF) -> SimpleUploadedFile:
+    f = SimpleUploadedFile("x", content)
+    f._name = name  # keep any path as a raw client would send it (Django's parser strips it)
+    return f
+
+
+@pytest.fixture
+def centers(db):
+    district = District.objects.order_by("pk").first()
+    out = []
+    for st in StreetTown.objects.filter(district=district).order_by("sort_order"):
+        center, _ = ServiceCenter.objects.get_or_create(
+            district=district,
+            level=CenterLevel.STREET_TOWN,
+            street_town=st,
+            defaults={"name": f"青浦区{st.name}社会组织服务中心", "supervising_unit": st.supervising_unit},
+        )
+        out.append(center)
+    return out
+
+
+@pytest.fixture
+def people(centers):
+    zjj = next(c for c in centers if "朱家角" in c.name)
+    jz = next(c for c in centers if "金泽" in c.name)
+    return {
+        "bureau": make_user("t_bureau", Role.BUREAU),
+        "director": make_user("t_director", Role.DIRECTOR, center=zjj, email="d@example.org"),
+        "other_director": make_user("t_director2", Role.DIRECTOR, center=jz),
+        "supervisor": make_user(
+            "t_supervisor", Role.SUPERVISOR, unit=zjj.supervising_unit, email="s@example.org"
+        ),
+        "other_supervisor": make_user("t_supervisor2", Role.SUPERVISOR, unit=jz.supervising_unit),
+        "auditor": make_user("t_auditor", Role.AUDITOR),
+        "other_auditor": make_user("t_auditor2", Role.AUDITOR),
+        "zjj": zjj,
+        "jz": jz,
+    }
+
+
+def open_cycle(year: int, actor, **fields):
+    """A cycle opened with its filings created (the open job's work run in-process)."""
+    from core.jobs import run_job
+
+    cycle = services.cycle_create(year=year, actor=actor, **fields)
+    job = services.cycle_open(cycle=cycle, actor=actor)
+    run_job(str(job.pk), services.cycle_open_work)
+    cycle.refresh_from_db()
+    return cycle
+
+
+FIGURES = dict.fromkeys(services.FIGURE_NAMES, 5)
+
+
+def complete_filing(filing: Filing, actor, *, score_fraction=1.0, today=TODAY):
+    """Fill figures, work plan, evidence and every self score; leaves it ready to submit."""
+    services.filing_save_figures(filing=filing, actor=actor, values=FIGURES, today=today)
+    services.filing_upload_work_plan(filing=filing, actor=actor, upload=upload("计划.pdf"), today=today)
+    entries = {}
+    for indicator in filing.cycle.indicators.all():
+        if indicator.evidence_required:
+            services.evidence_upload(
+                filing=filing, indicator=indicator, actor=actor, upload=upload("佐证.pdf"), today=today
+            )
+        if not indicator.is_computed:
+            value = (
+                indicator.max_score * 2 * __import__("decimal").Decimal(str(score_fraction))
+            ).to_integral_value() / 2
+            entries[indicator.pk] = (str(value), "自评说明")
+    services.self_scores_save(filing=filing, actor=actor, entries=entries, today=today)
+    filing.refresh_from_db()
+    return filing
+
+
+def submit_all_the_way(filing: Filing, people, today=TODAY):
+    complete_filing(
+        filing, people["director"] if filing.center == people["zjj"] else people["bureau"], today=today
+    )
+    services.filing_submit(filing=filing, actor=people["bureau"], today=today)
+    services.filing_review(filing=filing, actor=people["bureau"])
+    services.filing_accept(filing=filing, actor=people["bureau"])
+
+
+def to_spot_check(cycle, people):
+    services.cycle_advance(cycle=cycle, actor=people["bureau"], to_state=CycleState.SPOT_CHECK)
+    cycle.refresh_from_db()
+    return cycle

@@ -1,0 +1,732 @@
+"""Pages of the yearly evaluation. Each view narrows by ``restrict`` (a miss is a 404), calls one
+service or selector, and renders."""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.audit import entries_for, log_action
+from core.errors import ApplicationError
+from core.permissions import can, restrict
+
+from . import selectors, services
+from .choices import EDITABLE_FILING_STATES, CycleState, FilingState, ReturnStage
+from .forms import (
+    AssignmentForm,
+    CorrectionForm,
+    CycleForm,
+    DrawForm,
+    FiguresForm,
+    IndicatorForm,
+    ReopenForm,
+    ReturnForm,
+    UploadForm,
+    auditors,
+)
+from .models import Assignment, Cycle, Draw, Evidence, Filing, Indicator, ResultSet
+from .models.filing import FILING_FIGURES
+
+
+# ---- helpers ---------------------------------------------------------------------------------------
+def _cycle(request, pk, action="view") -> Cycle:
+    return get_object_or_404(restrict(Cycle.objects.all(), request.user, action), pk=pk)
+
+
+def _filing(request, pk, action="view") -> Filing:
+    return get_object_or_404(restrict(selectors.filing_queryset(), request.user, action), pk=pk)
+
+
+def _fail(request, exc: ApplicationError, form=None) -> None:
+    messages.error(request, exc.message)
+    for field, errs in exc.fields.items():
+        if form is not None and field in form.fields:
+            for e in errs:
+                form.add_error(field, e)
+        else:
+            for e in errs:
+                messages.error(request, e)
+
+
+def _page(request, items, per_page=50):
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def _is_bureau(user) -> bool:
+    return user.has_perm("evaluations.change_cycle")
+
+
+# ---- bureau: cycles and rubric ---------------------------------------------------------------------
+@login_required
+def cycle_list(request):
+    cycles = selectors.cycles_for(request.user)
+    return render(
+        request,
+        "evaluations/cycle_list.html",
+        {"page": _page(request, cycles), "is_bureau": _is_bureau(request.user)},
+    )
+
+
+@login_required
+def cycle_create(request):
+    if not _is_bureau(request.user):
+        raise Http404
+    form = CycleForm(request.POST or None, initial=_create_initial())
+    if request.method == "POST" and form.is_valid():
+        try:
+            cycle = services.cycle_create(
+                year=form.cleaned_data["year"], actor=request.user, **form.service_fields()
+            )
+        except ApplicationError as exc:
+            _fail(request, exc, form)
+        else:
+            messages.success(request, f"已建立 {cycle.year} 年度考评，并载入默认评分表。")
+            return redirect("evaluations:cycle_detail", cycle.pk)
+    return render(request, "evaluations/cycle_form.html", {"form": form, "cycle": None})
+
+
+def _create_initial():
+    year = timezone.localdate().year
+    return {"year": year, **services.default_deadlines(year)}
+
+
+@login_required
+def cycle_detail(request, pk):
+    cycle = _cycle(request, pk)
+    context = {
+        "cycle": cycle,
+        "rubric": selectors.rubric_tree(cycle),
+        "is_bureau": _is_bureau(request.user),
+        "counts": selectors.board_counts(cycle),
+        "other_cycles": Cycle.objects.exclude(pk=cycle.pk),
+        "history": entries_for(cycle)[:30],
+        "draw": Draw.objects.filter(cycle=cycle).first(),
+    }
+    context["rubric_total"] = sum(c["total"] for c in context["rubric"])
+    return render(request, "evaluations/cycle_detail.html", context)
+
+
+@login_required
+def cycle_edit(request, pk):
+    cycle = _cycle(request, pk, "change")
+    form = CycleForm(request.POST or None, cycle=cycle)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cycle_update(cycle=cycle, actor=request.user, **form.service_fields())
+        except ApplicationError as exc:
+            _fail(request, exc, form)
+        else:
+            messages.success(request, "考评设置已保存。")
+            return redirect("evaluations:cycle_detail", cycle.pk)
+    return render(request, "evaluations/cycle_form.html", {"form": form, "cycle": cycle})
+
+
+@login_required
+@require_POST
+def rubric_copy(request, pk):
+    cycle = _cycle(request, pk, "change")
+    source = get_object_or_404(Cycle, pk=request.POST.get("source") or 0)
+    try:
+        services.rubric_copy(cycle=cycle, source=source, actor=request.user)
+        messages.success(request, f"已复制 {source.year} 年度的评分表。")
+    except ApplicationError as exc:
+        _fail(request, exc)
+    return redirect("evaluations:cycle_detail", cycle.pk)
+
+
+@login_required
+def indicator_edit(request, pk, indicator_pk=None):
+    cycle = _cycle(request, pk, "change")
+    indicator = get_object_or_404(Indicator, cycle=cycle, pk=indicator_pk) if indicator_pk else None
+    initial = {}
+    if indicator:
+        initial = {f: getattr(indicator, f) for f in IndicatorForm.base_fields if f != "category"}
+        initial["category"] = indicator.category_id
+    form = IndicatorForm(request.POST or None, cycle=cycle, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.indicator_save(
+                cycle=cycle, actor=request.user, indicator=indicator, **form.service_fields()
+            )
+        except ApplicationError as exc:
+            _fail(request, exc, form)
+        else:
+            messages.success(request, "指标已保存。")
+            return redirect("evaluations:cycle_detail", cycle.pk)
+    return render(
+        request, "evaluations/indicator_form.html", {"form": form, "cycle": cycle, "indicator": indicator}
+    )
+
+
+@login_required
+@require_POST
+def indicator_delete(request, pk, indicator_pk):
+    cycle = _cycle(request, pk, "change")
+    indicator = get_object_or_404(Indicator, cycle=cycle, pk=indicator_pk)
+    try:
+        services.indicator_delete(indicator=indicator, actor=request.user)
+        messages.success(request, f"已删除指标 {indicator.code}。")
+    except ApplicationError as exc:
+        _fail(request, exc)
+    return redirect("evaluations:cycle_detail", cycle.pk)
+
+
+@login_required
+@require_POST
+def cycle_open(request, pk):
+    cycle = _cycle(request, pk, "change")
+    try:
+        job = services.cycle_open(cycle=cycle, actor=request.user)
+    except ApplicationError as exc:
+        _fail(request, exc)
+        return redirect("evaluations:cycle_detail", cycle.pk)
+    messages.success(request, f"{cycle.year} 年度考评已开启，正在生成各中心的年度填报。")
+    return redirect("core:job_detail", job.pk)
+
+
+@login_required
+@require_POST
+def cycle_advance(request, pk):
+    cycle = _cycle(request, pk, "change")
+    to_state = request.POST.get("to_state", "")
+    try:
+        if to_state == CycleState.PUBLISHED:
+            services.cycle_publish(cycle=cycle, actor=request.user)
+        else:
+            services.cycle_advance(cycle=cycle, actor=request.user, to_state=to_state)
+        cycle.refresh_from_db()
+        messages.success(request, f"考评已转为“{cycle.get_state_display()}”。")
+    except ApplicationError as exc:
+        _fail(request, exc)
+    return redirect(request.POST.get("next") or reverse("evaluations:cycle_detail", args=[cycle.pk]))
+
+
+@login_required
+def cycle_board(request, pk):
+    cycle = _cycle(request, pk, "change")
+    state = request.GET.get("state", "")
+    search = request.GET.get("q", "").strip()
+    rows = selectors.board_rows(cycle, state=state, search=search)
+    return render(
+        request,
+        "evaluations/cycle_board.html",
+        {
+            "cycle": cycle,
+            "page": _page(request, rows, 100),
+            "counts": selectors.board_counts(cycle),
+            "states": FilingState.choices,
+            "state": state,
+            "q": search,
+            "late_count": sum(1 for r in rows if r["late"]),
+        },
+    )
+
+
+# ---- bureau: draw, assignment, results ------------------------------------------------------------
+@login_required
+def cycle_draw(request, pk):
+    cycle = _cycle(request, pk, "change")
+    draw = Draw.objects.filter(cycle=cycle).first()
+    population = draw.population if draw else services.draw_population(cycle)
+    form = DrawForm(request.POST or None, population=population)
+    if request.method == "POST" and form.is_valid():
+        try:
+            draw = services.draw_create(
+                cycle=cycle,
+                actor=request.user,
+                seed=form.cleaned_data["seed"],
+                must_include=form.cleaned_data["must_include"],
+                excluded=form.excluded(population),
+            )
+        except ApplicationError as exc:
+            _fail(request, exc, form)
+        else:
+            messages.success(request, f"抽样完成：抽中 {len(draw.result)} 个中心。")
+            return redirect("evaluations:cycle_draw", cycle.pk)
+    verification = None
+    if draw and request.GET.get("verify"):
+        rerun, matches = services.draw_verify(draw)
+        names = {c["id"]: c["name"] for c in draw.population}
+        verification = {"names": [names[c] for c in rerun], "matches": matches}
+        log_action("evaluations.draw.verified", actor=request.user, obj=cycle, data={"matches": matches})
+    k = services.draw_algorithm.sample_size(cycle.sample_numerator, cycle.sample_denominator, len(population))
+    return render(
+        request,
+        "evaluations/draw.html",
+        {
+            "cycle": cycle,
+            "draw": draw,
+            "form": form,
+            "population": population,
+            "k": k,
+            "verification": verification,
+        },
+    )
+
+
+@login_required
+def cycle_assignments(request, pk):
+    cycle = _cycle(request, pk, "change")
+    draw = Draw.objects.filter(cycle=cycle).first()
+    if request.method == "POST":
+        form = AssignmentForm(request.POST)
+        if form.is_valid():
+            try:
+                services.assignment_set(
+                    cycle=cycle,
+                    center_id=form.cleaned_data["center"],
+                    auditor=form.cleaned_data["auditor"],
+                    actor=request.user,
+                )
+                messages.success(request, "已分配评估人员。")
+            except ApplicationError as exc:
+                _fail(request, exc)
+        else:
+            messages.error(request, "请选择抽检评估人员。")
+        return redirect("evaluations:cycle_assignments", cycle.pk)
+    assigned = {
+        a.filing.center_id: a
+        for a in Assignment.objects.filter(cycle=cycle).select_related("auditor", "filing")
+    }
+    rows = [{"center": c, "assignment": assigned.get(c["id"])} for c in (draw.result if draw else [])]
+    return render(
+        request,
+        "evaluations/assignments.html",
+        {"cycle": cycle, "draw": draw, "rows": rows, "auditors": list(auditors())},
+    )
+
+
+@login_required
+def cycle_results(request, pk):
+    cycle = _cycle(request, pk)
+    bureau = _is_bureau(request.user)
+    result_sets = ResultSet.objects.filter(cycle=cycle).order_by("-revision")
+    if not bureau:
+        result_sets = result_sets.filter(is_published=True)
+    chosen = None
+    if request.GET.get("revision"):
+        chosen = get_object_or_404(result_sets, revision=request.GET["revision"])
+    chosen = chosen or selectors.current_result_set(cycle, published_only=not bureau)
+    rows = selectors.cycle_results(cycle, chosen, user=request.user) if chosen else []
+    return render(
+        request,
+        "evaluations/results.html",
+        {
+            "cycle": cycle,
+            "result_set": chosen,
+            "result_sets": list(result_sets),
+            "rows": rows,
+            "is_bureau": bureau,
+            "grades": selectors.grade_counts(rows),
+            "findings": [r for r in rows if r["finding"]],
+            "correction_form": CorrectionForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def results_compute(request, pk):
+    cycle = _cycle(request, pk, "change")
+    try:
+        job = services.results_request(cycle=cycle, actor=request.user)
+    except ApplicationError as exc:
+        _fail(request, exc)
+        return redirect("evaluations:cycle_results", cycle.pk)
+    return redirect("core:job_detail", job.pk)
+
+
+@login_required
+@require_POST
+def results_correct(request, pk):
+    cycle = _cycle(request, pk, "change")
+    form = CorrectionForm(request.POST)
+    try:
+        job = services.result_correction_request(
+            cycle=cycle, actor=request.user, reason=form.data.get("reason", "")
+        )
+    except ApplicationError as exc:
+        _fail(request, exc)
+        return redirect("evaluations:cycle_results", cycle.pk)
+    return redirect("core:job_detail", job.pk)
+
+
+@login_required
+def results_export(request, pk):
+    from openpyxl import Workbook
+
+    cycle = _cycle(request, pk)
+    bureau = _is_bureau(request.user)
+    result_set = selectors.current_result_set(cycle, published_only=not bureau)
+    if result_set is None:
+        raise Http404
+    rows = selectors.cycle_results(cycle, result_set, user=request.user)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"{cycle.year}年度考评结果"
+    sheet.append(
+        [
+            "排名",
+            "服务中心",
+            "街镇",
+            "自评分",
+            "是否抽检",
+            "抽检分",
+            "最终得分",
+            "分差",
+            "发现问题",
+            "等次",
+            f"计入绩效考核分（W={cycle.performance_weight}）",
+        ]
+    )
+    for r in rows:
+        sheet.append(
+            [
+                r["rank"],
+                r["center"].name,
+                str(r["street_town"] or ""),
+                float(r["self_score"]),
+                "是" if r["sampled"] else "否",
+                float(r["spot_score"]) if r["spot_score"] is not None else None,
+                float(r["final_score"]),
+                float(r["gap"]) if r["gap"] is not None else None,
+                r["finding"],
+                r["grade"],
+                float(r["contribution"]),
+            ]
+        )
+    buf = io.BytesIO()
+    book.save(buf)
+    log_action(
+        "evaluations.results.exported", actor=request.user, obj=cycle, data={"revision": result_set.revision}
+    )
+    response = HttpResponse(
+        buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="results-{cycle.year}-r{result_set.revision}.xlsx"'
+    )
+    return response
+
+
+# ---- the filing ------------------------------------------------------------------------------------
+@login_required
+def my_filings(request):
+    return render(
+        request, "evaluations/my_filings.html", {"page": _page(request, selectors.my_filings(request.user))}
+    )
+
+
+@login_required
+def filing_detail(request, pk):
+    filing = _filing(request, pk)
+    detail = selectors.filing_detail(filing)
+    user = request.user
+    may_change = can(user, "change", filing)
+    editable = may_change and filing.state in EDITABLE_FILING_STATES and filing.cycle.state == CycleState.OPEN
+    indicators = [row["indicator"] for row in detail["indicators"]]
+    missing = services.filing_missing_items(
+        filing,
+        indicators=indicators,
+        self_scores=[r["self"] for r in detail["indicators"] if r["self"]],
+        evidence=[e for r in detail["indicators"] for e in r["evidence"]],
+    )
+    context = {
+        **detail,
+        "may_change": may_change,
+        "editable": editable,
+        "closed": services.filing_is_closed(filing),
+        "missing": missing,
+        "may_review": filing.state == FilingState.SUBMITTED and can(user, "review", filing),
+        "is_bureau": _is_bureau(user),
+        "may_audit": can(user, "audit", filing),
+        "return_form": ReturnForm(),
+        "reopen_form": ReopenForm(),
+        "upload_form": UploadForm(),
+        "history": entries_for(filing)[:50] if (may_change or _is_bureau(user)) else [],
+        "show_audit": _is_bureau(user)
+        or can(user, "audit", filing)
+        or filing.cycle.state in (CycleState.PUBLISHED, CycleState.ARCHIVED),
+    }
+    return render(request, "evaluations/filing_detail.html", context)
+
+
+@login_required
+def filing_edit(request, pk):
+    filing = _filing(request, pk, "change")
+    form = FiguresForm(request.POST or None, request.FILES or None, filing=filing)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.filing_save_figures(
+                filing=filing,
+                actor=request.user,
+                values={name: form.cleaned_data.get(name) for name, _ in FILING_FIGURES},
+                notes=form.cleaned_data.get("notes", ""),
+            )
+            if request.FILES.get("work_plan"):
+                services.filing_upload_work_plan(
+                    filing=filing, actor=request.user, upload=request.FILES["work_plan"]
+                )
+        except ApplicationError as exc:
+            _fail(request, exc, form)
+        else:
+            messages.success(request, "填报数据已保存。")
+            return redirect("evaluations:filing_detail", filing.pk)
+    reasons = selectors.filing_detail(filing)
+    return render(
+        request, "evaluations/filing_edit.html", {"filing": filing, "form": form, "detail": reasons}
+    )
+
+
+@login_required
+def self_assessment(request, pk):
+    filing = _filing(request, pk, "change")
+    detail = selectors.filing_detail(filing)
+    errors = {}
+    if request.method == "POST":
+        entries = {
+            row["indicator"].pk: (
+                request.POST.get(f"score_{row['indicator'].pk}", ""),
+                request.POST.get(f"comment_{row['indicator'].pk}", ""),
+            )
+            for row in detail["indicators"]
+            if not row["indicator"].is_computed
+        }
+        try:
+            services.self_scores_save(filing=filing, actor=request.user, entries=entries)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            errors = exc.fields
+        else:
+            messages.success(request, "自评分已保存。")
+            return redirect("evaluations:self_assessment", filing.pk)
+    preview = {}
+    if filing.state in EDITABLE_FILING_STATES:
+        snapshot = services.take_snapshot(filing)
+        preview = services.computed_scores(filing, [r["indicator"] for r in detail["indicators"]], snapshot)
+    for row in detail["indicators"]:
+        row["error"] = errors.get(f"score_{row['indicator'].pk}")
+        row["posted_score"] = request.POST.get(f"score_{row['indicator'].pk}") if errors else None
+        row["preview"] = preview.get(row["indicator"].pk)
+    return render(request, "evaluations/self_assessment.html", {**detail, "upload_form": UploadForm()})
+
+
+@login_required
+@require_POST
+def evidence_upload(request, pk):
+    filing = _filing(request, pk, "change")
+    indicator = get_object_or_404(Indicator, cycle=filing.cycle, pk=request.POST.get("indicator") or 0)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "请选择要上传的文件。")
+    else:
+        try:
+            services.evidence_upload(filing=filing, indicator=indicator, actor=request.user, upload=upload)
+            messages.success(request, f"已上传 {indicator.code} 的佐证材料。")
+        except ApplicationError as exc:
+            _fail(request, exc)
+    return redirect(reverse("evaluations:self_assessment", args=[filing.pk]) + f"#indicator-{indicator.code}")
+
+
+@login_required
+@require_POST
+def evidence_delete(request, pk):
+    evidence = get_object_or_404(
+        restrict(Evidence.objects.select_related("filing__cycle", "indicator"), request.user, "change"), pk=pk
+    )
+    try:
+        services.evidence_delete(evidence=evidence, actor=request.user)
+        messages.success(request, "佐证材料已删除。")
+    except ApplicationError as exc:
+        _fail(request, exc)
+    return redirect("evaluations:self_assessment", evidence.filing_id)
+
+
+@login_required
+def evidence_download(request, pk):
+    evidence = get_object_or_404(restrict(Evidence.objects.all(), request.user), pk=pk)
+    log_action(
+        "evaluations.evidence.downloaded",
+        actor=request.user,
+        obj=evidence.filing,
+        data={"evidence": evidence.pk},
+    )
+    return FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+
+
+@login_required
+def work_plan_download(request, pk):
+    filing = _filing(request, pk)
+    if not filing.work_plan:
+        raise Http404
+    log_action("evaluations.filing.work_plan_downloaded", actor=request.user, obj=filing)
+    return FileResponse(
+        filing.work_plan.open("rb"), as_attachment=True, filename=filing.work_plan_name or "work-plan"
+    )
+
+
+def _filing_action(request, pk, action, call, success):
+    filing = _filing(request, pk, action)
+    try:
+        call(filing)
+        messages.success(request, success)
+    except ApplicationError as exc:
+        _fail(request, exc)
+    return redirect(request.POST.get("next") or reverse("evaluations:filing_detail", args=[filing.pk]))
+
+
+@login_required
+@require_POST
+def filing_submit(request, pk):
+    return _filing_action(
+        request,
+        pk,
+        "change",
+        lambda f: services.filing_submit(filing=f, actor=request.user),
+        "年度填报已提交，等待业务主管单位初审。",
+    )
+
+
+@login_required
+@require_POST
+def filing_review(request, pk):
+    return _filing_action(
+        request,
+        pk,
+        "review",
+        lambda f: services.filing_review(filing=f, actor=request.user),
+        "初审通过，已报区民政局受理。",
+    )
+
+
+@login_required
+@require_POST
+def filing_accept(request, pk):
+    if not _is_bureau(request.user):
+        raise Http404
+    return _filing_action(
+        request, pk, "change", lambda f: services.filing_accept(filing=f, actor=request.user), "已受理。"
+    )
+
+
+@login_required
+@require_POST
+def filing_return(request, pk):
+    stage = ReturnStage.ACCEPTANCE if _is_bureau(request.user) else ReturnStage.REVIEW
+    action = "change" if stage == ReturnStage.ACCEPTANCE else "review"
+    field_reasons = {
+        key.removeprefix("field_reason__"): value
+        for key, value in request.POST.items()
+        if key.startswith("field_reason__")
+    }
+    return _filing_action(
+        request,
+        pk,
+        action,
+        lambda f: services.filing_return(
+            filing=f,
+            actor=request.user,
+            stage=stage,
+            reason=request.POST.get("reason", ""),
+            field_reasons=field_reasons,
+        ),
+        "已退回，并通知服务中心修改。",
+    )
+
+
+@login_required
+@require_POST
+def filing_reopen(request, pk):
+    if not _is_bureau(request.user):
+        raise Http404
+    form = ReopenForm(request.POST)
+    until = form.cleaned_data["until"] if form.is_valid() else None
+    return _filing_action(
+        request,
+        pk,
+        "change",
+        lambda f: services.filing_reopen(
+            filing=f, actor=request.user, until=until, reason=request.POST.get("reason", "")
+        ),
+        "已为该中心重新开放填报。",
+    )
+
+
+# ---- supervising unit and auditor ------------------------------------------------------------------
+@login_required
+def review_list(request):
+    state = request.GET.get("state", FilingState.SUBMITTED)
+    filings = selectors.review_list(request.user, state=state if state != "all" else "")
+    return render(
+        request,
+        "evaluations/review_list.html",
+        {"page": _page(request, filings), "state": state, "states": FilingState.choices},
+    )
+
+
+@login_required
+def my_assignments(request):
+    return render(
+        request,
+        "evaluations/my_assignments.html",
+        {"page": _page(request, selectors.my_assignments(request.user))},
+    )
+
+
+@login_required
+def audit_score(request, pk):
+    filing = _filing(request, pk, "audit")
+    assignment = get_object_or_404(Assignment, filing=filing)
+    detail = selectors.filing_detail(filing)
+    errors = {}
+    if request.method == "POST":
+        entries = {
+            row["indicator"].pk: {
+                "score": request.POST.get(f"score_{row['indicator'].pk}", ""),
+                "comment": request.POST.get(f"comment_{row['indicator'].pk}", ""),
+                "confirmed": request.POST.get(f"confirmed_{row['indicator'].pk}", ""),
+            }
+            for row in detail["indicators"]
+        }
+        try:
+            services.audit_scores_save(filing=filing, actor=request.user, entries=entries)
+            if request.POST.get("submit"):
+                services.assignment_submit(filing=filing, actor=request.user)
+                messages.success(request, "抽检评分已提交并锁定。")
+            else:
+                messages.success(request, "抽检评分已保存。")
+            return redirect("evaluations:audit_score", filing.pk)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            errors = exc.fields
+    computed = services.computed_scores(
+        filing, [r["indicator"] for r in detail["indicators"]], filing.snapshot or {}
+    )
+    for row in detail["indicators"]:
+        row["error"] = errors.get(f"score_{row['indicator'].pk}")
+        row["computed"] = computed.get(row["indicator"].pk)
+    return render(request, "evaluations/audit_score.html", {**detail, "assignment": assignment})
+
+
+@login_required
+def notifications(request):
+    from .models import Notification
+
+    if request.method == "POST":
+        services.notification_mark_read(user=request.user)
+        return redirect("evaluations:notifications")
+    items = Notification.objects.filter(recipient=request.user).order_by("-created_at")
+    return render(request, "evaluations/notifications.html", {"page": _page(request, items)})
