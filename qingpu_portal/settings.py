@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "staffing",
     "evaluations",
     "reports",
+    "disclosure",
 ]
 
 MIDDLEWARE = [
@@ -215,7 +216,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Reminders 7/3/1 days before the evaluation's deadlines and the bureau's overdue list; each is sent
+    # once per recipient and deadline, so running it twice (or a restarted beat) sends nothing twice.
+    "evaluations-reminders": {"task": "evaluations.tasks.send_reminders_task", "schedule": 6 * 60 * 60},
+}
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
 
 # --- REST API -------------------------------------------------------------------------------------
