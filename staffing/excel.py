@@ -7,9 +7,11 @@ is saved and each error names its row and column ("第 3 行", "从业年限：�
 from __future__ import annotations
 
 import io
+import zipfile
 from decimal import Decimal
 from urllib.parse import quote
 
+from django.conf import settings
 from django.db import transaction
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -207,12 +209,15 @@ def _parse_row(values: dict[str, str]) -> tuple[dict, list[str]]:
 
 def talent_import(upload, *, center, actor) -> dict:
     """Import the talent pool from an .xlsx upload: all rows or none."""
+    if getattr(upload, "size", 0) > settings.IMPORT_MAX_BYTES:
+        limit = settings.IMPORT_MAX_BYTES // (1024 * 1024)
+        raise ApplicationError(f"文件超过 {limit} MB，请分批导入。", fields={"file": ["文件过大"]})
     try:
         wb = load_workbook(upload, read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ApplicationError(
             "无法读取该文件：请上传由模板填写的 .xlsx 文件（不支持 .xls 或 CSV）。",
-            fields={"file": [str(exc)[:200]]},
+            fields={"file": ["文件不是有效的 .xlsx 格式"]},
         ) from exc
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
@@ -246,7 +251,7 @@ def talent_import(upload, *, center, actor) -> dict:
         candidate = TalentProfile(center=center, **data)
         for field, messages in talent_errors(candidate).items():
             label = str(TalentProfile._meta.get_field(field).verbose_name)
-            row_errors.extend(f"{label}：{m}" for m in messages)
+            row_errors.extend(m if m.startswith(label) else f"{label}：{m}" for m in messages)
         if row_errors:
             errors[f"第 {number} 行"] = row_errors
         parsed.append((number, data, profile))
