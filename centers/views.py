@@ -70,12 +70,11 @@ def _page(request, queryset, per_page=50):
 
 
 def _apply_error(form, exc: ApplicationError) -> None:
+    form.add_error(None, exc.message)
     for name, errors in exc.fields.items():
         target = name if name in form.fields else None
         for error in errors:
             form.add_error(target, error)
-    if not exc.fields:
-        form.add_error(None, exc.message)
 
 
 def _overview_context(request, centers_qs, template):
