@@ -225,14 +225,38 @@ def staff_member_end(*, member: StaffMember, end_date: date, version, actor) -> 
     return staff_member_update(member=member, version=version, actor=actor, end_date=end_date)
 
 
-def staff_member_can_be_deleted(member: StaffMember, today: date | None = None) -> bool:
-    """Only a row entered by mistake may be deleted: one whose start date is in the current year.
+def member_in_filings(member: StaffMember) -> bool:
+    """True when a filed roster snapshot (evaluations.Filing.snapshot["roster"]) names this person.
 
-    A person who started in a past year may appear in a past year's filing (roster snapshot), so
-    they are never deleted; their employment is ended instead.
+    Read in Python over the center's filings (one a year), so it works on SQLite and PostgreSQL alike.
+    """
+    from django.apps import apps
+
+    try:
+        filing_model = apps.get_model("evaluations", "Filing")
+    except LookupError:
+        return False
+    snapshots = (
+        filing_model.objects.filter(center_id=member.center_id)
+        .exclude(snapshot={})
+        .values_list("snapshot", flat=True)
+    )
+    for snapshot in snapshots:
+        people = ((snapshot or {}).get("roster") or {}).get("people") or []
+        if any(p.get("id") == member.pk for p in people if isinstance(p, dict)):
+            return True
+    return False
+
+
+def staff_member_can_be_deleted(member: StaffMember, today: date | None = None) -> bool:
+    """Only a row entered by mistake may be deleted: one whose start date is in the current year and
+    that no filed roster snapshot names.
+
+    A person who started in a past year may appear in a past year's filing, so they are never deleted
+    (even before any filing exists); their employment is ended instead.
     """
     today = today or timezone.localdate()
-    return member.start_date.year >= today.year
+    return member.start_date.year >= today.year and not member_in_filings(member)
 
 
 @transaction.atomic
@@ -241,7 +265,7 @@ def staff_member_delete(*, member: StaffMember, version, actor) -> None:
     _check_version(member, version)
     if not staff_member_can_be_deleted(member):
         raise ApplicationError(
-            f"{member.name}自 {member.start_date.year} 年起在册，可能已出现在以往年度的填报中，不能删除。"
+            f"{member.name}自 {member.start_date.year} 年起在册，已经或可能出现在年度填报中，不能删除。"
             "如已离职，请使用“结束聘用”登记离职日期。",
             code="protected",
         )

@@ -309,3 +309,29 @@ def test_roster_page_queries_do_not_grow_with_the_roster(client, world, django_a
         member(world["a"])
     with django_assert_max_num_queries(baseline):
         client.get(url)
+
+
+def test_a_person_named_in_a_filed_roster_is_never_deleted(client, world):
+    from django.utils import timezone
+
+    from evaluations.models import Cycle, Filing
+    from staffing.selectors import roster_snapshot
+
+    a = world["a"]
+    today = timezone.localdate()
+    newcomer = StaffMember.objects.create(
+        center=a, name="今年入职", kind="part_time", start_date=today.replace(day=1)
+    )
+    cycle = Cycle.objects.create(
+        year=today.year,
+        title="测试考评",
+        filing_deadline=today,
+        review_deadline=today,
+        acceptance_deadline=today,
+        spot_check_deadline=today,
+    )
+    Filing.objects.create(cycle=cycle, center=a, snapshot={"roster": roster_snapshot(a, today)})
+    client.force_login(world["director"])
+    response = client.post(reverse("staffing:member_delete", args=[newcomer.pk]), {"version": 1})
+    assert response.status_code == 200 and "不能删除" in response.content.decode()
+    assert StaffMember.objects.filter(pk=newcomer.pk).exists()
