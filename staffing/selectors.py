@@ -398,3 +398,9 @@ def member_history(member, limit: int = 30) -> list[dict]:
                 changes.append({"field": str(label), "old": change.old, "new": change.new})
         out.append({"record": newer, "changes": changes})
     return out
+
+
+def can_change_center(user, center) -> bool:
+    from core.permissions import can
+
+    return can(user, "change", center)

@@ -335,3 +335,14 @@ def test_a_person_named_in_a_filed_roster_is_never_deleted(client, world):
     response = client.post(reverse("staffing:member_delete", args=[newcomer.pk]), {"version": 1})
     assert response.status_code == 200 and "不能删除" in response.content.decode()
     assert StaffMember.objects.filter(pk=newcomer.pk).exists()
+
+
+def test_home_panels_show_the_directors_roster_and_the_bureaus_shortfalls(client, world):
+    client.force_login(world["director"])
+    html = client.get("/").content.decode()
+    assert "在册专职 1 名" in html and "缺 1 名" in html
+    client.force_login(world["bureau"])
+    html = client.get("/").content.decode()
+    assert "专职人员不足" in html and "青浦区朱家角镇社会组织服务中心：应配 2 名，实有 1 名" in html
+    client.force_login(world["supervisor"])
+    assert "在册专职" not in client.get("/").content.decode()
