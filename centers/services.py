@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.fields.files import FieldFile
 from django.forms.models import model_to_dict
 
 from core.audit import log_action
@@ -33,7 +34,7 @@ def _clean_and_save(instance, *, exclude=None) -> None:
 
 def _snapshot(instance) -> dict:
     data = model_to_dict(instance)
-    return {k: (v.name if hasattr(v, "name") and hasattr(v, "url") else v) for k, v in data.items()}
+    return {k: ((v.name or None) if isinstance(v, FieldFile) else v) for k, v in data.items()}
 
 
 # ---- centers -----------------------------------------------------------------------------------------
