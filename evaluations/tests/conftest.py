@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,7 +15,7 @@ from centers.choices import CenterLevel
 from centers.models import District, ServiceCenter, StreetTown
 from core.testing import make_user
 from evaluations import services
-from evaluations.choices import CycleState
+from evaluations.choices import CombinationRule, CycleState
 from evaluations.models import Filing
 
 TODAY = date(2026, 12, 1)  # before the 2026 filing deadline (2026-12-31)
@@ -118,3 +119,36 @@ def to_spot_check(cycle, people):
     services.cycle_advance(cycle=cycle, actor=people["bureau"], to_state=CycleState.SPOT_CHECK)
     cycle.refresh_from_db()
     return cycle
+
+
+def through_scoring(
+    people, centers, *, year=2026, rule=CombinationRule.REPLACE, spot_fraction=Decimal("0.5")
+):
+    """A cycle where all 11 centers filed fully; ZJJ is sampled and scored low by the auditor."""
+    bureau = people["bureau"]
+    cycle = open_cycle(year, bureau, combination_rule=rule)
+    for filing in Filing.objects.filter(cycle=cycle).select_related("center"):
+        complete_filing(filing, bureau, today=date(year, 12, 1))
+        services.filing_submit(filing=filing, actor=bureau, today=date(year, 12, 1))
+        services.filing_review(filing=filing, actor=bureau)
+        services.filing_accept(filing=filing, actor=bureau)
+    to_spot_check(cycle, people)
+    draw = services.draw_create(cycle=cycle, actor=bureau, seed=7, must_include=[people["zjj"].pk])
+    for row in draw.result:
+        services.assignment_set(cycle=cycle, center_id=row["id"], auditor=people["auditor"], actor=bureau)
+    for row in draw.result:
+        filing = Filing.objects.get(cycle=cycle, center_id=row["id"])
+        entries = {}
+        for indicator in cycle.indicators.all():
+            if indicator.is_computed:
+                entries[indicator.pk] = {"confirmed": "true"}
+            else:
+                fraction = spot_fraction if row["id"] == people["zjj"].pk else Decimal(1)
+                entries[indicator.pk] = {
+                    "score": str((indicator.max_score * fraction * 2).to_integral_value() / 2)
+                }
+        services.audit_scores_save(filing=filing, actor=people["auditor"], entries=entries)
+        services.assignment_submit(filing=filing, actor=people["auditor"])
+    services.cycle_advance(cycle=cycle, actor=bureau, to_state=CycleState.SCORING)
+    cycle.refresh_from_db()
+    return cycle, draw

@@ -14,7 +14,16 @@ from evaluations.choices import CombinationRule, CycleState, FilingState, Return
 from evaluations.draw import draw_sample, sample_size
 from evaluations.models import AuditScore, Draw, Evidence, Filing, Indicator, Notification, Result, SelfScore
 
-from .conftest import PNG, TODAY, complete_filing, docx_bytes, open_cycle, to_spot_check, upload
+from .conftest import (
+    PNG,
+    TODAY,
+    complete_filing,
+    docx_bytes,
+    open_cycle,
+    through_scoring,
+    to_spot_check,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -273,37 +282,6 @@ def test_draw_refuses_out_of_order_and_a_second_draw(people, centers):
     assert Draw.objects.count() == 1
 
 
-def _through_scoring(people, centers, *, rule=CombinationRule.REPLACE, spot_fraction=Decimal("0.5")):
-    """A cycle where all 11 centers filed fully; ZJJ is sampled and scored low by the auditor."""
-    bureau = people["bureau"]
-    cycle = open_cycle(2026, bureau, combination_rule=rule)
-    for filing in Filing.objects.filter(cycle=cycle).select_related("center"):
-        complete_filing(filing, bureau)
-        services.filing_submit(filing=filing, actor=bureau, today=TODAY)
-        services.filing_review(filing=filing, actor=bureau)
-        services.filing_accept(filing=filing, actor=bureau)
-    to_spot_check(cycle, people)
-    draw = services.draw_create(cycle=cycle, actor=bureau, seed=7, must_include=[people["zjj"].pk])
-    for row in draw.result:
-        services.assignment_set(cycle=cycle, center_id=row["id"], auditor=people["auditor"], actor=bureau)
-    for row in draw.result:
-        filing = Filing.objects.get(cycle=cycle, center_id=row["id"])
-        entries = {}
-        for indicator in cycle.indicators.all():
-            if indicator.is_computed:
-                entries[indicator.pk] = {"confirmed": "true"}
-            else:
-                fraction = spot_fraction if row["id"] == people["zjj"].pk else Decimal(1)
-                entries[indicator.pk] = {
-                    "score": str((indicator.max_score * fraction * 2).to_integral_value() / 2)
-                }
-        services.audit_scores_save(filing=filing, actor=people["auditor"], entries=entries)
-        services.assignment_submit(filing=filing, actor=people["auditor"])
-    services.cycle_advance(cycle=cycle, actor=bureau, to_state=CycleState.SCORING)
-    cycle.refresh_from_db()
-    return cycle, draw
-
-
 def _run_results(cycle, actor):
     job = services.results_request(cycle=cycle, actor=actor)
     return run_job(str(job.pk), services.results_work)
@@ -323,7 +301,7 @@ def test_scoring_before_the_draw_and_publishing_before_scoring_are_refused(peopl
 
 
 def test_spot_check_replaces_self_score_with_gap_finding_ties_and_contribution(people, centers):
-    cycle, draw = _through_scoring(people, centers)
+    cycle, draw = through_scoring(people, centers)
     _run_results(cycle, people["bureau"])
     job = _run_results(cycle, people["bureau"])  # running again: same rows, no duplicates
     assert job.status == "succeeded"
@@ -342,7 +320,7 @@ def test_spot_check_replaces_self_score_with_gap_finding_ties_and_contribution(p
 
 
 def test_weighted_rule_combines_self_and_spot_scores(people, centers):
-    cycle, draw = _through_scoring(people, centers, rule=CombinationRule.WEIGHTED)
+    cycle, draw = through_scoring(people, centers, rule=CombinationRule.WEIGHTED)
     _run_results(cycle, people["bureau"])
     zjj = Result.objects.get(center=people["zjj"])
     expected = (zjj.self_score * Decimal("0.30") + zjj.spot_score * Decimal("0.70")).quantize(Decimal("0.01"))
@@ -350,7 +328,7 @@ def test_weighted_rule_combines_self_and_spot_scores(people, centers):
 
 
 def test_auditor_rechecks_computed_indicators_and_submission_locks(people, centers):
-    cycle, draw = _through_scoring(people, centers)
+    cycle, draw = through_scoring(people, centers)
     filing = Filing.objects.get(cycle=cycle, center=people["zjj"])
     a1 = AuditScore.objects.get(filing=filing, indicator__code="A1")
     assert a1.confirmed is True and a1.computed_detail
@@ -361,7 +339,7 @@ def test_auditor_rechecks_computed_indicators_and_submission_locks(people, cente
 
 
 def test_publish_freezes_and_a_correction_is_a_new_visible_revision(people, centers):
-    cycle, draw = _through_scoring(people, centers)
+    cycle, draw = through_scoring(people, centers)
     _run_results(cycle, people["bureau"])
     services.cycle_publish(cycle=cycle, actor=people["bureau"])
     cycle.refresh_from_db()
