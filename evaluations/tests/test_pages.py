@@ -70,9 +70,9 @@ MATRIX = [
     ("evaluations:cycle_draw", "c2026", {"bureau": 200}),
     ("evaluations:cycle_assignments", "c2026", {"bureau": 200}),
     ("evaluations:cycle_edit", "c2026", {"bureau": 200}),
-    ("evaluations:results_export", "c2025", {role: 200 for role in ROLES}),
-    ("evaluations:cycle_detail", "c2026", {role: 200 for role in ROLES}),
-    ("evaluations:cycle_results", "c2025", {role: 200 for role in ROLES}),
+    ("evaluations:results_export", "c2025", dict.fromkeys(ROLES, 200)),
+    ("evaluations:cycle_detail", "c2026", dict.fromkeys(ROLES, 200)),
+    ("evaluations:cycle_results", "c2025", dict.fromkeys(ROLES, 200)),
 ]
 
 
