@@ -498,27 +498,147 @@ def filing_sheet_spec(*, filing_id) -> ReportSpec:
 
 
 SNAPSHOT_LABELS = {
+    # sections
     "center": "服务中心",
-    "staff": "人员",
-    "staffing": "人员配备",
+    "registers": "服务中心台账",
+    "profile": "基本信息",
     "venue": "办公场地",
-    "venues": "办公场地",
     "funding": "运作经费",
-    "income": "收入",
+    "bank_accounts": "银行账户",
+    "income_lines": "收入明细",
+    "contracts": "政府购买服务合同",
     "governance": "法人治理",
+    "board_members": "理事会成员",
+    "supervisors": "监事",
+    "rules": "规章制度",
+    "meetings": "会议",
     "archives": "档案与印章",
-    "rating": "等级评估",
+    "seal_custodians": "印章保管人",
+    "hand_overs": "交接记录",
+    "inventory": "档案目录",
+    "plans": "年度计划",
     "ratings": "等级评估",
-    "organizations": "辖区社会组织",
-    "n": "辖区社会组织数 N",
-    "N": "辖区社会组织数 N",
-    "compliance": "达标情况",
-    "taken_at": "快照时间",
+    "roster": "人员名册",
+    "counts": "人员数量",
+    "people": "人员",
+    "trainings": "培训",
+    "findings": "人员与薪酬判定",
+    "compliance": "政策达标情况",
+    "minimum_wage": "本市最低工资标准",
+    # fields
+    "year": "年度",
+    "taken_on": "快照日期",
+    "roster_on": "名册截止日期",
+    "on": "截止日期",
+    "name": "名称",
+    "level": "层级",
+    "level_label": "层级",
+    "status": "状态",
+    "status_label": "状态",
+    "street_town": "所在街镇",
+    "supervising_unit": "业务主管单位",
+    "credit_code": "统一社会信用代码",
+    "registered_on": "法人登记日期",
+    "established_on": "成立日期",
+    "legal_representative": "法定代表人",
+    "director_name": "主任",
+    "director_under_board": "理事会领导下的主任负责制",
+    "industry": "所属行业",
+    "address": "地址",
+    "phone": "联系电话",
+    "email": "电子邮箱",
+    "party_organization": "党组织",
+    "social_organization_count": "辖区社会组织数 N",
+    "area": "面积（㎡）",
+    "is_independent": "独立",
+    "has_computers": "电脑",
+    "has_network": "网络",
+    "has_office_equipment": "办公设备",
+    "has_incubation_park": "孵化园",
+    "has_practice_park": "实践园",
+    "has_community_life_center": "社区生活服务中心",
+    "note": "备注",
+    "bank_name": "开户行",
+    "account_number_masked": "账号",
+    "npo_accounting": "执行民间非营利组织会计制度",
+    "opened_on": "开户日期",
+    "closed_on": "销户日期",
+    "source": "来源",
+    "source_label": "来源",
+    "amount": "金额（元）",
+    "contract": "合同",
+    "purchaser": "购买方",
+    "title": "名称",
+    "starts_on": "起始日期",
+    "ends_on": "终止日期",
+    "document": "文件",
+    "role": "职务",
+    "term_start": "任期起",
+    "term_end": "任期止",
+    "kind": "类别",
+    "kind_label": "类别",
+    "adopted_on": "通过日期",
+    "body": "会议类型",
+    "body_label": "会议类型",
+    "held_on": "日期",
+    "topic": "议题",
+    "since": "起",
+    "until": "止",
+    "handed_on": "交接日期",
+    "from_person": "移交人",
+    "to_person": "接收人",
+    "items": "交接物品",
+    "volumes": "卷数",
+    "is_complete": "齐全",
+    "grade": "等级",
+    "rated_on": "评定日期",
+    "valid_until": "有效期至",
+    "full_time": "专职",
+    "part_time": "兼职",
+    "labor": "劳务",
+    "rehired": "返聘",
+    "volunteers": "志愿者",
+    "total": "合计",
+    "monthly_pay_total": "月薪合计（元）",
+    "effective_from": "生效日期",
+    "gender": "性别",
+    "gender_label": "性别",
+    "is_rehired": "返聘",
+    "position": "岗位",
+    "position_label": "岗位",
+    "is_legal_representative": "法定代表人",
+    "start_date": "入职日期",
+    "end_date": "离职日期",
+    "post_grade": "岗位等级",
+    "monthly_pay": "月薪（元）",
+    "transport_subsidy": "交通补贴",
+    "meal_subsidy": "餐费补贴",
+    "social_worker_level": "社工等级",
+    "social_worker_level_label": "社工等级",
+    "other_certificates": "其他证书",
+    "mobile_phone": "手机",
+    "has_contract": "已签合同",
+    "organizer": "主办方",
+    "hours": "学时",
+    "training_hours": "培训学时",
+    "trainings_count": "全年培训（人次）",
+    "rule": "规则",
+    "detail": "说明",
+    "figures": "数据",
 }
+# Codes shown next to their Chinese label are dropped: the label says it.
+_HIDDEN = {"id"}
 
 
 def _label(key) -> str:
     return SNAPSHOT_LABELS.get(str(key), str(key))
+
+
+def _visible_keys(record: dict) -> list:
+    return [k for k in record if k not in _HIDDEN and f"{k}_label" not in record]
+
+
+VALUE_LABELS = {"street_town": "街镇服务中心", "district": "区级服务中心", "industry": "行业服务中心"}
 
 
 def _scalar(value) -> str:
@@ -531,36 +651,48 @@ def _scalar(value) -> str:
     if isinstance(value, list | tuple):
         return "、".join(_scalar(v) for v in value) or "—"
     if isinstance(value, dict):
-        return "；".join(f"{_label(k)}：{_scalar(v)}" for k, v in value.items())
+        return "；".join(f"{_label(k)}：{_scalar(value[k])}" for k in _visible_keys(value)) or "—"
+    if isinstance(value, str):
+        return STATUS_LABELS.get(value) or VALUE_LABELS.get(value) or value
     return str(value)
 
 
+def _is_table(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _sections(title: str, value, out: list[dict], depth: int = 0) -> None:
+    if isinstance(value, dict):
+        pairs, nested = [], []
+        for key in _visible_keys(value):
+            if depth > 0 and key == "center":
+                continue  # the center is named once, at the top
+            item = value[key]
+            if isinstance(item, dict) or _is_table(item):
+                nested.append((key, item))
+            else:
+                pairs.append({"label": _label(key), "value": _scalar(item)})
+        if pairs:
+            out.append({"title": title, "pairs": pairs})
+        for key, item in nested:
+            _sections(f"{title} · {_label(key)}" if depth else _label(key), item, out, depth + 1)
+    elif _is_table(value):
+        columns: list = []
+        for row in value:
+            for key in _visible_keys(row):
+                if key not in columns and not _is_table(row[key]):
+                    columns.append(key)
+        out.append(
+            {
+                "title": title,
+                "columns": [_label(c) for c in columns],
+                "rows": [[_scalar(row.get(c)) for c in columns] for row in value],
+            }
+        )
+
+
 def snapshot_sections(snapshot: dict) -> list[dict]:
-    """The frozen snapshot as printable sections: key/value pairs, or tables for lists of records."""
-    sections, loose = [], []
-    for key, value in snapshot.items():
-        if isinstance(value, dict):
-            sections.append(
-                {
-                    "title": _label(key),
-                    "pairs": [{"label": _label(k), "value": _scalar(v)} for k, v in value.items()],
-                }
-            )
-        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            columns: list[str] = []
-            for row in value:
-                for k in row:
-                    if k not in columns:
-                        columns.append(k)
-            sections.append(
-                {
-                    "title": _label(key),
-                    "columns": [_label(c) for c in columns],
-                    "rows": [[_scalar(row.get(c)) for c in columns] for row in value],
-                }
-            )
-        else:
-            loose.append({"label": _label(key), "value": _scalar(value)})
-    if loose:
-        sections.insert(0, {"title": "概况", "pairs": loose})
-    return sections
+    """The frozen snapshot as printable sections: label/value pairs, or tables for lists of records."""
+    out: list[dict] = []
+    _sections("概况", snapshot, out)
+    return out
