@@ -1,0 +1,180 @@
+from rest_framework import serializers
+
+from ..models import (
+    Assignment,
+    AuditScore,
+    Cycle,
+    Draw,
+    Evidence,
+    Filing,
+    FilingReturn,
+    Indicator,
+    Result,
+    SelfScore,
+)
+from ..models.filing import FIGURE_NAMES
+
+
+class CycleSerializer(serializers.ModelSerializer):
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+
+    class Meta:
+        model = Cycle
+        fields = [
+            "id", "year", "title", "state", "state_label", "levels", "filing_deadline", "review_deadline",
+            "acceptance_deadline", "spot_check_deadline", "sample_numerator", "sample_denominator",
+            "combination_rule", "self_weight", "grade_bands", "gap_tolerance", "performance_weight",
+            "reminder_days", "opened_at", "published_at",
+        ]  # fmt: skip
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    category_code = serializers.CharField(source="category.code", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "id", "cycle", "category_code", "category_name", "code", "name", "description", "max_score",
+            "expected_evidence", "evidence_required", "method", "formula", "sort_order",
+        ]  # fmt: skip
+
+
+class FilingReturnSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FilingReturn
+        fields = ["id", "stage", "reason", "field_reasons", "created_at", "resolved_at"]
+
+
+class FilingSerializer(serializers.ModelSerializer):
+    center_name = serializers.CharField(source="center.name", read_only=True)
+    year = serializers.IntegerField(source="cycle.year", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    has_work_plan = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Filing
+        fields = [
+            "id", "cycle", "year", "center", "center_name", "state", "state_label", *FIGURE_NAMES, "notes",
+            "has_work_plan", "self_total", "submitted_at", "reviewed_at", "accepted_at", "reopened_until",
+        ]  # fmt: skip
+        read_only_fields = [
+            "cycle",
+            "center",
+            "state",
+            "self_total",
+            "submitted_at",
+            "reviewed_at",
+            "accepted_at",
+            "reopened_until",
+        ]
+
+    def get_has_work_plan(self, obj) -> bool:
+        return bool(obj.work_plan)
+
+
+class FilingDetailSerializer(FilingSerializer):
+    returns = FilingReturnSerializer(many=True, read_only=True)
+
+    class Meta(FilingSerializer.Meta):
+        fields = [*FilingSerializer.Meta.fields, "snapshot", "snapshot_taken_at", "returns"]
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    indicator_code = serializers.CharField(source="indicator.code", read_only=True)
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "filing",
+            "indicator",
+            "indicator_code",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "created_at",
+        ]
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    filing = serializers.IntegerField(label="年度填报编号")
+    indicator = serializers.IntegerField(label="指标编号")
+    file = serializers.FileField(label="文件")
+    name = serializers.CharField(label="文件名（可选，替代上传文件名）", required=False)
+
+
+class SelfScoreSerializer(serializers.ModelSerializer):
+    indicator_code = serializers.CharField(source="indicator.code", read_only=True)
+
+    class Meta:
+        model = SelfScore
+        fields = ["id", "filing", "indicator", "indicator_code", "score", "comment", "computed_detail"]
+
+
+class ScoreInputSerializer(serializers.Serializer):
+    filing = serializers.IntegerField(label="年度填报编号")
+    indicator = serializers.IntegerField(label="指标编号")
+    score = serializers.CharField(label="分数", required=False, allow_blank=True)
+    comment = serializers.CharField(label="说明", required=False, allow_blank=True)
+    confirmed = serializers.BooleanField(
+        label="复核属实（系统计算的指标）", required=False, allow_null=True, default=None
+    )
+
+
+class AuditScoreSerializer(serializers.ModelSerializer):
+    indicator_code = serializers.CharField(source="indicator.code", read_only=True)
+
+    class Meta:
+        model = AuditScore
+        fields = [
+            "id",
+            "filing",
+            "indicator",
+            "indicator_code",
+            "score",
+            "comment",
+            "confirmed",
+            "computed_detail",
+        ]
+
+
+class DrawSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Draw
+        fields = [
+            "id", "cycle", "algorithm", "seed", "share_numerator", "share_denominator", "sample_size",
+            "population", "must_include", "excluded", "result", "created_at",
+        ]  # fmt: skip
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    center_name = serializers.CharField(source="filing.center.name", read_only=True)
+    auditor_name = serializers.CharField(source="auditor.display_name", read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "cycle",
+            "filing",
+            "center_name",
+            "auditor",
+            "auditor_name",
+            "submitted_at",
+            "spot_total",
+        ]
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    center_name = serializers.CharField(source="center.name", read_only=True)
+    cycle = serializers.IntegerField(source="result_set.cycle_id", read_only=True)
+    revision = serializers.IntegerField(source="result_set.revision", read_only=True)
+
+    class Meta:
+        model = Result
+        fields = [
+            "id", "cycle", "revision", "center", "center_name", "filing", "self_score", "sampled", "spot_score",
+            "final_score", "gap", "finding", "grade", "rank", "contribution", "explanation",
+        ]  # fmt: skip

@@ -1,0 +1,246 @@
+"""API of the evaluation: the same services, selectors and ``restrict`` as the pages. Reads narrow
+by "view", writes by "change" (review: "review", auditor scoring: "audit"); a miss is a 404."""
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from core.api.mixins import RestrictedQuerysetMixin
+from core.audit import log_action
+from core.permissions import restrict
+
+from .. import filtersets, selectors, services
+from ..choices import ReturnStage
+from ..models import Assignment, AuditScore, Cycle, Draw, Evidence, Filing, Indicator, Result, SelfScore
+from ..models.filing import FIGURE_NAMES
+from . import serializers as s
+
+
+class ReadOnly(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+class CycleViewSet(ReadOnly):
+    queryset = Cycle.objects.order_by("-year")
+    serializer_class = s.CycleSerializer
+
+
+class IndicatorViewSet(ReadOnly):
+    """The rubric: ``?cycle=<id>``."""
+
+    queryset = Indicator.objects.select_related("category").order_by(
+        "cycle", "category__sort_order", "sort_order"
+    )
+    serializer_class = s.IndicatorSerializer
+    filterset_fields = ["cycle", "method"]
+
+
+def _filing_for(request, pk, action: str) -> Filing:
+    return get_object_or_404(restrict(selectors.filing_queryset(), request.user, action), pk=pk)
+
+
+class FilingViewSet(RestrictedQuerysetMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Annual filings with their frozen snapshot (detail). PATCH saves the activity figures."""
+
+    queryset = selectors.filing_queryset().order_by(
+        "-cycle__year", "center__street_town__sort_order", "center__name"
+    )
+    filterset_class = filtersets.FilingFilterSet
+    http_method_names = ["get", "patch", "post", "head", "options"]
+
+    def get_serializer_class(self):
+        return s.FilingDetailSerializer if self.action != "list" else s.FilingSerializer
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        return qs.prefetch_related("returns") if self.action == "retrieve" else qs
+
+    def perform_update(self, serializer):
+        values = {k: v for k, v in self.request.data.items() if k in FIGURE_NAMES}
+        services.filing_save_figures(
+            filing=serializer.instance,
+            actor=self.request.user,
+            values=values,
+            notes=self.request.data.get("notes"),
+        )
+
+    def update(self, request, *args, **kwargs):
+        filing = self.get_object()
+        self.perform_update(self.get_serializer(filing))
+        filing.refresh_from_db()
+        return Response(s.FilingDetailSerializer(filing).data)
+
+    @extend_schema(request=None, responses=s.FilingDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        filing = services.filing_submit(filing=_filing_for(request, pk, "change"), actor=request.user)
+        return Response(s.FilingDetailSerializer(filing).data)
+
+    @extend_schema(request=None, responses=s.FilingDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        filing = services.filing_review(filing=_filing_for(request, pk, "review"), actor=request.user)
+        return Response(s.FilingDetailSerializer(filing).data)
+
+    @extend_schema(request=None, responses=s.FilingDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        if not request.user.has_perm("evaluations.change_cycle"):
+            raise NotFound
+        filing = services.filing_accept(filing=_filing_for(request, pk, "change"), actor=request.user)
+        return Response(s.FilingDetailSerializer(filing).data)
+
+    @extend_schema(request=s.FilingReturnSerializer, responses=s.FilingReturnSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request, pk=None):
+        bureau = request.user.has_perm("evaluations.change_cycle")
+        stage = ReturnStage.ACCEPTANCE if bureau else ReturnStage.REVIEW
+        filing = _filing_for(request, pk, "change" if bureau else "review")
+        row = services.filing_return(
+            filing=filing,
+            actor=request.user,
+            stage=stage,
+            reason=request.data.get("reason", ""),
+            field_reasons=request.data.get("field_reasons") or {},
+        )
+        return Response(s.FilingReturnSerializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["get"])
+    def checklist(self, request, pk=None):
+        filing = self.get_object()
+        return Response([{"field": f, "message": m} for f, m in services.filing_missing_items(filing)])
+
+
+class EvidenceViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Evidence files: list and upload (multipart: filing, indicator, file); download through ``/download/``."""
+
+    queryset = Evidence.objects.select_related("indicator").order_by("filing", "indicator__sort_order", "pk")
+    filterset_class = filtersets.EvidenceFilterSet
+
+    def get_serializer_class(self):
+        return s.EvidenceUploadSerializer if self.action == "create" else s.EvidenceSerializer
+
+    def create(self, request, *args, **kwargs):
+        data = s.EvidenceUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        filing = _filing_for(request, data.validated_data["filing"], "change")
+        indicator = get_object_or_404(Indicator, cycle=filing.cycle, pk=data.validated_data["indicator"])
+        upload = data.validated_data["file"]
+        if data.validated_data.get("name"):
+            upload._name = data.validated_data["name"]  # checked by the service: no path, matching content
+        evidence = services.evidence_upload(
+            filing=filing, indicator=indicator, actor=request.user, upload=upload
+        )
+        return Response(s.EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        evidence = self.get_object()
+        log_action(
+            "evaluations.evidence.downloaded",
+            actor=request.user,
+            obj=evidence.filing,
+            data={"evidence": evidence.pk},
+        )
+        return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
+
+
+class SelfScoreViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Self-assessment scores; POST {filing, indicator, score, comment} sets one (person-scored only)."""
+
+    queryset = SelfScore.objects.select_related("indicator").order_by("filing", "indicator__sort_order")
+    filterset_fields = ["filing"]
+
+    def get_serializer_class(self):
+        return s.ScoreInputSerializer if self.action == "create" else s.SelfScoreSerializer
+
+    def create(self, request, *args, **kwargs):
+        data = s.ScoreInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        filing = _filing_for(request, data.validated_data["filing"], "change")
+        v = data.validated_data
+        rows = services.self_scores_save(
+            filing=filing,
+            actor=request.user,
+            entries={v["indicator"]: (v.get("score", ""), v.get("comment", ""))},
+        )
+        return Response(s.SelfScoreSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class AuditScoreViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Spot-check scores; POST {filing, indicator, score|confirmed, comment}; POST ``submit/`` {filing} locks."""
+
+    queryset = AuditScore.objects.select_related("indicator").order_by("filing", "indicator__sort_order")
+    filterset_fields = ["filing"]
+
+    def get_queryset(self):
+        # writes are checked against the filing ("audit"); reads follow AuditScore's own rule
+        return restrict(
+            AuditScore.objects.select_related("indicator").order_by("filing", "indicator__sort_order"),
+            self.request.user,
+        )
+
+    def get_serializer_class(self):
+        return s.ScoreInputSerializer if self.action in ("create", "submit") else s.AuditScoreSerializer
+
+    def create(self, request, *args, **kwargs):
+        data = s.ScoreInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        filing = _filing_for(request, v["filing"], "audit")
+        rows = services.audit_scores_save(
+            filing=filing,
+            actor=request.user,
+            entries={
+                v["indicator"]: {
+                    "score": v.get("score", ""),
+                    "comment": v.get("comment", ""),
+                    "confirmed": v.get("confirmed"),
+                }
+            },
+        )
+        return Response(s.AuditScoreSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=s.AssignmentSerializer)
+    @action(detail=False, methods=["post"])
+    def submit(self, request):
+        filing = _filing_for(request, request.data.get("filing") or 0, "audit")
+        assignment = services.assignment_submit(filing=filing, actor=request.user)
+        return Response(s.AssignmentSerializer(assignment).data)
+
+
+class DrawViewSet(ReadOnly):
+    """The spot-check samples, with ``/verify/`` re-running the draw from its stored inputs."""
+
+    queryset = Draw.objects.order_by("-cycle__year")
+    serializer_class = s.DrawSerializer
+    filterset_fields = ["cycle"]
+
+    @action(detail=True, methods=["get"])
+    def verify(self, request, pk=None):
+        draw = self.get_object()
+        rerun, matches = services.draw_verify(draw)
+        return Response({"rerun": rerun, "stored": [c["id"] for c in draw.result], "matches": matches})
+
+
+class AssignmentViewSet(ReadOnly):
+    queryset = Assignment.objects.select_related("filing__center", "auditor").order_by("-cycle__year", "pk")
+    serializer_class = s.AssignmentSerializer
+    filterset_fields = ["cycle"]
+
+
+class ResultViewSet(ReadOnly):
+    """Results (published ones for everyone but the bureau); ``?cycle=<id>&revision=<n>``."""
+
+    queryset = Result.objects.select_related("center", "result_set").order_by(
+        "result_set", "rank", "center__name"
+    )
+    serializer_class = s.ResultSerializer
+    filterset_class = filtersets.ResultFilterSet
