@@ -150,12 +150,28 @@ def login(live_server):
 
 
 # ---- Data ------------------------------------------------------------------------------------------
-@pytest.fixture
-def demo(db):
-    """The demo data set, as `make run` loads it (with the test password)."""
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup, django_db_blocker):
+    """seed_demo once per session, in a transaction that is rolled back, captured as a snapshot."""
     from django.core.management import call_command
+    from django.db import connection, transaction
 
-    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    from core.testing import DatabaseSnapshot
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        snapshot = DatabaseSnapshot.take(connection)
+        transaction.set_rollback(True)
+    return snapshot
+
+
+@pytest.fixture
+def demo(db, demo_snapshot):
+    """The demo data set, as `make run` loads it (with the test password). Restored from a snapshot
+    taken once per session, so using it costs a fraction of a second."""
+    from django.db import connection
+
+    demo_snapshot.restore(connection)
     return True
 
 

@@ -41,3 +41,11 @@ class HeartbeatStep(bootsteps.StartStopStep):
             logger.exception("could not record worker heartbeat")
         finally:
             close_old_connections()
+
+
+def _fresh_content_types(**kwargs):
+    """Content-type ids are stable in production, but a test database is flushed and refilled between
+    tests, which hands out new ids. Clearing the cache before each task costs one query at most."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()

@@ -99,7 +99,7 @@ def test_director_sees_only_own_center_and_bureau_sees_all(demo):
     assert list(restrict(centers, supervisor).values_list("street_town__name", flat=True)) == ["朱家角镇"]
     assert not restrict(centers, supervisor, "change").exists()
     assert not restrict(centers, auditor).exists()
-    assert restrict(centers, bureau).count() == centers.count() == 12
+    assert restrict(centers, bureau).count() == centers.count() >= 12
 
 
 def test_outsider_gets_404_on_a_job_it_holds_no_grant_for(client):
