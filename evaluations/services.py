@@ -310,7 +310,7 @@ def centers_in_scope(cycle: Cycle):
 
 
 @transaction.atomic
-def cycle_open(*, cycle: Cycle, actor) -> Job:
+def cycle_open(*, cycle: Cycle, actor, enqueue: bool = True) -> Job:
     """Open the cycle (rubric frozen from now on) and queue the job that creates one filing per center."""
     from .tasks import open_cycle_task
 
@@ -334,7 +334,8 @@ def cycle_open(*, cycle: Cycle, actor) -> Job:
         requester=actor,
         params={"cycle": cycle.pk},
     )
-    job_enqueue(job, open_cycle_task)
+    if enqueue:
+        job_enqueue(job, open_cycle_task)
     return job
 
 
@@ -1212,7 +1213,7 @@ def audit_score_correct(*, filing: Filing, indicator: Indicator, actor, score, r
 
 # ---- results ---------------------------------------------------------------------------------------
 @transaction.atomic
-def results_request(*, cycle: Cycle, actor) -> Job:
+def results_request(*, cycle: Cycle, actor, enqueue: bool = True) -> Job:
     """Queue the scoring job (revision 1) — only while the cycle is in scoring, before publication."""
     from .tasks import compute_results_task
 
@@ -1225,7 +1226,8 @@ def results_request(*, cycle: Cycle, actor) -> Job:
         params={"cycle": cycle.pk, "revision": 1, "reason": ""},
     )
     log_action("evaluations.results.requested", actor=actor, obj=cycle, data={"job": str(job.pk)})
-    job_enqueue(job, compute_results_task)
+    if enqueue:
+        job_enqueue(job, compute_results_task)
     return job
 
 
@@ -1314,6 +1316,11 @@ def results_work(job: Job, ctx: JobContext) -> dict:
     cycle = Cycle.objects.get(pk=job.params["cycle"])
     revision = int(job.params.get("revision", 1))
     reason = job.params.get("reason", "")
+    done = ResultSet.objects.filter(cycle=cycle, revision=revision, job=job, is_published=True).first()
+    if done is not None:
+        # Delivered again after its results were published: they stand as they are.
+        ctx.log("该任务的结果已公布，无需重新计算")
+        return {"centers": done.results.count(), "revision": revision}
     ctx.progress(5, "读取填报、抽样与抽检评分")
     rows = compute_rows(cycle, ctx)
     ctx.progress(85, "写入结果")
