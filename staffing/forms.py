@@ -3,7 +3,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import ExpertiseField
 from .models import StaffMember, TalentProfile, Training
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -122,15 +121,6 @@ class TalentImportForm(forms.Form):
 
 
 WILLING_CHOICES = [("", _("不限")), ("lecture", _("愿意授课")), ("consult", _("愿意提供咨询"))]
-
-
-class TalentSearchForm(forms.Form):
-    q = forms.CharField(label=_("关键词"), required=False, help_text=_("姓名、社会组织、专长或证书"))
-    expertise = forms.ChoiceField(
-        label=_("专业领域"), required=False, choices=[("", _("全部"))] + list(ExpertiseField.choices)
-    )
-    willing = forms.ChoiceField(label=_("意愿"), required=False, choices=WILLING_CHOICES)
-    min_years = forms.IntegerField(label=_("从业年限不少于"), required=False, min_value=0, max_value=70)
 
 
 class RosterFilterForm(forms.Form):

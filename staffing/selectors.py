@@ -281,26 +281,9 @@ def roster_snapshot(center, on: date) -> dict:
 # ---- the talent pool ------------------------------------------------------------------------------
 
 
-def talent_search(
-    user, *, search: str = "", expertise: str = "", willing: str = "", min_years: int | None = None
-) -> QuerySet[TalentProfile]:
-    qs = restrict(TalentProfile.objects.select_related("center"), user)
-    if search:
-        qs = qs.filter(
-            Q(name__icontains=search)
-            | Q(organization_name__icontains=search)
-            | Q(expertise_detail__icontains=search)
-            | Q(certificates__icontains=search)
-        )
-    if expertise:
-        qs = qs.filter(expertise=expertise)
-    if willing == "lecture":
-        qs = qs.filter(willing_to_lecture=True)
-    elif willing == "consult":
-        qs = qs.filter(willing_to_consult=True)
-    if min_years is not None:
-        qs = qs.filter(years_of_experience__gte=min_years)
-    return qs.order_by("name", "pk")
+def talent_queryset(user) -> QuerySet[TalentProfile]:
+    """The talent pool ``user`` may read (filtered by staffing.filtersets.TalentProfileFilterSet)."""
+    return restrict(TalentProfile.objects.all(), user).order_by("name", "pk")
 
 
 def talent_keeper_for(user):

@@ -20,13 +20,13 @@ from core.errors import ApplicationError
 from core.permissions import can, restrict
 
 from . import excel, selectors, services
+from .filtersets import TalentProfileFilterSet
 from .forms import (
     EndEmploymentForm,
     RosterFilterForm,
     StaffMemberForm,
     TalentImportForm,
     TalentProfileForm,
-    TalentSearchForm,
     TrainingForm,
     VersionOnlyForm,
 )
@@ -347,25 +347,15 @@ def training_edit(request, pk):
 def talent_list(request):
     if not TalentProfile.readable_by(request.user):
         raise Http404("未找到该页面，或您无权访问。")
-    form = TalentSearchForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    page = _page(
-        request,
-        selectors.talent_search(
-            request.user,
-            search=filters.get("q", ""),
-            expertise=filters.get("expertise", ""),
-            willing=filters.get("willing", ""),
-            min_years=filters.get("min_years"),
-        ),
-    )
+    filterset = TalentProfileFilterSet(request.GET or None, queryset=selectors.talent_queryset(request.user))
+    page = _page(request, filterset.qs)
     visible = selectors.phone_visible_center_ids(request.user)
     rows = [{"profile": p, "phone": selectors.phone_for(visible, p.center_id, p.mobile_phone)} for p in page]
     return render(
         request,
         "staffing/talent_list.html",
         {
-            "form": form,
+            "form": filterset.form,
             "page": page,
             "rows": rows,
             "keeper": selectors.talent_keeper_for(request.user),
@@ -466,16 +456,8 @@ def talent_template(request):
 def talent_export(request):
     if not TalentProfile.readable_by(request.user):
         raise Http404("未找到该页面，或您无权访问。")
-    form = TalentSearchForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
     profiles = list(
-        selectors.talent_search(
-            request.user,
-            search=filters.get("q", ""),
-            expertise=filters.get("expertise", ""),
-            willing=filters.get("willing", ""),
-            min_years=filters.get("min_years"),
-        )
+        TalentProfileFilterSet(request.GET or None, queryset=selectors.talent_queryset(request.user)).qs
     )
     visible = selectors.phone_visible_center_ids(request.user)
     content = excel.talent_workbook(profiles, visible)

@@ -54,7 +54,7 @@ class StaffMemberSerializer(PhoneMaskingMixin, serializers.ModelSerializer):
         # Rules (pay bounds, dates, phone) are the service's; the serializer only parses types.
         extra_kwargs = {"center": {"validators": []}}
 
-    def get_contract_url(self, obj):
+    def get_contract_url(self, obj) -> str | None:
         visible = self.context.get("phone_visible", set())
         if not obj.contract or not (visible is None or obj.center_id in visible):
             return None

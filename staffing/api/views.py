@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.dateparse import parse_date
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
@@ -18,6 +17,7 @@ from core.api.mixins import RestrictedQuerysetMixin
 from core.errors import ApplicationError
 from core.permissions import restrict
 from staffing import selectors, services
+from staffing.filtersets import StaffMemberFilterSet, TalentProfileFilterSet
 from staffing.models import StaffMember, TalentProfile, Training
 
 from .serializers import StaffMemberSerializer, TalentProfileSerializer, TrainingSerializer
@@ -54,21 +54,7 @@ class StaffMemberViewSet(StaffingViewSet):
     queryset = StaffMember.objects.select_related("center").order_by("center", "kind", "start_date", "pk")
     serializer_class = StaffMemberSerializer
 
-    def get_queryset(self):
-        qs = super().get_queryset()
-        params = self.request.query_params
-        if params.get("center"):
-            qs = qs.filter(center_id=params["center"]) if params["center"].isdigit() else qs.none()
-        if params.get("on"):
-            on = parse_date(params["on"])
-            if on is None:
-                raise ApplicationError(
-                    "日期格式有误。", fields={"on": ["请使用 YYYY-MM-DD 格式，如 2026-06-30。"]}
-                )
-            qs = qs.filter(selectors.employed_on_q(on))
-        if params.get("kind"):
-            qs = qs.filter(kind=params["kind"])
-        return qs
+    filterset_class = StaffMemberFilterSet
 
     def create(self, request, *args, **kwargs):
         data = self._parsed(partial=False)
@@ -145,18 +131,7 @@ class TalentProfileViewSet(StaffingViewSet):
     queryset = TalentProfile.objects.order_by("name", "pk")
     serializer_class = TalentProfileSerializer
 
-    def get_queryset(self):
-        if self.request.method in ("GET", "HEAD", "OPTIONS") and self.action == "list":
-            params = self.request.query_params
-            min_years = params.get("min_years")
-            return selectors.talent_search(
-                self.request.user,
-                search=params.get("q", ""),
-                expertise=params.get("expertise", ""),
-                willing=params.get("willing", ""),
-                min_years=int(min_years) if (min_years or "").isdigit() else None,
-            )
-        return super().get_queryset()
+    filterset_class = TalentProfileFilterSet
 
     def list(self, request, *args, **kwargs):
         if not TalentProfile.readable_by(request.user):
