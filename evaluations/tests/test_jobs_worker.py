@@ -1,6 +1,8 @@
 """The evaluation's jobs on a real Celery worker: opening a cycle and final scoring; each run again
 (as after a worker killed midway and the message redelivered) ends with the same result, no duplicates."""
 
+import time
+
 from evaluations import services
 from evaluations.models import Filing, Result
 from evaluations.tasks import compute_results_task, open_cycle_task
