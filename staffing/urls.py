@@ -17,6 +17,7 @@ urlpatterns = [
     path("centers/<int:center_pk>/trainings/", views.training_list, name="training_list"),
     path("centers/<int:center_pk>/trainings/add/", views.training_create, name="training_create"),
     path("trainings/<int:pk>/edit/", views.training_edit, name="training_edit"),
+    path("trainings/<int:pk>/delete/", views.training_delete, name="training_delete"),
     path("talent/", views.talent_list, name="talent_list"),
     path("talent/add/", views.talent_create, name="talent_create"),
     path("talent/<int:pk>/edit/", views.talent_edit, name="talent_edit"),

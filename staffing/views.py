@@ -468,3 +468,27 @@ def talent_export(request):
     response = HttpResponse(content, content_type=excel.XLSX)
     response["Content-Disposition"] = excel.attachment(f"专业人才档案库-{date.today():%Y%m%d}.xlsx")
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def training_delete(request, pk):
+    training = get_object_or_404(
+        restrict(Training.objects.select_related("center"), request.user, "change"), pk=pk
+    )
+    form = VersionOnlyForm(request.POST or None, initial={"version": training.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.training_delete(
+                training=training, version=form.cleaned_data["version"], actor=request.user
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已删除培训记录“{training.title}”。")
+            return redirect("staffing:training_list", center_pk=training.center_id)
+    return render(
+        request,
+        "staffing/training_delete.html",
+        {"training": training, "center": training.center, "form": form},
+    )

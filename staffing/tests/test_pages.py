@@ -26,6 +26,7 @@ def urls(world):
     out.update({n: reverse(n, args=[a.pk]) for n in CENTER_READ + CENTER_WRITE})
     out.update({n: reverse(n, args=[chen.pk]) for n in MEMBER_READ + MEMBER_WRITE + OWN_CENTER_AND_BUREAU})
     out["staffing:training_edit"] = reverse("staffing:training_edit", args=[t.pk])
+    out["staffing:training_delete"] = reverse("staffing:training_delete", args=[t.pk])
     out["staffing:district_table"] = reverse("staffing:district_table")
     out.update({n: reverse(n) for n in TALENT_READ + TALENT_KEEPER})
     out.update({n: reverse(n, args=[p.pk]) for n in TALENT_OBJECT_KEEPER})
@@ -38,7 +39,7 @@ ALL = (
     + MEMBER_READ
     + MEMBER_WRITE
     + OWN_CENTER_AND_BUREAU
-    + ["staffing:training_edit", "staffing:district_table"]
+    + ["staffing:training_edit", "staffing:training_delete", "staffing:district_table"]
     + TALENT_READ
     + TALENT_KEEPER
     + TALENT_OBJECT_KEEPER
@@ -46,7 +47,7 @@ ALL = (
 ALLOWED = {
     "bureau": set(ALL),
     "director": set(CENTER_READ + CENTER_WRITE + MEMBER_READ + MEMBER_WRITE + OWN_CENTER_AND_BUREAU)
-    | {"staffing:training_edit"}
+    | {"staffing:training_edit", "staffing:training_delete"}
     | set(TALENT_READ),
     "supervisor": set(CENTER_READ + MEMBER_READ) | set(TALENT_READ),
     "outsider": set(TALENT_READ),
@@ -346,3 +347,21 @@ def test_home_panels_show_the_directors_roster_and_the_bureaus_shortfalls(client
     assert "专职人员不足" in html and "青浦区朱家角镇社会组织服务中心：应配 2 名，实有 1 名" in html
     client.force_login(world["supervisor"])
     assert "在册专职" not in client.get("/").content.decode()
+
+
+def test_training_of_this_year_is_deleted_after_confirmation_and_a_past_one_is_kept(client, world):
+    from django.utils import timezone
+
+    from staffing.models import Training
+
+    from .factories import training
+
+    client.force_login(world["director"])
+    world["training"].delete()
+    current = training(world["a"], held_on=timezone.localdate())
+    past = training(world["a"], held_on=date(2024, 5, 1))
+    response = client.post(reverse("staffing:training_delete", args=[past.pk]), {"version": 1})
+    assert response.status_code == 200 and "不能删除" in response.content.decode()
+    response = client.post(reverse("staffing:training_delete", args=[current.pk]), {"version": 1})
+    assert response.status_code == 302
+    assert list(Training.objects.values_list("pk", flat=True)) == [past.pk]
