@@ -126,9 +126,19 @@ def organization_counts(centers: list, on: date) -> dict[int, int]:
     """N for each center (by id), in one query for all of them."""
     from .models import SocialOrganization
 
-    district_ids = {c.district_id for c in centers}
+    whole_districts = {c.district_id for c in centers if c.level == CenterLevel.DISTRICT}
+    area = Q(district_id__in=whole_districts)
+    street_town_ids = {
+        c.street_town_id for c in centers if c.level == CenterLevel.STREET_TOWN and c.street_town_id
+    }
+    industries = {c.industry for c in centers if c.level == CenterLevel.INDUSTRY and c.industry}
+    if street_town_ids:
+        area |= Q(street_town_id__in=street_town_ids)
+    if industries:
+        area |= Q(industry__in=industries, district_id__in={c.district_id for c in centers})
     rows = (
-        SocialOrganization.objects.filter(active_organizations_q(on), district_id__in=district_ids)
+        SocialOrganization.objects.filter(active_organizations_q(on))
+        .filter(area)
         .values("district_id", "street_town_id", "industry")
         .annotate(n=Count("pk"))
         .order_by()

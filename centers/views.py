@@ -133,14 +133,15 @@ def center_detail(request, pk):
     center = _center(request, pk)
     year = _year(request)
     can_change = can(request.user, "change", center)
+    results = selectors.evaluate_center(center, year)
     context = {
         "center": center,
         "year": year,
         "can_change": can_change,
         "show_account_numbers": can_change,
         "registers": selectors.center_registers(center),
-        "compliance": [(r, rule_title(r.rule)) for r in selectors.evaluate_center(center, year)],
-        "n": selectors.social_organization_count(center, selectors.year_end(year)),
+        "compliance": [(r, rule_title(r.rule)) for r in results],
+        "n": next((r.figures.get("n") for r in results if r.rule.startswith("R-STAFF-")), None),
         "history": selectors.center_history(center),
         "register_kinds": REGISTER_KINDS,
     }

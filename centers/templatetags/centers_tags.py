@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 
 from centers.compliance import RuleStatus
 from centers.rules import rule_title
@@ -9,23 +10,21 @@ LABELS = {s.value: str(s.label) for s in RuleStatus}
 SYMBOLS = {"met": "✓", "not_met": "✗", "no_data": "?", "not_applicable": "–"}
 
 
-@register.inclusion_tag("centers/includes/status.html")
+@register.simple_tag
 def rule_status(result, short=False):
-    """A status badge: colour AND text (never colour alone)."""
+    """A status badge: colour AND text (never colour alone). A simple tag, not an inclusion tag: the
+    overview renders a thousand of them."""
     if result is None:
-        return {
-            "status": "not_applicable",
-            "label": "不适用",
-            "symbol": SYMBOLS["not_applicable"],
-            "title": "",
-        }
-    return {
-        "status": result.status,
-        "label": LABELS.get(result.status, result.status),
-        "symbol": SYMBOLS.get(result.status, ""),
-        "title": f"{result.rule} {rule_title(result.rule)}：{result.detail}",
-        "short": short,
-    }
+        status, title = "not_applicable", ""
+    else:
+        status, title = result.status, f"{result.rule} {rule_title(result.rule)}：{result.detail}"
+    return format_html(
+        '<span class="status status-{}" title="{}"><span aria-hidden="true">{} </span>{}</span>',
+        status,
+        title,
+        SYMBOLS.get(status, ""),
+        LABELS.get(status, status),
+    )
 
 
 @register.filter

@@ -10,7 +10,7 @@ pytestmark = [pytest.mark.browser]
 
 def test_bureau_sees_district_overview_with_demo_compliance_and_drills_down(page, live_server, login, demo):
     login(page, "bureau")
-    page.get_by_role("link", name="全区概览").click()
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="全区概览", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("社会组织服务中心建设达标概览")
     table = page.get_by_test_id("compliance-overview")
     # 1 district + 11 street/town + 2 industry centers of the demo data

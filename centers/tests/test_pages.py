@@ -158,3 +158,27 @@ def test_bureau_creates_a_center_and_the_unit_users_gain_access(client, world):
     assert response.status_code == 302, response.content.decode()
     center = ServiceCenter.objects.get(street_town__name="白鹤镇")
     assert center.established_on == date(2016, 1, 1)
+
+
+@pytest.mark.django_db
+def test_home_panels_show_cover_rule_to_bureau_and_own_compliance_to_director(client, world):
+    client.force_login(world.users["bureau"])
+    assert "R-COVER-1" in client.get("/").content.decode() or "街镇" in client.get("/").content.decode()
+    client.force_login(world.users["director"])
+    html = client.get("/").content.decode()
+    assert "本中心" in html and "达标" in html and world.own.name in html
+
+
+@pytest.mark.django_db
+def test_list_apis_do_not_run_a_query_per_row(client, world, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.users["bureau"])
+    for url in ("/api/v1/centers/", "/api/v1/social-organizations/", "/api/v1/venues/"):
+        with CaptureQueriesContext(connection) as few:
+            client.get(url)
+        f.organizations(30, street_town_obj=world.own.street_town)
+        Venue.objects.create(center=world.other, year=2020 + len(url) % 5, address="x", area=300)
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            assert client.get(url).status_code == 200

@@ -1,0 +1,42 @@
+"""Home-page panels of the centers app."""
+
+from django.utils import timezone
+
+from accounts.roles import Role
+
+from .models import District
+from .rules import evaluate_center, evaluate_district, summarise
+
+
+def home_panels(request) -> list[dict]:
+    user = request.user
+    year = timezone.localdate().year
+    if user.role == Role.BUREAU:
+        district = District.objects.order_by("pk").first()
+        if district is None:
+            return []
+        return [
+            {
+                "title": f"{year} 年建设达标",
+                "template": "centers/includes/home_bureau.html",
+                "context": {"cover": evaluate_district(district, year), "year": year},
+            }
+        ]
+    if user.role == Role.DIRECTOR and user.center_id:
+        from .selectors import centers_for
+
+        center = centers_for(user).filter(pk=user.center_id).first()
+        if center is None:
+            return []
+        return [
+            {
+                "title": f"本中心 {year} 年建设达标情况",
+                "template": "centers/includes/home_director.html",
+                "context": {
+                    "center": center,
+                    "year": year,
+                    "counts": summarise(evaluate_center(center, year)),
+                },
+            }
+        ]
+    return []
