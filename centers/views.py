@@ -82,13 +82,17 @@ def _overview_context(request, centers_qs, template):
     filterset = CenterFilterSet(request.GET, queryset=centers_qs)
     centers = filterset.qs
     compliance = request.GET.get("compliance", "")
-    page, query = _page(request, centers, per_page=100)
-    rows = selectors.overview_rows(list(page.object_list), year)
+    if compliance in ("not_met", "no_data"):
+        # Filtering on the verdicts needs every filtered center judged first (still constant queries).
+        rows = [r for r in selectors.overview_rows(list(centers), year) if r["counts"][compliance]]
+        page, query = _page(request, rows, per_page=100)
+        rows = list(page.object_list)
+    else:
+        page, query = _page(request, centers, per_page=100)
+        rows = selectors.overview_rows(list(page.object_list), year)
     for row in rows:
         staff = next((r for r in row["results"] if r.rule in ("R-STAFF-1", "R-STAFF-2", "R-STAFF-3")), None)
         row["cells"] = [staff] + [row["by_rule"].get(rule) for rule in OVERVIEW_RULES[1:]]
-    if compliance in ("not_met", "no_data"):
-        rows = [r for r in rows if r["counts"][compliance]]
     return {
         "year": year,
         "filter": filterset,

@@ -182,3 +182,12 @@ def test_list_apis_do_not_run_a_query_per_row(client, world, django_assert_max_n
         Venue.objects.create(center=world.other, year=2020 + len(url) % 5, address="x", area=300)
         with django_assert_max_num_queries(len(few.captured_queries)):
             assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_overview_filters_by_compliance_across_pages(client, world):
+    client.force_login(world.users["bureau"])
+    response = client.get(reverse("centers:overview"), {"year": 2024, "compliance": "no_data"})
+    names = {row["center"].name for row in response.context["rows"]}
+    assert world.other.name in names  # 金泽镇 has no registers at all
+    assert response.context["page"].paginator.count == len(names)

@@ -134,6 +134,32 @@ def test_real_staffing_provider_answers_through_the_interface():
 
 
 @pytest.mark.django_db
+def test_real_staffing_roster_drives_r_staff_2():
+    """Through the real provider (staffing.selectors.staffing_figures): 41 organizations → 3 required."""
+    from decimal import Decimal as D
+
+    from staffing.models import StaffMember
+
+    center = f.center_for("朱家角镇")
+    f.organizations(41, street_town_obj=center.street_town)
+    for i in range(2):
+        StaffMember.objects.create(
+            center=center,
+            name=f"专职{i}",
+            kind="full_time",
+            start_date=date(2020, 1, 1),
+            monthly_pay=D("6000"),
+        )
+    result = by_rule(evaluate_center(center, YEAR))["R-STAFF-2"]
+    assert (result.status, result.detail) == (
+        "not_met",
+        "辖区社会组织 41 家，应配专职人员 3 名，实有 2 名，缺 1 名",
+    )
+    StaffMember.objects.create(center=center, name="专职2", kind="full_time", start_date=date(YEAR, 12, 31))
+    assert by_rule(evaluate_center(center, YEAR))["R-STAFF-2"].status == "met"
+
+
+@pytest.mark.django_db
 def test_n_counts_organizations_active_on_31_december():
     center = f.center_for("朱家角镇")
     st = center.street_town
