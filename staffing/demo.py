@@ -1,6 +1,7 @@
 """Demo rosters, trainings and the talent pool (idempotent: rows are found by center and name).
 
-Every demo center gets a plausible roster; 金泽镇 and 白鹤镇 are short of the full-time ratio, and
+Every demo center gets a plausible roster, its full-time staff sized to the policy's requirement for
+the demo's social organizations; 金泽镇 and 白鹤镇 are one short of the full-time ratio, and
 练塘镇 has one labor contract below the Shanghai minimum wage (R-PAY-3). The district center keeps a
 talent pool of 36 people.
 """
@@ -12,12 +13,15 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from centers.choices import CenterLevel
 from centers.models import ServiceCenter
+from core.selectors import policy_values
 
 from .choices import ExpertiseField, Gender, Position, SocialWorkerLevel, StaffKind
 from .models import StaffMember, TalentProfile, Training
+from .selectors import organization_counts, required_full_time
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余杜叶程苏魏吕丁沈"
 GIVEN = [
@@ -96,19 +100,19 @@ def _phone(rng: random.Random) -> str:
     return f"1{rng.choice('3589')}{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}"
 
 
-def _plan(center: ServiceCenter) -> list[dict]:
+def _plan(center: ServiceCenter, required: int | None) -> list[dict]:
     """The roster of one center: a director who is the legal representative, then the others."""
     rng = random.Random(f"staffing-demo:{center.name}")
     town = center.street_town.name if center.street_town_id else ""
     used: set[str] = set()
     director = DIRECTORS.get(town) or _name(rng, used)
     used.add(director)
-    if center.level == CenterLevel.DISTRICT:
-        full_time = 4
+    if required is None:  # industry center: no fixed ratio (R-STAFF-3)
+        full_time = rng.choice([2, 3])
     elif town in SHORT_OF_RATIO:
-        full_time = 1
+        full_time = max(1, required - 1)
     else:
-        full_time = rng.choice([2, 3, 3, 4])
+        full_time = max(required, 2) + (1 if rng.random() < 0.3 else 0)
     people = [
         {
             "name": director,
@@ -133,7 +137,7 @@ def _plan(center: ServiceCenter) -> list[dict]:
             {
                 "name": _name(rng, used),
                 "kind": StaffKind.FULL_TIME,
-                "position": positions[i],
+                "position": positions[i] if i < len(positions) else Position.PROJECT,
                 "start_date": date(rng.randint(2017, 2024), rng.randint(1, 12), 1),
                 "post_grade": f"{rng.choice(['二', '三'])}岗{rng.randint(2, 9)}级",
                 "monthly_pay": Decimal(rng.randrange(6500, 8800, 100)),
@@ -203,10 +207,10 @@ def _plan(center: ServiceCenter) -> list[dict]:
     return people
 
 
-def _seed_center(center: ServiceCenter) -> int:
+def _seed_center(center: ServiceCenter, required: int | None) -> int:
     created = 0
     members = []
-    for plan in _plan(center):
+    for plan in _plan(center, required):
         agreement = plan.pop("_agreement", False)
         member, was_created = StaffMember.objects.get_or_create(
             center=center, name=plan.pop("name"), defaults=plan
@@ -282,7 +286,14 @@ def _seed_talent(keeper: ServiceCenter) -> int:
 
 def seed(*, stdout, password):
     centers = list(ServiceCenter.objects.select_related("street_town").order_by("pk"))
-    people = sum(_seed_center(center) for center in centers)
+    # Full-time staff sized to the policy's requirement for the demo's social organizations, so that
+    # only the centers named in SHORT_OF_RATIO fall short.
+    counts = organization_counts(centers, timezone.localdate())
+    policy = policy_values()
+    people = sum(
+        _seed_center(center, required_full_time(center, counts.get(center.pk) or 0, policy=policy))
+        for center in centers
+    )
     keeper = next((c for c in centers if c.level == CenterLevel.DISTRICT), None)
     talents = _seed_talent(keeper) if keeper else 0
     stdout.write(f"  人员名册：新增 {people} 人（{len(centers)} 个中心）；人才库：新增 {talents} 人")

@@ -358,6 +358,7 @@ def district_staffing_rows(user, on: date) -> list[dict]:
                 "required": required,
                 "figures": f,
                 "short": f is not None and required is not None and f.full_time < required,
+                "shortfall": (required - f.full_time) if f is not None and required is not None else 0,
                 "pay_findings": [r for r in f.findings if r.rule.startswith("R-PAY")] if f else [],
             }
         )

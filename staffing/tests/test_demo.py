@@ -8,7 +8,7 @@ from django.core.management import call_command
 from centers.compliance import RuleStatus
 from centers.models import ServiceCenter
 from staffing.models import StaffMember, TalentProfile, Training
-from staffing.selectors import required_full_time, staffing_figures
+from staffing.selectors import organization_counts, required_full_time, staffing_figures
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +28,14 @@ def test_demo_gives_every_center_a_roster_and_shows_the_intended_findings(demo):
     figures = staffing_figures(centers, on)
     assert set(figures) == {c.pk for c in centers}
     by_town = {c.street_town.name: figures[c.pk] for c in centers if c.street_town_id}
-    jinze = next(c for c in centers if c.street_town_id and c.street_town.name == "金泽镇")
-    assert by_town["金泽镇"].full_time < required_full_time(jinze, 0)
+    counts = organization_counts(centers, on)
+    short = {
+        c.street_town.name if c.street_town_id else c.name
+        for c in centers
+        if (required := required_full_time(c, counts[c.pk])) is not None
+        and figures[c.pk].full_time < required
+    }
+    assert short == {"金泽镇", "白鹤镇"}
     labor = next(f for f in by_town["练塘镇"].findings if f.rule == "R-PAY-3")
     assert labor.status == RuleStatus.NOT_MET and "2600" in labor.detail and "2740" in labor.detail
     below = [
