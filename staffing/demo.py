@@ -81,6 +81,19 @@ ORGANIZATIONS = [
     "青浦区公益法律服务中心",
     "青浦区社会组织财务服务社",
 ]
+EXPERTISE_DETAILS = {  # field → (what they do, a matching certificate)
+    "social_work": ("社区治理项目设计与督导", "社会工作师"),
+    "finance": ("社会组织财务规范与审计", "注册会计师"),
+    "law": ("社会组织章程与合同审查", "律师执业证"),
+    "management": ("理事会建设与内部治理", "高级经济师"),
+    "party_building": ("社会组织党建工作指导", ""),
+    "project": ("公益创投项目评审与绩效评估", "项目管理专业人员（PMP）"),
+    "education": ("社会组织从业人员培训", "高级讲师"),
+    "elderly_care": ("社区居家养老服务", "养老护理员（高级）"),
+    "psychology": ("心理健康服务与危机干预", "心理咨询师（二级）"),
+    "it": ("信息公开与数据管理", "信息系统项目管理师"),
+    "other": ("志愿服务管理", ""),
+}
 # A minimal PDF: the demo's signed agreements of rehired staff (R-PAY-5).
 DEMO_AGREEMENT = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
@@ -244,36 +257,19 @@ def _seed_talent(keeper: ServiceCenter) -> int:
     rng = random.Random("staffing-demo:talent")
     used: set[str] = set()
     expertise = [value for value, _ in ExpertiseField.choices]
-    certificates = [
-        "高级社会工作师",
-        "社会工作师",
-        "注册会计师",
-        "律师执业证",
-        "心理咨询师（二级）",
-        "项目管理专业人员（PMP）",
-        "",
-    ]
     created = 0
     for i in range(36):
         name = _name(rng, used)
+        field = expertise[i % len(expertise)]
         _, was_created = TalentProfile.objects.get_or_create(
             center=keeper,
             name=name,
             organization_name=ORGANIZATIONS[i % len(ORGANIZATIONS)],
             defaults={
                 "gender": rng.choice([Gender.FEMALE, Gender.MALE]),
-                "expertise": expertise[i % len(expertise)],
-                "expertise_detail": rng.choice(
-                    [
-                        "社区治理项目设计",
-                        "社会组织财务规范",
-                        "公益创投评审",
-                        "志愿服务管理",
-                        "党建工作指导",
-                        "",
-                    ]
-                ),
-                "certificates": rng.choice(certificates),
+                "expertise": field,
+                "expertise_detail": EXPERTISE_DETAILS[field][0],
+                "certificates": EXPERTISE_DETAILS[field][1] if rng.random() < 0.7 else "",
                 "years_of_experience": rng.randint(2, 25),
                 "willing_to_lecture": rng.random() < 0.6,
                 "willing_to_consult": rng.random() < 0.7,
