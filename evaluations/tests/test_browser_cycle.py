@@ -151,8 +151,12 @@ def test_a_whole_evaluation_year_in_the_browser(live_server, demo, worker, as_us
         expect(bureau.locator(".messages")).to_contain_text("已分配评估人员")
     auditor = as_user("auditor1")
     auditor.goto(f"{base}/evaluations/assignments/mine/")
-    links = auditor.locator("tbody tr", has_text="2026").locator("a").all()
-    hrefs = [link.get_attribute("href") for link in links]
+    rows = auditor.locator("tbody tr").all()
+    hrefs = [
+        row.locator("a").get_attribute("href")
+        for row in rows
+        if row.locator("td").first.inner_text().strip() == "2026"
+    ]
     assert len(hrefs) == 4
     for href in hrefs:
         auditor.goto(f"{base}{href}")
