@@ -158,3 +158,14 @@ def test_document_list_shows_only_what_the_user_may_see(
     with django_assert_max_num_queries(12):
         text = client.get(reverse("reports:document_list")).content.decode()
     assert "朱家角镇" in text and "金泽镇社会组织服务中心 2024" not in text
+
+
+def test_api_lists_only_the_reports_a_user_may_read(client, filings, people):
+    mine, _ = document_render(simple_spec(filings["朱家角镇"]))
+    other, _ = document_render(simple_spec(filings["金泽镇"]))
+    client.force_login(people["director"])
+    listing = client.get("/api/v1/reports/").json()
+    rows = listing["results"] if isinstance(listing, dict) else listing
+    assert [row["id"] for row in rows] == [mine.pk]
+    assert rows[0]["sha256"] == mine.sha256 and rows[0]["download_url"].endswith(f"/{mine.pk}/download/")
+    assert client.get(f"/api/v1/reports/{other.pk}/").status_code == 404
