@@ -73,6 +73,24 @@ def _figures_for(center, members: list[StaffMember], on: date, wage) -> Staffing
     )
 
 
+# The columns the rules read (staffing.rules); the rest (timestamps, phone, notes) is not fetched.
+FIGURE_FIELDS = (
+    "center",
+    "name",
+    "kind",
+    "is_rehired",
+    "position",
+    "is_legal_representative",
+    "start_date",
+    "end_date",
+    "contract",
+    "post_grade",
+    "monthly_pay",
+    "transport_subsidy",
+    "meal_subsidy",
+)
+
+
 def staffing_figures(centers: list, on: date) -> dict[int, StaffingFigures]:
     """STAFFING_FIGURES_PROVIDER for centers.compliance: figures by center id, in three queries.
 
@@ -89,9 +107,12 @@ def staffing_figures(centers: list, on: date) -> dict[int, StaffingFigures]:
     if not with_roster:
         return {}
     members = defaultdict(list)
-    for member in StaffMember.objects.filter(employed_on_q(on), center_id__in=with_roster).order_by(
-        "start_date", "pk"
-    ):
+    rows = (
+        StaffMember.objects.filter(employed_on_q(on), center_id__in=with_roster)
+        .only(*FIGURE_FIELDS)
+        .order_by("start_date", "pk")
+    )
+    for member in rows:
         members[member.center_id].append(member)
     wage = minimum_wage_for(on)
     return {pk: _figures_for(by_id[pk], members[pk], on, wage) for pk in with_roster}

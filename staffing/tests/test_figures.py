@@ -48,8 +48,11 @@ def test_center_without_any_roster_is_left_out_and_engine_reads_the_provider():
 def test_figures_take_a_constant_number_of_queries(django_assert_num_queries):
     centers = [street_town_center(n) for n in ("朱家角镇", "金泽镇", "练塘镇", "赵巷镇")]
     for c in centers:
-        member(c)
+        member(c, position=Position.DIRECTOR, is_legal_representative=True)
         member(c, StaffKind.LABOR)
+        member(c, StaffKind.LABOR, is_rehired=True)
+        member(c, StaffKind.PART_TIME, monthly_pay=Decimal("100"))
+        member(c, StaffKind.VOLUNTEER, transport_subsidy=Decimal("50"))
     with django_assert_num_queries(3):
         figures = staffing_figures(centers, date(2026, 6, 1))
     assert len(figures) == 4
