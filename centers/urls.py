@@ -17,6 +17,11 @@ urlpatterns = [
     path("organizations/", views.organization_list, name="organization_list"),
     path("organizations/new/", views.organization_edit, name="organization_create"),
     path("organizations/<int:pk>/edit/", views.organization_edit, name="organization_edit"),
+    path(
+        "organizations/<int:pk>/ratings/new/",
+        views.organization_rating_create,
+        name="organization_rating_create",
+    ),
     path("organizations/export.xlsx", views.organization_export, name="organization_export"),
     path("organizations/template.xlsx", views.organization_template, name="organization_template"),
     path("organizations/import/", views.organization_import, name="organization_import"),

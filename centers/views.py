@@ -33,7 +33,7 @@ from .forms import (
     center_form_class,
     register_form_class,
 )
-from .models import District, ServiceCenter, SocialOrganization
+from .models import District, RatingRecord, ServiceCenter, SocialOrganization
 from .rules import rule_title
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -294,6 +294,7 @@ def organization_edit(request, pk=None):
             restrict(SocialOrganization.objects.all(), request.user, "change"), pk=pk
         )
     form = OrganizationForm(request.POST or None, instance=organization)
+    rating_form = register_form_class("rating")(prefix="rating")
     if request.method == "POST" and form.is_valid():
         try:
             data = {name: form.cleaned_data[name] for name in form.fields}
@@ -307,7 +308,37 @@ def organization_edit(request, pk=None):
             for warning in warnings:
                 messages.warning(request, warning)
             return redirect("centers:organization_list")
-    return render(request, "centers/organization_form.html", {"form": form, "organization": organization})
+    ratings = organization.ratings.all() if organization.pk else []
+    return render(
+        request,
+        "centers/organization_form.html",
+        {"form": form, "organization": organization, "rating_form": rating_form, "ratings": ratings},
+    )
+
+
+@login_required
+@require_POST
+def organization_rating_create(request, pk):
+    """The bureau records a rating of a social organization (valid until = date + policy years)."""
+    organization = get_object_or_404(
+        restrict(SocialOrganization.objects.all(), request.user, "change"), pk=pk
+    )
+    form = register_form_class("rating")(request.POST, request.FILES, prefix="rating")
+    if form.is_valid():
+        try:
+            data = {name: form.cleaned_data[name] for name in form.fields}
+            services.record_save(
+                instance=RatingRecord(organization=organization), data=data, actor=request.user
+            )
+        except ApplicationError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "评估记录已保存。")
+    else:
+        messages.error(
+            request, "评估记录有误：" + "；".join(f"{k}: {'，'.join(v)}" for k, v in form.errors.items())
+        )
+    return redirect("centers:organization_edit", pk=organization.pk)
 
 
 IMPORT_SESSION_KEY = "centers_import"

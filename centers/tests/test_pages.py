@@ -191,3 +191,18 @@ def test_overview_filters_by_compliance_across_pages(client, world):
     names = {row["center"].name for row in response.context["rows"]}
     assert world.other.name in names  # 金泽镇 has no registers at all
     assert response.context["page"].paginator.count == len(names)
+
+
+@pytest.mark.django_db
+def test_bureau_records_an_organization_rating_and_the_list_shows_it(client, world):
+    client.force_login(world.users["bureau"])
+    url = reverse("centers:organization_rating_create", args=[world.own_org.pk])
+    response = client.post(url, {"rating-grade": 4, "rating-rated_on": "2024-05-01"})
+    assert response.status_code == 302
+    rating = world.own_org.ratings.get()
+    assert str(rating.valid_until) == "2029-05-01"
+    html = client.get(reverse("centers:organization_list"), {"q": world.own_org.credit_code}).content.decode()
+    assert "4A（2024-05-01）" in html
+    client.force_login(world.users["director"])
+    assert client.post(url, {"rating-grade": 5, "rating-rated_on": "2024-05-01"}).status_code == 404
+    assert world.own_org.ratings.count() == 1
