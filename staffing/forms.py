@@ -130,6 +130,9 @@ class RosterFilterForm(forms.Form):
     q = forms.CharField(label=_("姓名或证书"), required=False)
     kind = forms.ChoiceField(label=_("人员类别"), required=False)
     former = forms.BooleanField(label=_("含全部历史人员"), required=False)
+    as_recorded = forms.BooleanField(
+        label=_("按当日登记的信息"), required=False, help_text=_("薪酬、岗位等级等显示该日当时记录的值")
+    )
 
     def __init__(self, *args, **kwargs):
         from .choices import StaffKind

@@ -47,6 +47,21 @@ def roster_for(
     return qs.order_by("kind", "start_date", "name", "pk")
 
 
+def roster_as_recorded(center, on: date) -> list:
+    """The roster as the portal had it recorded at the end of ``on`` (django-simple-history).
+
+    Unlike ``roster_on`` (today's records of the people employed on ``on``), field values such as pay
+    and post grade are the ones recorded then, and a person entered later is not in it.
+    """
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    moment = timezone.make_aware(datetime.combine(on, time.max))
+    records = StaffMember.history.as_of(moment).filter(employed_on_q(on), center_id=center.pk)
+    return sorted(records, key=lambda m: (m.kind, m.start_date, m.name, m.pk))
+
+
 def minimum_wage_for(on: date) -> MinimumWage | None:
     """R-PAY-3: the Shanghai minimum wage in force on 31 December of the year before ``on``'s year."""
     reference = minimum_wage_reference_date(on)

@@ -64,16 +64,19 @@ def roster(request, center_pk):
     form = RosterFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     on = filters.get("on") or timezone.localdate()
-    page = _page(
-        request,
-        selectors.roster_for(
+    if filters.get("as_recorded"):
+        members = selectors.roster_as_recorded(center, on)
+        members = [m for m in members if not filters.get("kind") or m.kind == filters["kind"]]
+        members = [m for m in members if not filters.get("q") or filters["q"] in m.name]
+    else:
+        members = selectors.roster_for(
             center,
             on,
             search=filters.get("q", ""),
             kind=filters.get("kind", ""),
             include_former=filters.get("former", False),
-        ),
-    )
+        )
+    page = _page(request, members)
     visible = selectors.phone_visible_center_ids(request.user)
     rows = [
         {"member": m, "phone": selectors.phone_for(visible, m.center_id, m.mobile_phone)}

@@ -176,3 +176,26 @@ def test_roster_snapshot_is_json_with_masked_phones_and_the_years_trainings():
     assert snapshot["trainings_count"] == 1 and snapshot["training_hours"] == "3.5"
     assert snapshot["counts"]["full_time"] == 1
     assert {f["rule"] for f in snapshot["findings"]} >= {"R-PAY-1", "R-PAY-3", "R-STAFF-4"}
+
+
+def test_roster_as_recorded_on_a_past_day_keeps_that_days_values(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from staffing.models import StaffMember
+    from staffing.selectors import roster_as_recorded
+
+    center = street_town_center()
+    person = member(
+        center, StaffKind.LABOR, name="王芳", monthly_pay=Decimal("2600"), start_date=date(2020, 1, 1)
+    )
+    yesterday = timezone.localdate() - timedelta(days=1)
+    person.history.update(history_date=timezone.now() - timedelta(days=1))
+    StaffMember.objects.filter(pk=person.pk).update(monthly_pay=Decimal("3000"))
+    person.refresh_from_db()
+    person.save()  # today's history record with the new pay
+    past = roster_as_recorded(center, yesterday)
+    assert [(m.name, m.monthly_pay) for m in past] == [("王芳", Decimal("2600.00"))]
+    today = roster_as_recorded(center, timezone.localdate())
+    assert [m.monthly_pay for m in today] == [Decimal("3000.00")]

@@ -365,3 +365,21 @@ def test_training_of_this_year_is_deleted_after_confirmation_and_a_past_one_is_k
     response = client.post(reverse("staffing:training_delete", args=[current.pk]), {"version": 1})
     assert response.status_code == 302
     assert list(Training.objects.values_list("pk", flat=True)) == [past.pk]
+
+
+def test_roster_page_can_show_a_past_day_as_it_was_recorded(client, world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    wang = world["wang"]
+    wang.history.update(history_date=timezone.now() - timedelta(days=2))
+    client.force_login(world["director"])
+    url = reverse("staffing:member_edit", args=[wang.pk])
+    assert client.post(url, _edit_data(wang, monthly_pay="3500")).status_code == 302
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    roster = reverse("staffing:roster", args=[world["a"].pk])
+    recorded = client.get(roster, {"on": yesterday, "as_recorded": "on"}).content.decode()
+    assert "3000.00" in recorded and "3500.00" not in recorded
+    current = client.get(roster, {"on": yesterday}).content.decode()
+    assert "3500.00" in current
