@@ -73,9 +73,12 @@ def _cycle(cycle_id):
 def _current_result_set(cycle):
     from evaluations.models import ResultSet
 
+    # The published, current revision of the results (a correction is a newer published revision).
     return (
-        ResultSet.objects.filter(cycle=cycle, is_current=True).order_by("-revision").first()
-        or ResultSet.objects.filter(cycle=cycle).order_by("-revision").first()
+        ResultSet.objects.filter(cycle=cycle, is_published=True, is_current=True)
+        .order_by("-revision")
+        .first()
+        or ResultSet.objects.filter(cycle=cycle, is_published=True).order_by("-revision").first()
     )
 
 

@@ -35,9 +35,10 @@ def _has_field(name: str) -> bool:
 
 
 def cycles_with_documents():
-    """Cycles that have reports (for the bureau's ZIP and re-render buttons)."""
+    """Published cycles (for the bureau's ZIP and re-render buttons)."""
     if not _has_field("cycle"):
         return []
+    from evaluations.choices import CycleState
     from evaluations.models import Cycle
 
-    return Cycle.objects.filter(report_documents__isnull=False).distinct().order_by("-year")
+    return Cycle.objects.filter(state__in=[CycleState.PUBLISHED, CycleState.ARCHIVED]).order_by("-year")

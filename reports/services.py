@@ -217,8 +217,15 @@ def cycle_reports_render_now(*, cycle, requester=None, reason: str = "") -> Job:
 
 @transaction.atomic
 def _cycle_job_create(*, cycle, requester, reason: str) -> tuple[Job, list[ReportRender]]:
+    from evaluations.choices import CycleState
+
     from .builders import cycle_report_subjects
 
+    if cycle.state not in (CycleState.PUBLISHED, CycleState.ARCHIVED):
+        raise ApplicationError(
+            f"{cycle} 的结果尚未公布，不能生成考评报告。",
+            fields={"cycle": ["请先公布考评结果，再生成报告。"]},
+        )
     subjects = cycle_report_subjects(cycle)
     job = job_create(
         kind=CYCLE_REPORTS_KIND,

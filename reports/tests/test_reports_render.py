@@ -210,3 +210,14 @@ def test_bureau_rerender_button_queues_a_job(client, published, people):
     assert ReportRender.objects.filter(job=job).count() == len(cycle_report_subjects(published))
     client.force_login(people["director"])
     assert client.post(reverse("reports:cycle_render", args=[published.pk])).status_code == 404
+
+
+def test_reports_are_refused_before_the_results_are_published(client, small_published, people):
+    from evaluations.choices import CycleState
+
+    small_published.state = CycleState.SCORING
+    small_published.save()
+    client.force_login(people["bureau"])
+    response = client.post(reverse("reports:cycle_render", args=[small_published.pk]), follow=True)
+    assert "尚未公布" in response.content.decode()
+    assert not Job.objects.filter(kind="reports.cycle_reports").exists()
