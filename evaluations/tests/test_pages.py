@@ -198,13 +198,16 @@ def test_query_counts_of_the_board_and_results_are_pinned(world, django_assert_m
     client = client_for(world["bureau"])
     url = reverse("evaluations:cycle_board", args=[world["c2026"].pk])
     client.get(url)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(14) as queries:
         assert client.get(url).status_code == 200
+    assert len(queries.captured_queries) > 3  # the pin measures something
     url = reverse("evaluations:cycle_results", args=[world["c2025"].pk])
     client.get(url)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(14) as queries:
         assert client.get(url).status_code == 200
+    assert len(queries.captured_queries) > 3  # the pin measures something
     url = reverse("evaluations:filing_detail", args=[world["zjj25"].pk])
     client.get(url)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(30) as queries:
         assert client.get(url).status_code == 200
+    assert len(queries.captured_queries) > 3  # the pin measures something
