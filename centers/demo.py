@@ -186,6 +186,10 @@ SHORTFALLS = {
 }
 
 
+# The directors of the demo accounts (accounts/demo.py) are their centers' registered directors.
+DEMO_DIRECTORS = {"朱家角镇": "陈洁", "金泽镇": "李强"}
+
+
 def _seed_registers(center: ServiceCenter, index: int) -> None:
     if center.credit_code:
         return  # already seeded (idempotent)
@@ -193,7 +197,7 @@ def _seed_registers(center: ServiceCenter, index: int) -> None:
     faults = SHORTFALLS.get(index, set())
     today = timezone.localdate()
     year = today.year
-    director = _person(rng)
+    director = DEMO_DIRECTORS.get(center.street_town.name if center.street_town_id else "", _person(rng))
     center.credit_code = make_credit_code(OrganizationKind.PRIVATE_NON_ENTERPRISE, 7_000_000 + index)
     center.registered_on = center.established_on
     center.legal_representative = director
