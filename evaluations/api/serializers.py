@@ -16,6 +16,9 @@ from ..models.filing import FIGURE_NAMES
 
 
 class CycleSerializer(serializers.ModelSerializer):
+    state = serializers.CharField(
+        read_only=True, help_text="draft/open/spot_check/scoring/published/archived"
+    )
     state_label = serializers.CharField(source="get_state_display", read_only=True)
 
     class Meta:
@@ -49,6 +52,7 @@ class FilingReturnSerializer(serializers.ModelSerializer):
 class FilingSerializer(serializers.ModelSerializer):
     center_name = serializers.CharField(source="center.name", read_only=True)
     year = serializers.IntegerField(source="cycle.year", read_only=True)
+    state = serializers.CharField(read_only=True, help_text="draft/submitted/reviewed/accepted/returned")
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     has_work_plan = serializers.SerializerMethodField()
 
