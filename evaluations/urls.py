@@ -41,6 +41,7 @@ urlpatterns = [
     path("filings/<int:pk>/return/", views.filing_return, name="filing_return"),
     path("filings/<int:pk>/reopen/", views.filing_reopen, name="filing_reopen"),
     path("filings/<int:pk>/audit/", views.audit_score, name="audit_score"),
+    path("filings/<int:pk>/audit/correct/", views.audit_score_correct, name="audit_score_correct"),
     path("evidence/<int:pk>/download/", views.evidence_download, name="evidence_download"),
     path("evidence/<int:pk>/delete/", views.evidence_delete, name="evidence_delete"),
 ]

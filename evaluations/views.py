@@ -665,6 +665,29 @@ def filing_reopen(request, pk):
     )
 
 
+@login_required
+@require_POST
+def audit_score_correct(request, pk):
+    """After publication the bureau corrects one spot-check score (with a reason); a new result
+    revision is then issued from the results page."""
+    if not _is_bureau(request.user):
+        raise Http404
+    filing = _filing(request, pk, "change")
+    indicator = get_object_or_404(Indicator, cycle=filing.cycle, pk=request.POST.get("indicator") or 0)
+    try:
+        services.audit_score_correct(
+            filing=filing,
+            indicator=indicator,
+            actor=request.user,
+            score=request.POST.get("score", ""),
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(request, f"已更正 {indicator.code} 的抽检分；请在结果页发布更正版本。")
+    except ApplicationError as exc:
+        _fail(request, exc)
+    return redirect("evaluations:filing_detail", filing.pk)
+
+
 # ---- supervising unit and auditor ------------------------------------------------------------------
 @login_required
 def review_list(request):

@@ -211,3 +211,27 @@ def test_query_counts_of_the_board_and_results_are_pinned(world, django_assert_m
     with django_assert_max_num_queries(30) as queries:
         assert client.get(url).status_code == 200
     assert len(queries.captured_queries) > 3  # the pin measures something
+
+
+def test_bureau_corrects_a_published_spot_check_score_and_issues_a_new_revision(world):
+    from evaluations.models import AuditScore, ResultSet
+
+    filing = world["zjj25"]
+    b2 = filing.cycle.indicators.get(code="B2")
+    url = reverse("evaluations:audit_score_correct", args=[filing.pk])
+    assert (
+        client_for(world["director"]).post(url, {"indicator": b2.pk, "score": "4", "reason": "x"}).status_code
+        == 404
+    )
+    client = client_for(world["bureau"])
+    page = client.post(
+        url, {"indicator": b2.pk, "score": "9", "reason": "复核"}, follow=True
+    ).content.decode()
+    assert "分数应在 0 到 4.0 之间" in page
+    client.post(url, {"indicator": b2.pk, "score": "4", "reason": "复核后更正"})
+    assert AuditScore.objects.get(filing=filing, indicator=b2).score == 4
+    response = client.post(
+        reverse("evaluations:results_correct", args=[world["c2025"].pk]), {"reason": "B2 更正"}
+    )
+    assert response.status_code == 302 and "/jobs/" in response["Location"]
+    assert not ResultSet.objects.filter(cycle=world["c2025"], revision=2).exists()  # the job runs on commit
