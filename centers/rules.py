@@ -252,22 +252,36 @@ class _Facts:
 # ---- the rules --------------------------------------------------------------------------------------
 
 
+def required_full_time(level: str, n: int, policy: dict) -> int | None:
+    """Full-time staff the policy requires for ``n`` social organizations: district ⌈n / ratio⌉
+    (R-STAFF-1), street/town max(minimum, ⌈n / ratio⌉) (R-STAFF-2), industry none (R-STAFF-3).
+    The one place this formula lives; ``policy`` is core.selectors.policy_values()."""
+    if level == CenterLevel.DISTRICT:
+        return math.ceil(n / _int(policy["district_staff_ratio"]))
+    if level == CenterLevel.STREET_TOWN:
+        return max(
+            _int(policy["street_town_staff_minimum"]), math.ceil(n / _int(policy["street_town_staff_ratio"]))
+        )
+    return None
+
+
 def _staff_rules(center, facts: _Facts) -> list[RuleResult]:
     n = facts.n[center.pk]
     figures = facts.staffing.get(center.pk)
     policy = facts.policy
     results = []
+    required = required_full_time(center.level, n, policy)
     if center.level == CenterLevel.DISTRICT:
-        ratio = _int(policy["district_staff_ratio"])
-        required = math.ceil(n / ratio)
         rule, area = "R-STAFF-1", "全区"
-        basis = {"n": n, "ratio": ratio, "required": required}
+        basis = {"n": n, "ratio": _int(policy["district_staff_ratio"]), "required": required}
     elif center.level == CenterLevel.STREET_TOWN:
-        ratio = _int(policy["street_town_staff_ratio"])
-        minimum = _int(policy["street_town_staff_minimum"])
-        required = max(minimum, math.ceil(n / ratio))
         rule, area = "R-STAFF-2", "辖区"
-        basis = {"n": n, "ratio": ratio, "minimum": minimum, "required": required}
+        basis = {
+            "n": n,
+            "ratio": _int(policy["street_town_staff_ratio"]),
+            "minimum": _int(policy["street_town_staff_minimum"]),
+            "required": required,
+        }
     else:
         rule, area, required = "R-STAFF-3", "本行业", None
         basis = {"n": n}

@@ -3,7 +3,6 @@ a roster snapshot for filings, trainings, the talent pool, phone masking per rol
 
 from __future__ import annotations
 
-import math
 import re
 from collections import defaultdict
 from datetime import date
@@ -140,20 +139,12 @@ def required_full_time(center, n: int | None, *, policy: dict | None = None) -> 
     ⌈n / street_town_staff_ratio⌉); industry (R-STAFF-3): no fixed ratio → None. The numbers come from
     core.selectors.policy_values() (pass ``policy`` to reuse one read for a whole table).
     """
-    from centers.choices import CenterLevel
+    from centers.rules import required_full_time as engine_required_full_time
     from core.selectors import policy_values
 
-    if n is None or center.level == CenterLevel.INDUSTRY:
+    if n is None:
         return None
-    values = policy if policy is not None else policy_values()
-    if center.level == CenterLevel.DISTRICT:
-        return math.ceil(Decimal(n) / values["district_staff_ratio"])
-    if center.level == CenterLevel.STREET_TOWN:
-        return max(
-            int(values["street_town_staff_minimum"]),
-            math.ceil(Decimal(n) / values["street_town_staff_ratio"]),
-        )
-    return None
+    return engine_required_full_time(center.level, n, policy if policy is not None else policy_values())
 
 
 # ---- personal data --------------------------------------------------------------------------------
