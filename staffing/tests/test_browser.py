@@ -38,7 +38,7 @@ def test_director_adds_a_full_time_employee_and_compliance_changes(page, live_se
     expect(row).to_contain_text("未达标")
     expect(row).to_contain_text(f"实有 {required - 1} 名")
 
-    page.get_by_role("link", name="人员名册").click()
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="人员名册").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("人员名册")
     page.get_by_role("link", name="新增人员").click()
     page.get_by_label("姓名").fill("许晓雯")
