@@ -69,7 +69,7 @@ screenshots: install
 	$(PY) scripts/screenshots.py
 
 bench: install
-	@echo "see benchmarks/README.md"
+	@cat benchmarks/README.md
 
 clean:
 	rm -rf var/staticfiles var/media var/celery var/celerybeat-schedule*
