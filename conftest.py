@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -90,6 +91,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
         proc.kill()
         pytest.fail(f"Celery worker did not start in 60 s:\n{log_path.read_text()}")
     proc.log_path = log_path
+    proc.node_name = cmd[cmd.index("-n") + 1].replace("%h", socket.gethostname())
     yield proc
     proc.terminate()
     try:
@@ -101,8 +103,32 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
 
 @pytest.fixture
 def worker(celery_worker_process, transactional_db):
-    """Use in tests whose jobs must run on the real worker (data is committed, not rolled back)."""
-    return celery_worker_process
+    """Use in tests whose jobs must run on the real worker (data is committed, not rolled back).
+
+    On teardown — before the database is flushed — the test's queue is purged and the worker is
+    waited for until it runs nothing: a task still writing while the flush truncates would deadlock
+    and leave the next test a dirty database."""
+    yield celery_worker_process
+    _drain_worker(celery_worker_process)
+
+
+def _drain_worker(proc, timeout: float = 120) -> None:
+    import redis
+    from django.conf import settings
+
+    from qingpu_portal.celery import app
+
+    queue = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        queue.delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+        inspect = app.control.inspect(destination=[proc.node_name], timeout=1.0)
+        busy = [t for tasks in (inspect.active() or {}).values() for t in tasks]
+        busy += [t for tasks in (inspect.reserved() or {}).values() for t in tasks]
+        if not busy:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"the Celery worker was still busy {timeout} s after the test ended")
 
 
 def wait_for_job(job, timeout: float = 60):
@@ -169,10 +195,13 @@ def demo_snapshot(django_db_setup, django_db_blocker):
 def demo(db, demo_snapshot):
     """The demo data set, as `make run` loads it (with the test password). Restored from a snapshot
     taken once per session, so using it costs a fraction of a second."""
+    from django.contrib.contenttypes.models import ContentType
     from django.db import connection
 
     demo_snapshot.restore(connection)
-    return True
+    yield True
+    # The restored rows go away with the test's transaction (or flush); ids cached meanwhile must too.
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture

@@ -90,6 +90,13 @@ class DatabaseSnapshot:
                 cursor.execute(f'DELETE FROM "{name}"')
             for name, data in self.tables.items():
                 raw.copy_expert(f'COPY "{name}" FROM STDIN WITH (FORMAT binary)', io.BytesIO(data))
-            for seq, (value, called) in self.sequences.items():
-                cursor.execute("SELECT setval(%s, %s, %s)", [seq, value or 1, called])
+            # Sequences are not rolled back with the transaction: only ever move them forward, past
+            # both the snapshot's rows and anything handed out since.
+            for seq, (value, _called) in self.sequences.items():
+                if value is not None:
+                    cursor.execute(
+                        "SELECT setval(%s, GREATEST(%s, (SELECT COALESCE(last_value, 1) FROM pg_sequences "
+                        "WHERE schemaname || '.' || sequencename = %s)))",
+                        [seq, value, seq.replace('"', "")],
+                    )
         ContentType.objects.clear_cache()

@@ -1360,6 +1360,7 @@ def results_work(job: Job, ctx: JobContext) -> dict:
                 obj=cycle,
                 data={"revision": revision, "reason": reason},
             )
+            _queue_cycle_reports(cycle, job.requester, f"结果更正（第 {revision} 版）：{reason}")
     findings = sum(1 for r in rows if r["finding"])
     ctx.log(f"共 {len(rows)} 个中心，发现问题 {findings} 项")
     return {"centers": len(rows), "findings": findings, "revision": revision}
@@ -1387,12 +1388,18 @@ def cycle_publish(*, cycle: Cycle, actor) -> Cycle:
         obj=cycle,
         data={"before": "scoring", "after": "published"},
     )
-    try:
-        from reports.services import cycle_reports_request
-    except ImportError:
-        return cycle
-    transaction.on_commit(lambda: cycle_reports_request(cycle=cycle, requester=actor), robust=True)
+    _queue_cycle_reports(cycle, actor, "考评结果公布")
     return cycle
+
+
+def _queue_cycle_reports(cycle: Cycle, actor, reason: str) -> None:
+    """Once the publication or correction commits, render the cycle's reports (new revisions where
+    the data changed; the reports app keeps the old ones downloadable, marked superseded)."""
+    from reports.services import cycle_reports_request
+
+    transaction.on_commit(
+        lambda: cycle_reports_request(cycle=cycle, requester=actor, reason=reason), robust=True
+    )
 
 
 @transaction.atomic

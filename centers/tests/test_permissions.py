@@ -85,14 +85,15 @@ PAGE_NAMES = [
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("page", PAGE_NAMES)
+@pytest.mark.parametrize("page_name", PAGE_NAMES)
 @pytest.mark.parametrize("role", ROLES)
-def test_permission_matrix(client, world, role, page):
-    url, allowed = _pages(world)[page]
+def test_permission_matrix(client, world, role, page_name):
+    # not "page": that name is pytest-playwright's fixture, and would make this a browser test
+    url, allowed = _pages(world)[page_name]
     client.force_login(world.users[role])
     response = client.get(url)
     expected = 200 if role in allowed else 404
-    assert response.status_code == expected, f"{role} {page} {url}"
+    assert response.status_code == expected, f"{role} {page_name} {url}"
 
 
 @pytest.mark.django_db

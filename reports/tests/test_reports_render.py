@@ -221,3 +221,22 @@ def test_reports_are_refused_before_the_results_are_published(client, small_publ
     response = client.post(reverse("reports:cycle_render", args=[small_published.pk]), follow=True)
     assert "尚未公布" in response.content.decode()
     assert not Job.objects.filter(kind="reports.cycle_reports").exists()
+
+
+def test_a_correction_after_publication_queues_new_report_revisions(
+    small_published, django_capture_on_commit_callbacks
+):
+    from evaluations.services import results_work
+
+    job = Job.objects.create(
+        kind="evaluations.results",
+        label="更正",
+        params={"cycle": small_published.pk, "revision": 2, "reason": "更正抽检分"},
+    )
+    from core.jobs import JobContext
+
+    with django_capture_on_commit_callbacks(execute=True):
+        results_work(job, JobContext(job))
+    reports_job = Job.objects.get(kind="reports.cycle_reports")
+    assert reports_job.params["reason"] == "结果更正（第 2 版）：更正抽检分"
+    assert reports_job.params["total"] == len(cycle_report_subjects(small_published))
