@@ -4,6 +4,7 @@ one transaction and leaves an audit entry; django-simple-history keeps every ver
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models.fields.files import FieldFile
 from django.forms.models import model_to_dict
@@ -11,6 +12,7 @@ from django.forms.models import model_to_dict
 from core.audit import log_action
 from core.errors import ApplicationError
 from core.selectors import policy_value
+from core.uploads import check_upload
 
 from .choices import CenterLevel
 from .models import RatingRecord, ServiceCenter, SocialOrganization
@@ -113,6 +115,8 @@ def record_save(*, instance, data: dict, actor):
     creating = instance.pk is None
     before = {} if creating else _snapshot(type(instance).objects.get(pk=instance.pk))
     for name, value in data.items():
+        if isinstance(value, UploadedFile):
+            check_upload(value, field=name)  # by content: PDF, JPEG, PNG, DOCX, XLSX; size; no path
         setattr(instance, name, value)
     if isinstance(instance, RatingRecord):
         _set_valid_until(instance)

@@ -1,4 +1,6 @@
-"""Uploaded files are checked by their content, not their name: PDF, JPEG, PNG, DOCX, XLSX only."""
+"""Uploaded files are checked by their content, not their name: PDF, JPEG, PNG, DOCX, XLSX only.
+
+Used for every document a user uploads (evaluation evidence, register copies, certificates)."""
 
 from __future__ import annotations
 

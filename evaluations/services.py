@@ -26,6 +26,7 @@ from core.audit import log_action
 from core.errors import ApplicationError
 from core.jobs import JobContext, job_create, job_enqueue
 from core.models import Job
+from core.uploads import check_upload
 
 from . import draw as draw_algorithm
 from . import scoring
@@ -55,7 +56,6 @@ from .models import (
     SelfScore,
 )
 from .models.filing import FIGURE_NAMES, FILING_FIGURES
-from .validators import check_upload
 
 logger = logging.getLogger(__name__)
 

@@ -144,3 +144,40 @@ def test_future_rating_date_is_refused(admin_user):
             actor=admin_user,
         )
     assert not RatingRecord.objects.exists()
+
+
+def test_a_register_copy_that_is_not_what_its_name_says_is_refused_and_nothing_saved(admin_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from centers.models import GovernanceRule
+
+    center = f.center_for("朱家角镇")
+    fake_pdf = SimpleUploadedFile("财务管理制度.pdf", b"<html><script>alert(1)</script></html>")
+    with pytest.raises(ApplicationError) as exc:
+        services.record_save(
+            instance=GovernanceRule(center=center),
+            data={
+                "kind": "finance",
+                "title": "财务管理制度",
+                "adopted_on": date(2020, 1, 1),
+                "document": fake_pdf,
+            },
+            actor=admin_user,
+        )
+    assert "只接受 PDF、JPEG、PNG、DOCX、XLSX 文件" in exc.value.fields["document"][0]
+    assert not GovernanceRule.objects.exists()
+
+    real_pdf = SimpleUploadedFile(
+        "财务管理制度.pdf", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
+    )
+    rule = services.record_save(
+        instance=GovernanceRule(center=center),
+        data={
+            "kind": "finance",
+            "title": "财务管理制度",
+            "adopted_on": date(2020, 1, 1),
+            "document": real_pdf,
+        },
+        actor=admin_user,
+    )
+    assert rule.document.name.endswith(".pdf")
