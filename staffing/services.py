@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal
 from pathlib import PurePath
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import CharField
@@ -16,11 +15,11 @@ from django.utils import timezone
 
 from core.audit import log_action
 from core.errors import ApplicationError
+from core.uploads import check_upload
 
 from .choices import StaffKind
 from .models import StaffMember, TalentProfile, Training
 from .validators import (
-    CONTRACT_SIGNATURES,
     MAX_MONTHLY_PAY,
     MAX_MONTHLY_SUBSIDY,
     MAX_TRAINING_HOURS,
@@ -135,22 +134,9 @@ def _member_errors(member: StaffMember) -> dict[str, list[str]]:
 
 
 def _validate_contract(upload) -> None:
-    if upload is None:
-        return
-    suffix = PurePath(upload.name or "").suffix.lower()
-    signatures = CONTRACT_SIGNATURES.get(suffix)
-    field = {"contract": []}
-    if signatures is None:
-        field["contract"].append("合同/协议文件须为 PDF、JPG 或 PNG 格式，请转换后重新上传。")
-    elif upload.size > settings.EVIDENCE_MAX_BYTES:
-        limit = settings.EVIDENCE_MAX_BYTES // (1024 * 1024)
-        field["contract"].append(f"合同/协议文件超过 {limit} MB，请压缩后重新上传。")
-    else:
-        head = upload.read(16)
-        upload.seek(0)
-        if not any(head.startswith(s) for s in signatures):
-            field["contract"].append("合同/协议文件内容与扩展名不符（文件可能已损坏），请重新导出后上传。")
-    _raise_if({k: v for k, v in field.items() if v})
+    """The same check as every other document (core.uploads): by content, size, no path in the name."""
+    if upload is not None:
+        check_upload(upload, field="contract")
 
 
 def _apply(obj, data: dict, fields) -> None:

@@ -271,7 +271,7 @@ def test_contract_upload_refuses_a_file_that_is_not_pdf_or_image(client, world):
     data = _edit_data(chen, contract=SimpleUploadedFile("合同.pdf", b"MZ\x90\x00 not a pdf"))
     response = client.post(reverse("staffing:member_edit", args=[chen.pk]), data)
     assert response.status_code == 200
-    assert "内容与扩展名不符" in " ".join(response.context["form"].errors["contract"])
+    assert "只接受 PDF、JPEG、PNG、DOCX、XLSX 文件" in " ".join(response.context["form"].errors["contract"])
 
 
 def test_district_table_lists_every_center_in_constant_queries(client, world, django_assert_max_num_queries):
