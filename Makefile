@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | md5sum | cut -c1-12)
-APT_PACKAGES := chromium fonts-noto-cjk libharfbuzz-subset0 poppler-utils gettext
+APT_PACKAGES := chromium fonts-noto-cjk fontconfig libharfbuzz-subset0 poppler-utils gettext
 PG_URL ?= postgres://postgres@127.0.0.1:5432/qingpu_portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
@@ -29,6 +29,7 @@ run: export DEBUG ?= true
 run: install
 	$(PY) manage.py compilemessages --ignore=.venv -v0 || true
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py build_report_fonts
 	$(PY) manage.py seed_demo
 	./scripts/run.sh
 
@@ -58,6 +59,7 @@ pytest: install
 
 test: install system-deps services lint check-migrations
 	$(PY) manage.py compilemessages --ignore=.venv -v0
+	$(PY) manage.py build_report_fonts
 	$(MAKE) --no-print-directory pytest
 
 # ---- helpers

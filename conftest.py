@@ -204,8 +204,16 @@ def demo(db, demo_snapshot):
     ContentType.objects.clear_cache()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def report_fonts():
+    """The PDF reports' font, built once per checkout (`make test` builds it first; this only checks)."""
+    from django.core.management import call_command
+
+    call_command("build_report_fonts", stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
 @pytest.fixture
 def pdf_tools():
-    for tool in ("pdftotext", "pdffonts", "pdfinfo"):
+    for tool in ("pdftotext", "pdffonts", "pdfinfo", "pdfimages"):
         require(shutil.which(tool) is not None, f"{tool} (Debian package poppler-utils)")
     return True

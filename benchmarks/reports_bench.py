@@ -36,6 +36,31 @@ BARE_PAGE = """<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8"><
 )
 
 
+def interleaved(fns: dict, repeat: int) -> dict[str, tuple[float, list[float]]]:
+    """Median wall time of each function, run in turn (A B C A B C …) so load affects them alike."""
+    for fn in fns.values():
+        fn()  # warm fonts, templates and caches for everyone
+    runs: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            runs[name].append(time.perf_counter() - start)
+    return {name: (statistics.median(values), values) for name, values in runs.items()}
+
+
+def _full_page() -> str:
+    """One A4 page filled with paragraphs of Chinese text (the policy's opening), nothing else."""
+    text = (
+        "为贯彻落实《关于组织引导社会力量参与社区治理的实施意见》和《关于加强本市社会组织服务中心建设的指导意见（试行）》"
+        "文件精神，结合我区实际，现就加强本区社会组织服务中心的规范化建设与管理提出以下指导意见。"
+    )
+    return BARE_PAGE.replace("<p>", "<p>" + "</p><p>".join([text] * 8) + "</p><p>", 1)
+
+
+FULL_PAGE = _full_page()
+
+
 def timed(fn, repeat: int) -> tuple[float, list[float]]:
     runs = []
     for _ in range(repeat):
@@ -144,7 +169,7 @@ def main() -> None:
     parser.add_argument(
         "--cycle-centers", type=int, default=30, help="centers in the cycle rendered by workers"
     )
-    parser.add_argument("--repeat", type=int, default=5, help="runs of the floor and of the center report")
+    parser.add_argument("--repeat", type=int, default=9, help="runs of the floor and of the center report")
     parser.add_argument("--skip-workers", action="store_true", help="skip the whole-cycle runs on workers")
     args = parser.parse_args()
 
@@ -158,6 +183,7 @@ def main() -> None:
 
     from accounts.roles import Role
     from core.testing import make_user
+    from core.worker import prepare_worker_process
     from reports.builders import build_spec, center_report_spec, district_summary_spec
     from reports.factories import build_published_cycle
     from reports.pdf import render_pdf
@@ -184,20 +210,30 @@ def main() -> None:
             f"built cycles of {len(centers)} and {args.cycle_centers} centers in {time.perf_counter() - t0:.1f} s"
         )
 
-        HTML(string=BARE_PAGE).write_pdf()  # warm fonts and caches for everyone
-        floor, floor_runs = timed(lambda: HTML(string=BARE_PAGE).write_pdf(), args.repeat)
+        # Render where a worker renders: in a process set up like a Celery worker child (same GC
+        # settings, see core.worker.prepare_worker_process). The floor runs in the same process.
+        prepare_worker_process()
         center_id = centers[0].pk
+        spec = center_report_spec(cycle_id=big.pk, center_id=center_id)
 
         def one_center_report():
             spec = center_report_spec(cycle_id=big.pk, center_id=center_id)
             return render_pdf(spec.template, {**spec.context, "title": spec.title, "doc": _meta()})
 
-        report, report_runs = timed(one_center_report, args.repeat)
-        spec = center_report_spec(cycle_id=big.pk, center_id=center_id)
-        layout, _ = timed(
-            lambda: render_pdf(spec.template, {**spec.context, "title": spec.title, "doc": _meta()}),
-            args.repeat,
-        )
+        def pdf_only():
+            return render_pdf(spec.template, {**spec.context, "title": spec.title, "doc": _meta()})
+
+        runs = {
+            "floor": lambda: HTML(string=BARE_PAGE).write_pdf(),
+            "full_page": lambda: HTML(string=FULL_PAGE).write_pdf(),
+            "report": one_center_report,
+            "pdf_only": pdf_only,
+        }
+        results = interleaved(runs, args.repeat)
+        floor, floor_runs = results["floor"]
+        full_page, _ = results["full_page"]
+        report, report_runs = results["report"]
+        layout, _ = results["pdf_only"]
         summary_build, _ = timed(lambda: district_summary_spec(cycle_id=big.pk), 1)
 
         def summary():
@@ -206,12 +242,15 @@ def main() -> None:
 
         summary_time, _ = timed(summary, 1)
         pdf = summary()
+        from reports.fonts import built_faces
         from reports.integrity import pdf_page_count
 
+        print(f"report font: {'built subset' if built_faces() else 'system Noto Sans CJK SC (not built)'}")
         print()
         print(
             f"floor: bare A4 page of Chinese text      median {floor * 1000:7.0f} ms  runs {_ms(floor_runs)}"
         )
+        print(f"  (a page filled with policy text:        median {full_page * 1000:7.0f} ms)")
         print(
             f"center report (data + PDF)               median {report * 1000:7.0f} ms  runs {_ms(report_runs)}"
             f"  = {report / floor:.1f} × floor"
@@ -238,11 +277,11 @@ def main() -> None:
 def _meta() -> dict:
     from django.utils import timezone
 
-    from reports.integrity import qr_svg_data_uri
+    from reports.integrity import qr_png_data_uri
 
     url = "http://127.0.0.1:8000/reports/verify/ABCD-EFGH-JKMN/"
     return {"code": "ABCD-EFGH-JKMN", "revision": 1, "generated_at": timezone.now(), "verification_url": url,
-            "qr": qr_svg_data_uri(url)}  # fmt: skip
+            "qr": qr_png_data_uri(url)}  # fmt: skip
 
 
 def _ms(runs) -> str:

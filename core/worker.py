@@ -49,3 +49,25 @@ def _fresh_content_types(**kwargs):
     from django.contrib.contenttypes.models import ContentType
 
     ContentType.objects.clear_cache()
+
+
+# Garbage-collector settings of a worker child process (connected to ``worker_process_init``).
+GC_THRESHOLDS = (20_000, 20, 20)
+
+
+def prepare_worker_process(**_kwargs) -> None:
+    """Tune the cyclic garbage collector for the jobs a worker runs (PDF layout above all).
+
+    A PDF render allocates several hundred thousand short-lived objects. With Python's defaults
+    (700, 10, 10) that triggers hundreds of young collections and, now and then, a full one that walks
+    every object the worker imported (Django, WeasyPrint: about 120,000): measured 15–25 % of a center
+    report's time (benchmarks/reports_bench.py prints the figures). So the child first moves what it
+    imported out of the collector's sight (``gc.freeze``, which also keeps those pages shared with the
+    parent process) and collects young objects less often. Nothing is kept longer than one collection
+    period; memory stays flat.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)

@@ -185,6 +185,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# The PDF reports' font, a cut of Noto Sans CJK SC made once by `manage.py build_report_fonts` (see
+# reports/fonts.py). When the files are absent the reports use the full system font, only slower.
+REPORTS_FONT_DIR = Path(env_str("REPORTS_FONT_DIR", str(VAR_DIR / "fonts")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 

@@ -17,6 +17,10 @@ os.environ.setdefault("WORKER_HEARTBEAT_SECONDS", "1")
 os.environ.setdefault("DEMO_PASSWORD", "Test2026password")  # core.testing.TEST_PASSWORD
 os.environ.setdefault("CELERY_QUEUE", f"test-{os.getpid()}")
 os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))
+# The report font is built once per checkout (`manage.py build_report_fonts`, run by make) and shared.
+os.environ.setdefault(
+    "REPORTS_FONT_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "fonts")
+)
 os.environ.setdefault(
     "MEDIA_ROOT", os.path.join(os.environ["VAR_DIR"], f"media-{os.environ['CELERY_QUEUE']}")
 )

@@ -183,6 +183,7 @@ def _indicator_rows(cycle, filing, result) -> tuple[list[dict], list[dict]]:
         rows.append(
             {
                 "category": f"{ind.category.code} {ind.category.name}",
+                "category_code": ind.category.code,
                 "code": ind.code,
                 "name": ind.name,
                 "method": ind.get_method_display(),
@@ -197,11 +198,30 @@ def _indicator_rows(cycle, filing, result) -> tuple[list[dict], list[dict]]:
         )
         cat = categories.setdefault(
             ind.category.code,
-            {"code": ind.category.code, "name": ind.category.name, "max": Decimal(0), "final": Decimal(0)},
+            {
+                "code": ind.category.code,
+                "name": ind.category.name,
+                "max": Decimal(0),
+                "self": Decimal(0),
+                "spot": Decimal(0),
+                "final": Decimal(0),
+            },
         )
         cat["max"] += ind.max_score
+        cat["self"] += self_value or 0
+        cat["spot"] += spot_value or 0
         cat["final"] += final or 0
-    subtotals = [{**c, "max": _d(c["max"]), "final": _d(c["final"])} for c in categories.values()]
+    subtotals = [
+        {
+            **c,
+            "max": _d(c["max"]),
+            "self": _d(c["self"]),
+            "spot": _d(c["spot"]) if sampled else None,
+            "final": _d(c["final"]),
+            "rate": round(c["final"] * 100 / c["max"]) if c["max"] else None,
+        }
+        for c in categories.values()
+    ]
     return rows, subtotals
 
 
@@ -238,25 +258,37 @@ def center_report_spec(*, cycle_id, center_id) -> ReportSpec:
             f"服务中心（编号 {center_id}）在 {cycle.year} 年度没有填报，无法生成绩效考评报告。"
         )
     center = filing.center
+    from evaluations.models import Result
+
     result_set = _current_result_set(cycle)
-    results = _current_results(cycle)
-    result = results.get(center.pk)
+    # This center's result and the number ranked (not every center's row: one query each).
+    cycle_results = Result.objects.filter(result_set=result_set) if result_set else Result.objects.none()
+    result = cycle_results.filter(center=center).order_by().first()
+    ranked = cycle_results.count()
     if result is None:
         raise ApplicationError(f"{center.name} 在 {cycle.year} 年度尚无考评结果，请先完成计分。")
     rows, subtotals = _indicator_rows(cycle, filing, result)
-    compliance = _compliance([center], cycle.year).get(center.pk, [])
+    # Compliance as it stood when the filing was submitted (the snapshot the computed indicators were
+    # scored from), so the two never disagree; a filing never submitted has no snapshot: evaluated now.
+    if filing.snapshot.get("compliance"):
+        compliance = filing.snapshot["compliance"]
+        compliance_as_of = filing.snapshot_taken_at or filing.submitted_at
+    else:
+        compliance = _compliance([center], cycle.year).get(center.pk, [])
+        compliance_as_of = None
     context = {
         "report_kind": ReportKind.CENTER_REPORT,
         "cycle": cycle_rules(cycle),
         "result_set": {"revision": result_set.revision, "reason": result_set.reason},
         "center": center_particulars(center),
         "filing": {"state": filing.get_state_display(), "submitted_at": filing.submitted_at},
-        "indicators": rows,
-        "categories": subtotals,
+        "indicator_groups": [
+            {**c, "rows": [r for r in rows if r["category_code"] == c["code"]]} for c in subtotals
+        ],
         "max_total": _d(sum((c["max"] for c in subtotals), Decimal(0))),
-        "computed": [r for r in rows if r["computed"]],
         "compliance": _compliance_rows(compliance),
-        "result": _result_dict(result, len(results)),
+        "compliance_as_of": compliance_as_of,
+        "result": _result_dict(result, ranked),
     }
     return ReportSpec(
         kind=ReportKind.CENTER_REPORT,

@@ -30,9 +30,14 @@ def inputs_fingerprint(inputs) -> str:
     return sha256_bytes(canonical.encode("utf-8"))
 
 
-def qr_svg_data_uri(url: str) -> str:
-    """The verification URL as a QR code, an SVG ``data:`` URL (nothing is fetched to draw it)."""
-    return segno.make(url, error="m", micro=False).svg_data_uri(scale=2, border=0, dark="#000")
+def qr_png_data_uri(url: str) -> str:
+    """The verification URL as a QR code: a PNG ``data:`` URL, one pixel per module.
+
+    The PDF stylesheet scales it to 16 mm with ``image-rendering: pixelated`` (the PDF image is not
+    interpolated, so the modules keep hard edges at any zoom). One small image, embedded once and
+    placed on every page, costs far less than drawing an SVG's rectangles again on each page.
+    """
+    return segno.make(url, error="m", micro=False).png_data_uri(scale=1, border=0)
 
 
 def pdf_page_count(data: bytes) -> int:

@@ -26,7 +26,7 @@ from core.errors import ApplicationError
 from core.jobs import JobContext, job_create, job_enqueue
 from core.models import Job
 
-from .integrity import inputs_fingerprint, pdf_page_count, qr_svg_data_uri, sha256_bytes, sha256_file
+from .integrity import inputs_fingerprint, pdf_page_count, qr_png_data_uri, sha256_bytes, sha256_file
 from .models import (
     RenderStatus,
     ReportDocument,
@@ -101,7 +101,7 @@ def document_render(
             "revision": revision,
             "generated_at": generated_at,
             "verification_url": doc.verification_url,
-            "qr": qr_svg_data_uri(doc.verification_url),
+            "qr": qr_png_data_uri(doc.verification_url),
             "replaces": current.revision if current else None,
             "reason": reason,
             "kind_label": doc.get_kind_display(),

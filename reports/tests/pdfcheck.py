@@ -6,7 +6,15 @@ import subprocess
 from pathlib import Path
 
 
-def pdf_text(path: Path, page: int | None = None) -> str:
+def pdf_text(path: Path, page: int | None = None, *, flow: bool = False) -> str:
+    """The text as laid out on the page, or with ``flow`` in reading order with all white space removed
+    (a table cell's text wrapped over several lines then reads as one string)."""
+    if flow:
+        args = ["pdftotext", "-raw"]
+        if page is not None:
+            args += ["-f", str(page), "-l", str(page)]
+        out = subprocess.run([*args, str(path), "-"], capture_output=True, text=True, check=True).stdout
+        return "".join(out.split())
     args = ["pdftotext", "-layout"]
     if page is not None:
         args += ["-f", str(page), "-l", str(page)]
@@ -27,6 +35,23 @@ def embedded_cjk_fonts(path: Path) -> list[str]:
         if "CJK" in line and cols[-5] == "yes":
             names.append(cols[0])
     return names
+
+
+def pdf_images(path: Path) -> list[dict]:
+    """The images placed on each page (``pdfimages -list``): page, width, height, interpolated."""
+    out = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True).stdout
+    images = []
+    for line in out.splitlines()[2:]:
+        cols = line.split()
+        images.append(
+            {
+                "page": int(cols[0]),
+                "width": int(cols[3]),
+                "height": int(cols[4]),
+                "interpolate": cols[9] == "yes",
+            }
+        )
+    return images
 
 
 def write(document, directory: Path) -> Path:

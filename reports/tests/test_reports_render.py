@@ -16,7 +16,7 @@ from reports.builders import build_spec, cycle_report_subjects
 from reports.models import RenderStatus, ReportDocument, ReportRender
 from reports.services import cycle_reports_render_now, document_render
 
-from .pdfcheck import embedded_cjk_fonts, pdf_pages, pdf_text, write
+from .pdfcheck import embedded_cjk_fonts, pdf_images, pdf_pages, pdf_text, write
 from .test_documents import tamper
 
 pytestmark = pytest.mark.django_db
@@ -35,10 +35,15 @@ def _checked(document, tmp_path):
     assert hashlib.sha256(data).hexdigest() == document.sha256  # the stored fingerprint
     assert pdf_pages(path) == document.page_count
     assert any("Noto" in name and "CJK-SC" in name for name in embedded_cjk_fonts(path))
-    for page in range(1, document.page_count + 1):  # code and page footer on every page
+    qr_pages = {image["page"] for image in pdf_images(path) if image["width"] == image["height"]}
+    for page in range(1, document.page_count + 1):  # code, QR code and page footer on every page
         text = pdf_text(path, page)
         assert document.display_code in text, f"page {page} lacks the verification code"
+        assert document.verification_url in text, f"page {page} lacks the verification URL"
+        assert page in qr_pages, f"page {page} lacks the QR code"
         assert f"第{page}页/共{document.page_count}页" in text.replace(" ", "")
+    # The QR code is a small pixel image drawn with hard edges (not interpolated), so it scans when printed.
+    assert not any(image["interpolate"] for image in pdf_images(path) if image["width"] == image["height"])
     return path
 
 
@@ -60,9 +65,11 @@ def test_sampled_center_report_shows_spot_check_scores_and_gap(published, pdf_to
         Result.objects.filter(result_set__cycle=published, sampled=True).select_related("center").first()
     )
     document = _render(published, "center_report", sampled.center.name)
-    text = pdf_text(_checked(document, tmp_path))
+    path = _checked(document, tmp_path)
+    text = pdf_text(path)
     assert f"{sampled.spot_score:.2f}" in text and f"{sampled.gap:.2f}" in text
-    assert "佐证不足，酌情扣分" in text  # the auditor's comment
+    assert "抽检" in text  # the spot-check column is there for a sampled center
+    assert "佐证不足，酌情扣分" in pdf_text(path, flow=True)  # the auditor's comment (wrapped in its cell)
 
 
 def test_district_summary_ranks_every_center_with_charts_sample_and_performance_table(
