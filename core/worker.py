@@ -60,11 +60,11 @@ def prepare_worker_process(**_kwargs) -> None:
 
     A PDF render allocates several hundred thousand short-lived objects. With Python's defaults
     (700, 10, 10) that triggers hundreds of young collections and, now and then, a full one that walks
-    every object the worker imported (Django, WeasyPrint: about 120,000): measured 15–25 % of a center
-    report's time (benchmarks/reports_bench.py prints the figures). So the child first moves what it
-    imported out of the collector's sight (``gc.freeze``, which also keeps those pages shared with the
-    parent process) and collects young objects less often. Nothing is kept longer than one collection
-    period; memory stays flat.
+    every object the worker imported (Django, WeasyPrint, the portal: over 100,000). Freezing them
+    took about 15 % off a center report in benchmarks/reports_bench.py (393 → 331 ms on this machine).
+    So the child first moves what it imported out of the collector's sight (``gc.freeze``, which also
+    keeps those memory pages shared with the parent process) and collects young objects every 20,000
+    allocations instead of 700; garbage is still collected, only in fewer, larger passes.
     """
     import gc
 

@@ -7,6 +7,7 @@ produces a second revision. Charts are drawn by the template layer from that dat
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -243,6 +244,19 @@ def _result_dict(result, total_centers: int) -> dict | None:
     }
 
 
+# A rule-based computed indicator's detail, as evaluations.scoring writes it: "R-STAFF-1 达标（…numbers…） → 10.0/10.0".
+_RULE_DETAIL = re.compile(r"^(?P<head>R-[A-Z]+-\d+ [^（]+)（.*）(?P<tail> → \S+)$", re.S)
+
+
+def _without_rule_numbers(detail: str, printed_rules: set[str]) -> str:
+    """The detail without the rule's own numbers when section 五 prints that rule with them (from the
+    same snapshot): "R-STAFF-1 达标 → 10.0/10.0（数字见第五部分）". Anything else is kept as it is."""
+    match = _RULE_DETAIL.match(detail or "")
+    if match is None or match["head"].split(" ", 1)[0] not in printed_rules:
+        return detail
+    return f"{match['head']}{match['tail']}（数字见第五部分）"
+
+
 # ---- the center evaluation report (绩效考评报告) --------------------------------------------------
 def center_report_spec(*, cycle_id, center_id) -> ReportSpec:
     from evaluations.models import Filing
@@ -276,6 +290,9 @@ def center_report_spec(*, cycle_id, center_id) -> ReportSpec:
     else:
         compliance = _compliance([center], cycle.year).get(center.pk, [])
         compliance_as_of = None
+    printed_rules = {r["rule"] for r in compliance}
+    for row in rows:
+        row["detail"] = _without_rule_numbers(row["detail"], printed_rules)
     context = {
         "report_kind": ReportKind.CENTER_REPORT,
         "cycle": cycle_rules(cycle),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import threading
+from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -94,10 +95,23 @@ def _setup() -> tuple[FontConfiguration, CSS]:
     return font_config, stylesheet
 
 
-def render_pdf(template_name: str, context: dict) -> bytes:
-    """Render a Django template to PDF bytes, styled by ``reports/pdf.css``."""
+@dataclass(frozen=True)
+class RenderedPDF:
+    data: bytes
+    pages: int
+
+
+def render_document(template_name: str, context: dict) -> RenderedPDF:
+    """Render a Django template to a PDF styled by ``reports/pdf.css``, with its page count (from the
+    layout itself: the PDF is not parsed again to count them)."""
     html = render_to_string(template_name, context)
     font_config, stylesheet = _setup()
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=PortalURLFetcher()).write_pdf(
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=PortalURLFetcher()).render(
         stylesheets=[stylesheet], font_config=font_config
     )
+    return RenderedPDF(data=document.write_pdf(), pages=len(document.pages))
+
+
+def render_pdf(template_name: str, context: dict) -> bytes:
+    """Render a Django template to PDF bytes."""
+    return render_document(template_name, context).data

@@ -26,7 +26,7 @@ from core.errors import ApplicationError
 from core.jobs import JobContext, job_create, job_enqueue
 from core.models import Job
 
-from .integrity import inputs_fingerprint, pdf_page_count, qr_png_data_uri, sha256_bytes, sha256_file
+from .integrity import inputs_fingerprint, qr_png_data_uri, sha256_bytes, sha256_file
 from .models import (
     RenderStatus,
     ReportDocument,
@@ -35,7 +35,7 @@ from .models import (
     new_verification_code,
     normalize_code,
 )
-from .pdf import render_pdf
+from .pdf import render_document, render_pdf
 
 TEST_PDF_KIND = "reports.test_pdf"
 CYCLE_REPORTS_KIND = "reports.cycle_reports"
@@ -106,10 +106,13 @@ def document_render(
             "reason": reason,
             "kind_label": doc.get_kind_display(),
         }
-        pdf = render_pdf(spec.template, {**spec.context, **spec.extra, "title": spec.title, "doc": meta})
+        rendered = render_document(
+            spec.template, {**spec.context, **spec.extra, "title": spec.title, "doc": meta}
+        )
+        pdf = rendered.data
         doc.sha256 = sha256_bytes(pdf)
         doc.size = len(pdf)
-        doc.page_count = pdf_page_count(pdf)
+        doc.page_count = rendered.pages
         doc.file.save(f"{uuid.uuid4().hex}.pdf", ContentFile(pdf), save=False)
         try:
             if current is not None:
