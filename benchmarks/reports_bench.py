@@ -1,7 +1,9 @@
 """Benchmark of the PDF reports (issue 6).
 
 Times, in one run and on the same machine:
-- the floor: WeasyPrint rendering a bare A4 page of Chinese text (Noto Sans CJK SC);
+- the floor: WeasyPrint rendering a bare A4 page of Chinese text (Noto Sans CJK SC) — one page filled
+  with paragraphs, nothing but the font, its size and the page margins; for comparison also a page
+  holding a heading and one paragraph (a third of a page, the floor measured until 2026-11-28);
 - one center evaluation report (build the data + render the PDF), median of several runs;
 - the district summary for a cycle of ``--centers`` centers (default 300);
 - a whole cycle's rendering (summary + every center report + every filing sheet) through real Celery
@@ -29,11 +31,20 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qingpu_portal.test_settings")
 os.environ.setdefault("CELERY_QUEUE", f"bench-reports-{os.getpid()}")
 
-BARE_PAGE = """<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8"><style>
+PAGE = """<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8"><style>
 @page { size: A4; margin: 20mm; } body { font-family: "Noto Sans CJK SC"; font-size: 10.5pt; }
-</style></head><body><h1>青浦区社会组织服务中心</h1><p>%s</p></body></html>""" % (
-    "青浦区民政局关于加强本区社会组织服务中心建设的指导意见，街镇服务中心实行自评加抽检的年度绩效考评。" * 12
+</style></head><body><h1>青浦区社会组织服务中心</h1>%s</body></html>"""
+SENTENCE = (
+    "青浦区民政局关于加强本区社会组织服务中心建设的指导意见，街镇服务中心实行自评加抽检的年度绩效考评。"
 )
+OPENING = (
+    "为贯彻落实《关于组织引导社会力量参与社区治理的实施意见》和《关于加强本市社会组织服务中心建设的指导意见（试行）》"
+    "文件精神，结合我区实际，现就加强本区社会组织服务中心的规范化建设与管理提出以下指导意见。"
+)
+# A heading and one paragraph: about a third of the page.
+ONE_PARAGRAPH_PAGE = PAGE % f"<p>{SENTENCE * 12}</p>"
+# The floor: the same page filled — eight more paragraphs, 1,100 characters in all, still one page.
+FULL_PAGE = PAGE % "".join([f"<p>{OPENING}</p>"] * 8 + [f"<p>{SENTENCE * 12}</p>"])
 
 
 def interleaved(fns: dict, repeat: int) -> dict[str, tuple[float, list[float]]]:
@@ -47,18 +58,6 @@ def interleaved(fns: dict, repeat: int) -> dict[str, tuple[float, list[float]]]:
             fn()
             runs[name].append(time.perf_counter() - start)
     return {name: (statistics.median(values), values) for name, values in runs.items()}
-
-
-def _full_page() -> str:
-    """One A4 page filled with paragraphs of Chinese text (the policy's opening), nothing else."""
-    text = (
-        "为贯彻落实《关于组织引导社会力量参与社区治理的实施意见》和《关于加强本市社会组织服务中心建设的指导意见（试行）》"
-        "文件精神，结合我区实际，现就加强本区社会组织服务中心的规范化建设与管理提出以下指导意见。"
-    )
-    return BARE_PAGE.replace("<p>", "<p>" + "</p><p>".join([text] * 8) + "</p><p>", 1)
-
-
-FULL_PAGE = _full_page()
 
 
 def timed(fn, repeat: int) -> tuple[float, list[float]]:
@@ -224,14 +223,14 @@ def main() -> None:
             return render_pdf(spec.template, {**spec.context, "title": spec.title, "doc": _meta()})
 
         runs = {
-            "floor": lambda: HTML(string=BARE_PAGE).write_pdf(),
-            "full_page": lambda: HTML(string=FULL_PAGE).write_pdf(),
+            "floor": lambda: HTML(string=FULL_PAGE).write_pdf(),
+            "one_paragraph": lambda: HTML(string=ONE_PARAGRAPH_PAGE).write_pdf(),
             "report": one_center_report,
             "pdf_only": pdf_only,
         }
         results = interleaved(runs, args.repeat)
         floor, floor_runs = results["floor"]
-        full_page, _ = results["full_page"]
+        one_paragraph, _ = results["one_paragraph"]
         report, report_runs = results["report"]
         layout, _ = results["pdf_only"]
         summary_build, _ = timed(lambda: district_summary_spec(cycle_id=big.pk), 1)
@@ -248,15 +247,16 @@ def main() -> None:
         print(f"report font: {'built subset' if built_faces() else 'system Noto Sans CJK SC (not built)'}")
         print()
         print(
-            f"floor: bare A4 page of Chinese text      median {floor * 1000:7.0f} ms  runs {_ms(floor_runs)}"
+            f"floor: A4 page of Chinese text          median {floor * 1000:7.0f} ms  runs {_ms(floor_runs)}"
         )
-        print(f"  (a page filled with policy text:        median {full_page * 1000:7.0f} ms)")
+        print(f"  (heading + one paragraph:               median {one_paragraph * 1000:7.0f} ms)")
         print(
             f"center report (data + PDF)               median {report * 1000:7.0f} ms  runs {_ms(report_runs)}"
-            f"  = {report / floor:.1f} × floor"
+            f"  = {report / floor:.1f} × floor  ({report / one_paragraph:.1f} × the one-paragraph page)"
         )
         print(
-            f"center report (PDF only)                 median {layout * 1000:7.0f} ms  = {layout / floor:.1f} × floor"
+            f"center report (PDF only)                 median {layout * 1000:7.0f} ms"
+            f"  = {layout / floor:.1f} × floor  ({layout / one_paragraph:.1f} × the one-paragraph page)"
         )
         print(
             f"district summary, {len(centers)} centers           {summary_time:7.2f} s"

@@ -148,3 +148,12 @@ def test_worker_processes_freeze_what_they_imported_and_collect_young_objects_le
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def test_every_celery_worker_child_runs_the_gc_preparation():
+    from celery.signals import worker_process_init
+
+    import qingpu_portal.celery  # noqa: F401 - connects the worker signals
+    from core.worker import prepare_worker_process
+
+    assert any(ref() is prepare_worker_process for _key, ref in worker_process_init.receivers)
