@@ -13,7 +13,9 @@ subset (a rare character in a person's name, say) is set in the full Noto Sans C
 per character. When the files are missing (fonts not built yet, or fonts-noto-cjk not installed), the
 reports simply use the system family, as before — slower, and otherwise the same.
 
-The cut is made with fontTools (a WeasyPrint dependency); it takes about 15 s per face, once.
+The cut is made with fontTools (a WeasyPrint dependency); it takes about 15 s per face, once. Noto
+Sans CJK is under the SIL Open Font License 1.1, which allows modified (subset) versions and reserves
+no font name; the cut is never distributed on its own, only embedded (subset again) in the PDFs.
 """
 
 from __future__ import annotations
