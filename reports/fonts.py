@@ -36,7 +36,7 @@ FAMILY = "Noto Sans CJK SC Subset"
 SYSTEM_FAMILY = "Noto Sans CJK SC"
 FONT_URL_PREFIX = "/report-fonts/"
 # Bumped whenever the character set or options change, so old files are rebuilt, never reused.
-SUBSET_VERSION = 1
+SUBSET_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,9 @@ FACES = (
 )
 
 # Besides GB 2312: Latin-1, general punctuation, letter-like symbols, number forms, arrows, maths,
-# enclosed alphanumerics (①…), box drawing and geometric shapes, CJK symbols and punctuation, and the
-# half-/full-width forms. Ranges are inclusive.
+# enclosed alphanumerics (①…), box drawing and geometric shapes, CJK symbols and punctuation, enclosed
+# CJK letters (㈠…), CJK compatibility (units such as ㎡, which the registers print), CJK compatibility
+# forms and the half-/full-width forms. Ranges are inclusive.
 EXTRA_RANGES = (
     (0x0020, 0x007E),
     (0x00A0, 0x00FF),
@@ -63,6 +64,8 @@ EXTRA_RANGES = (
     (0x2460, 0x24FF),
     (0x2500, 0x25FF),
     (0x3000, 0x303F),
+    (0x3200, 0x33FF),
+    (0xFE30, 0xFE4F),
     (0xFF00, 0xFFEF),
 )
 # Features WeasyPrint may ask for beyond fontTools' defaults (tabular figures in number columns).
