@@ -80,7 +80,7 @@ def _setup() -> tuple[FontConfiguration, CSS]:
 
     css_path = Path(finders.find(STYLESHEET))
     faces = fonts.built_faces()
-    key = (css_path, css_path.stat().st_mtime_ns, tuple(face.file_name for face in faces))
+    key = (css_path, css_path.stat().st_mtime_ns, fonts.font_dir(), tuple(face.file_name for face in faces))
     cached = getattr(_local, "setup", None)
     if cached is not None and cached[0] == key:
         return cached[1]
