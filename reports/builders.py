@@ -259,7 +259,7 @@ def _without_rule_numbers(detail: str, printed_rules: set[str]) -> str:
 
 # ---- the center evaluation report (绩效考评报告) --------------------------------------------------
 def center_report_spec(*, cycle_id, center_id) -> ReportSpec:
-    from evaluations.models import Filing
+    from evaluations.models import Filing, Result
 
     cycle = _cycle(cycle_id)
     filing = (
@@ -272,8 +272,6 @@ def center_report_spec(*, cycle_id, center_id) -> ReportSpec:
             f"服务中心（编号 {center_id}）在 {cycle.year} 年度没有填报，无法生成绩效考评报告。"
         )
     center = filing.center
-    from evaluations.models import Result
-
     result_set = _current_result_set(cycle)
     # This center's result and the number ranked (not every center's row: one query each).
     cycle_results = Result.objects.filter(result_set=result_set) if result_set else Result.objects.none()

@@ -93,6 +93,15 @@ def font_face_css(url_base: str) -> str:
     )
 
 
+def remove_stale_cuts() -> list[str]:
+    """Delete cuts made for an earlier character set (another SUBSET_VERSION); their names."""
+    current = {face.file_name for face in FACES}
+    stale = [p for p in font_dir().glob("noto-sans-cjk-sc-subset-v*.otf") if p.name not in current]
+    for path in stale:
+        path.unlink()
+    return [path.name for path in stale]
+
+
 def font_file(name: str) -> Path | None:
     """The built font file called ``name`` (for the PDF renderer's URL fetcher), or None."""
     for face in FACES:

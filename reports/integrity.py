@@ -33,7 +33,7 @@ def inputs_fingerprint(inputs) -> str:
 def qr_png_data_uri(url: str) -> str:
     """The verification URL as a QR code: a PNG ``data:`` URL, one pixel per module.
 
-    The PDF stylesheet scales it to 16 mm with ``image-rendering: pixelated`` (the PDF image is not
+    The PDF stylesheet scales it to 15 mm with ``image-rendering: pixelated`` (the PDF image is not
     interpolated, so the modules keep hard edges at any zoom). One small image, embedded once and
     placed on every page, costs far less than drawing an SVG's rectangles again on each page.
     """

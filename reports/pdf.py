@@ -17,6 +17,7 @@ import logging
 import mimetypes
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -76,8 +77,6 @@ _local = threading.local()
 
 def _setup() -> tuple[FontConfiguration, CSS]:
     """This thread's font configuration and parsed stylesheet (Pango's objects are not thread-safe)."""
-    from pathlib import Path
-
     css_path = Path(finders.find(STYLESHEET))
     faces = fonts.built_faces()
     key = (css_path, css_path.stat().st_mtime_ns, fonts.font_dir(), tuple(face.file_name for face in faces))

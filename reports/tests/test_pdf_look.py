@@ -132,6 +132,16 @@ def test_center_report_prints_compliance_as_frozen_in_the_filing_snapshot(publis
     assert "冻结的台账快照" in text
 
 
+def test_a_rule_based_indicator_points_to_section_five_instead_of_repeating_its_numbers():
+    from reports.builders import _without_rule_numbers
+
+    detail = "R-STAFF-1 达标（社会组织 45 家，要求专职人员 ≥ 3 名，实有 3 名） → 10.0/10.0"
+    assert _without_rule_numbers(detail, {"R-STAFF-1"}) == "R-STAFF-1 达标 → 10.0/10.0（数字见第五部分）"
+    assert _without_rule_numbers(detail, {"R-PAY-1"}) == detail  # the rule is not printed: keep them
+    figure = "举办培训 3 场 ÷ 满分所需 4 场 → 3.5/5.0"
+    assert _without_rule_numbers(figure, {"R-STAFF-1"}) == figure
+
+
 def test_css_string_escapes_what_could_end_the_string_or_the_rule():
     out = Template("{% load pdf_css %}{{ v|css_string }}").render(Context({"v": 'a"b\\c\n</style>'}))
     assert out == '"a\\22 b\\5C c\\A \\3C /style\\3E "'

@@ -15,10 +15,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, force=False, **options):
         directory = fonts.font_dir()
-        current = {face.file_name for face in fonts.FACES}
-        for stale in directory.glob("noto-sans-cjk-sc-subset-v*.otf"):
-            if stale.name not in current:  # a cut of an earlier character set
-                stale.unlink()
+        for name in fonts.remove_stale_cuts():
+            self.stdout.write(f"已删除旧版字体：{name}")
         todo = [face for face in fonts.FACES if force or not (directory / face.file_name).is_file()]
         if not todo:
             self.stdout.write(f"报告字体已就绪：{directory}")
