@@ -10,7 +10,7 @@ RUN pip install --no-cache-dir -r requirements.lock
 COPY . .
 RUN SECRET_KEY=build-only-not-secret-0123456789abcdef0123 ALLOWED_HOSTS=build python manage.py collectstatic --noinput \
  && python manage.py compilemessages --ignore=.venv -v0 \
- && SECRET_KEY=build-only-not-secret-0123456789abcdef0123 ALLOWED_HOSTS=build python manage.py build_report_fonts
+ && SECRET_KEY=build-only-not-secret-0123456789abcdef0123 ALLOWED_HOSTS=build python manage.py build_report_fonts --strict
 RUN useradd --system --uid 1000 portal && mkdir -p /data/media && chown -R portal /data /app
 USER portal
 EXPOSE 8000

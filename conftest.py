@@ -206,10 +206,13 @@ def demo(db, demo_snapshot):
 
 @pytest.fixture(scope="session", autouse=True)
 def report_fonts():
-    """The PDF reports' font, built once per checkout (`make test` builds it first; this only checks)."""
+    """The PDF reports' font, built once per checkout. `make test` builds it before pytest, so this
+    normally finds it ready; run alone, pytest builds it here (about 15 s, once)."""
+    import io
+
     from django.core.management import call_command
 
-    call_command("build_report_fonts", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("build_report_fonts", stdout=io.StringIO())
 
 
 @pytest.fixture

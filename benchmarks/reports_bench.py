@@ -1,9 +1,13 @@
 """Benchmark of the PDF reports (issue 6).
 
 Times, in one run and on the same machine:
-- the floor: WeasyPrint rendering a bare A4 page of Chinese text (Noto Sans CJK SC) — one page filled
-  with paragraphs, nothing but the font, its size and the page margins; for comparison also a page
-  holding a heading and one paragraph (a third of a page, the floor measured until 2026-11-28);
+- the floor: WeasyPrint rendering a bare A4 page of Chinese text — one page filled with paragraphs,
+  nothing but the font (the system's Noto Sans CJK SC), its size and the page margins, rendered the
+  plain way (``HTML(string=…).write_pdf()``: a new font configuration each time, the full font
+  subset for the PDF). For comparison it also prints a page holding a heading and one paragraph (a
+  third of a page, the floor measured until 2026-11-28) and the floor's page rendered with the
+  portal's own set-up (cached font configuration, the cut font) — which is where most of the
+  floor's time goes: the report enjoys that set-up, the floor does not;
 - one center evaluation report (build the data + render the PDF), median of several runs;
 - the district summary for a cycle of ``--centers`` centers (default 300);
 - a whole cycle's rendering (summary + every center report + every filing sheet) through real Celery
@@ -45,6 +49,10 @@ OPENING = (
 ONE_PARAGRAPH_PAGE = PAGE % f"<p>{SENTENCE * 12}</p>"
 # The floor: the same page filled — eight more paragraphs, 1,100 characters in all, still one page.
 FULL_PAGE = PAGE % "".join([f"<p>{OPENING}</p>"] * 8 + [f"<p>{SENTENCE * 12}</p>"])
+# The same page set in the portal's font (the cut, see reports/fonts.py), for the comparison below.
+FULL_PAGE_PORTAL_FONT = FULL_PAGE.replace(
+    'font-family: "Noto Sans CJK SC"', 'font-family: "Noto Sans CJK SC Subset", "Noto Sans CJK SC"'
+)
 
 
 def interleaved(fns: dict, repeat: int) -> dict[str, tuple[float, list[float]]]:
@@ -185,7 +193,7 @@ def main() -> None:
     from core.worker import prepare_worker_process
     from reports.builders import build_spec, center_report_spec, district_summary_spec
     from reports.factories import build_published_cycle
-    from reports.pdf import render_pdf
+    from reports.pdf import _setup, render_document, render_pdf
 
     setup_test_environment()
     old_config = setup_databases(verbosity=0, interactive=False)
@@ -225,24 +233,27 @@ def main() -> None:
         runs = {
             "floor": lambda: HTML(string=FULL_PAGE).write_pdf(),
             "one_paragraph": lambda: HTML(string=ONE_PARAGRAPH_PAGE).write_pdf(),
+            "floor_portal": lambda: HTML(string=FULL_PAGE_PORTAL_FONT).write_pdf(
+                stylesheets=[_setup()[1]], font_config=_setup()[0]
+            ),
             "report": one_center_report,
             "pdf_only": pdf_only,
         }
         results = interleaved(runs, args.repeat)
         floor, floor_runs = results["floor"]
         one_paragraph, _ = results["one_paragraph"]
+        floor_portal, _ = results["floor_portal"]
         report, report_runs = results["report"]
         layout, _ = results["pdf_only"]
         summary_build, _ = timed(lambda: district_summary_spec(cycle_id=big.pk), 1)
 
         def summary():
             s = build_spec("district_summary", {"cycle_id": big.pk})
-            return render_pdf(s.template, {**s.context, **s.extra, "title": s.title, "doc": _meta()})
+            return render_document(s.template, {**s.context, **s.extra, "title": s.title, "doc": _meta()})
 
         summary_time, _ = timed(summary, 1)
-        pdf = summary()
+        summary_pages = summary().pages
         from reports.fonts import built_faces
-        from reports.integrity import pdf_page_count
 
         print(f"report font: {'built subset' if built_faces() else 'system Noto Sans CJK SC (not built)'}")
         print()
@@ -250,6 +261,7 @@ def main() -> None:
             f"floor: A4 page of Chinese text          median {floor * 1000:7.0f} ms  runs {_ms(floor_runs)}"
         )
         print(f"  (heading + one paragraph:               median {one_paragraph * 1000:7.0f} ms)")
+        print(f"  (the floor's page in the portal's set-up: median {floor_portal * 1000:6.0f} ms)")
         print(
             f"center report (data + PDF)               median {report * 1000:7.0f} ms  runs {_ms(report_runs)}"
             f"  = {report / floor:.1f} × floor  ({report / one_paragraph:.1f} × the one-paragraph page)"
@@ -260,7 +272,7 @@ def main() -> None:
         )
         print(
             f"district summary, {len(centers)} centers           {summary_time:7.2f} s"
-            f"  (data {summary_build:.2f} s, {pdf_page_count(pdf)} pages)"
+            f"  (data {summary_build:.2f} s, {summary_pages} pages)"
         )
         if not args.skip_workers:
             for concurrency in (1, 2):

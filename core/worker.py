@@ -62,9 +62,10 @@ def prepare_worker_process(**_kwargs) -> None:
     (700, 10, 10) that triggers hundreds of young collections and, now and then, a full one that walks
     every object the worker imported (Django, WeasyPrint, the portal: over 100,000). Freezing them
     took about 15 % off a center report in benchmarks/reports_bench.py (393 → 331 ms on this machine).
-    So the child first moves what it imported out of the collector's sight (``gc.freeze``, which also
-    keeps those memory pages shared with the parent process) and collects young objects every 20,000
-    allocations instead of 700; garbage is still collected, only in fewer, larger passes.
+    So the child first moves what it imported out of the collector's sight (``gc.freeze``) and collects
+    young objects every 20,000 allocations instead of 700; garbage is still collected, only in fewer,
+    larger passes. (Freezing in the child, after the fork, is about speed, not about keeping memory
+    pages shared with the parent: the collection before it touches them.)
     """
     import gc
 

@@ -205,12 +205,15 @@ else:
     _broker_dir = VAR_DIR / "celery" / "queue"
     _broker_dir.mkdir(parents=True, exist_ok=True)
     (VAR_DIR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "celery" / "control").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "store_processed": False,
+        # Exchange bindings (kombu's default is ./control, in whatever directory the process runs).
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "qingpu")
 CELERY_TASK_IGNORE_RESULT = True  # outcomes live on core.Job rows, not in a result backend

@@ -219,7 +219,7 @@ def _indicator_rows(cycle, filing, result) -> tuple[list[dict], list[dict]]:
             "self": _d(c["self"]),
             "spot": _d(c["spot"]) if sampled else None,
             "final": _d(c["final"]),
-            "rate": round(c["final"] * 100 / c["max"]) if c["max"] else None,
+            "rate": (c["final"] * 100 / c["max"]).quantize(Decimal(1), ROUND_HALF_UP) if c["max"] else None,
         }
         for c in categories.values()
     ]
@@ -282,15 +282,16 @@ def center_report_spec(*, cycle_id, center_id) -> ReportSpec:
     rows, subtotals = _indicator_rows(cycle, filing, result)
     # Compliance as it stood when the filing was submitted (the snapshot the computed indicators were
     # scored from), so the two never disagree; a filing never submitted has no snapshot: evaluated now.
-    if filing.snapshot.get("compliance"):
+    if "compliance" in filing.snapshot:
         compliance = filing.snapshot["compliance"]
         compliance_as_of = filing.snapshot_taken_at or filing.submitted_at
+        # Section 五 prints these verdicts with their numbers: the computed rows need not repeat them.
+        printed_rules = {r["rule"] for r in compliance}
+        for row in rows:
+            row["detail"] = _without_rule_numbers(row["detail"], printed_rules)
     else:
         compliance = _compliance([center], cycle.year).get(center.pk, [])
         compliance_as_of = None
-    printed_rules = {r["rule"] for r in compliance}
-    for row in rows:
-        row["detail"] = _without_rule_numbers(row["detail"], printed_rules)
     context = {
         "report_kind": ReportKind.CENTER_REPORT,
         "cycle": cycle_rules(cycle),
@@ -303,6 +304,7 @@ def center_report_spec(*, cycle_id, center_id) -> ReportSpec:
         "max_total": _d(sum((c["max"] for c in subtotals), Decimal(0))),
         "compliance": _compliance_rows(compliance),
         "compliance_as_of": compliance_as_of,
+        "submitted": filing.submitted_at is not None,
         "result": _result_dict(result, ranked),
     }
     return ReportSpec(

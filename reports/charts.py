@@ -6,7 +6,10 @@ import base64
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-FONT = "Noto Sans CJK SC, sans-serif"
+from .fonts import FAMILY, SYSTEM_FAMILY
+
+# The report font first (the cut of reports/fonts.py), the full system font for anything it lacks.
+FONT = f"{FAMILY}, {SYSTEM_FAMILY}, sans-serif"
 
 
 def _num(value) -> float:

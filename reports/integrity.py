@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 
 import segno
 from django.core.serializers.json import DjangoJSONEncoder
-from pypdf import PdfReader
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -38,7 +36,3 @@ def qr_png_data_uri(url: str) -> str:
     placed on every page, costs far less than drawing an SVG's rectangles again on each page.
     """
     return segno.make(url, error="m", micro=False).png_data_uri(scale=1, border=0)
-
-
-def pdf_page_count(data: bytes) -> int:
-    return len(PdfReader(io.BytesIO(data)).pages)

@@ -8,7 +8,8 @@ the PDF; the font is set on ``@page`` too so running headers and footers use it.
 
 Speed (see benchmarks/README.md): the font configuration and the parsed stylesheet ``reports/pdf.css``
 are made once per thread and reused for every PDF, instead of being set up again for each one; they
-are made again when the stylesheet or the font files change.
+are made again when the stylesheet or the font files change. The stylesheet is given to WeasyPrint
+as a user stylesheet: a ``<style>`` in a template (author origin) wins over it whatever its specificity.
 """
 
 from __future__ import annotations
@@ -79,7 +80,13 @@ def _setup() -> tuple[FontConfiguration, CSS]:
     """This thread's font configuration and parsed stylesheet (Pango's objects are not thread-safe)."""
     css_path = Path(finders.find(STYLESHEET))
     faces = fonts.built_faces()
-    key = (css_path, css_path.stat().st_mtime_ns, fonts.font_dir(), tuple(face.file_name for face in faces))
+    font_dir = fonts.font_dir()
+    key = (
+        css_path,
+        css_path.stat().st_mtime_ns,
+        font_dir,
+        tuple((face.file_name, (font_dir / face.file_name).stat().st_mtime_ns) for face in faces),
+    )
     cached = getattr(_local, "setup", None)
     if cached is not None and cached[0] == key:
         return cached[1]

@@ -24,9 +24,10 @@ def css_string(value) -> str:
 @register.filter
 def verification_footer(doc: dict) -> str:
     """The two lines printed next to the QR code on every page."""
-    from django.template.defaultfilters import date as date_filter
+    from django.utils import timezone
 
+    generated_on = timezone.localtime(doc["generated_at"]).date()  # the portal's day, as the header prints it
     return (
-        f"验证码 {doc['code']} · 第 {doc['revision']} 版 · {date_filter(doc['generated_at'], 'Y-m-d')}\n"
+        f"验证码 {doc['code']} · 第 {doc['revision']} 版 · {generated_on:%Y-%m-%d}\n"
         f"扫码或访问 {doc['verification_url']} 核验真伪"
     )

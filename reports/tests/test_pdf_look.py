@@ -142,6 +142,45 @@ def test_a_rule_based_indicator_points_to_section_five_instead_of_repeating_its_
     assert _without_rule_numbers(figure, {"R-STAFF-1"}) == figure
 
 
+def test_center_report_of_a_snapshot_without_verdicts_says_so_and_evaluates_now(
+    published, pdf_tools, tmp_path
+):
+    from evaluations.models import Filing
+
+    filing = Filing.objects.filter(cycle=published, center__street_town__name="朱家角镇").get()
+    snapshot = {k: v for k, v in filing.snapshot.items() if k != "compliance"}
+    Filing.objects.filter(pk=filing.pk).update(snapshot=snapshot)
+    spec = build_spec("center_report", {"cycle_id": published.pk, "center_id": filing.center_id})
+    text = pdf_text(write(document_render(spec)[0], tmp_path), flow=True)
+    assert "提交时的台账快照中没有达标判定，按生成报告时的台账判定" in text
+    assert "R-STAFF-2" in text  # evaluated now, with its numbers
+    assert "数字见第五部分" not in text
+
+
+def test_footer_date_is_the_portals_local_day():
+    from datetime import UTC, datetime
+
+    from reports.templatetags.pdf_css import verification_footer
+
+    doc = {"code": "ABCD-EFGH-JKMN", "revision": 2, "verification_url": "https://x/v/ABCD-EFGH-JKMN/"}
+    late_evening_utc = datetime(2026, 1, 1, 20, 0, tzinfo=UTC)  # 2026-01-02 04:00 in Shanghai
+    footer = verification_footer({**doc, "generated_at": late_evening_utc})
+    assert (
+        footer
+        == "验证码 ABCD-EFGH-JKMN · 第 2 版 · 2026-01-02\n扫码或访问 https://x/v/ABCD-EFGH-JKMN/ 核验真伪"
+    )
+
+
+def test_renderer_set_up_is_made_once_per_thread_and_again_when_the_fonts_change(settings, tmp_path):
+    from reports.pdf import _setup
+
+    first = _setup()
+    assert _setup()[0] is first[0] and _setup()[1] is first[1]  # the same FontConfiguration and CSS
+    settings.REPORTS_FONT_DIR = tmp_path / "elsewhere"
+    other = _setup()
+    assert other[0] is not first[0] and other[1] is not first[1]
+
+
 def test_css_string_escapes_what_could_end_the_string_or_the_rule():
     out = Template("{% load pdf_css %}{{ v|css_string }}").render(Context({"v": 'a"b\\c\n</style>'}))
     assert out == '"a\\22 b\\5C c\\A \\3C /style\\3E "'
@@ -167,3 +206,19 @@ def test_every_celery_worker_child_runs_the_gc_preparation():
     from core.worker import prepare_worker_process
 
     assert any(ref() is prepare_worker_process for _key, ref in worker_process_init.receivers)
+
+
+def test_build_report_fonts_without_the_system_font_explains_and_fails_only_when_strict(
+    settings, tmp_path, monkeypatch
+):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    settings.REPORTS_FONT_DIR = tmp_path / "fonts"
+    monkeypatch.setenv("PATH", str(tmp_path))  # no fc-list: as on a machine without fontconfig
+    err = io.StringIO()
+    call_command("build_report_fonts", stdout=io.StringIO(), stderr=err)
+    assert "fonts-noto-cjk" in err.getvalue() and fonts.built_faces() == []
+    with pytest.raises(CommandError, match="fonts-noto-cjk"):
+        call_command("build_report_fonts", "--strict", stdout=io.StringIO())
