@@ -37,6 +37,10 @@ class User(AbstractUser):
         related_name="users",
     )
     organization_name = models.CharField(_("所在单位"), max_length=200, blank=True)
+    # Login controls (等保二级 身份鉴别): a new account and a reset password must be changed at the next
+    # login before anything else works; password age counts from ``password_changed_at``.
+    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("用户")

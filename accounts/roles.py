@@ -1,4 +1,5 @@
-"""The five roles of DOMAIN.md, kept as auth groups. Model-wide permissions go to the bureau only;
+"""The roles of DOMAIN.md plus the two administrative roles of 等保二级 (account and audit
+administrators, kept apart from the bureau's business role), kept as auth groups. Model-wide permissions go to the bureau only;
 everyone else gets object permissions (guardian) through accounts.services."""
 
 from django.db import models
@@ -10,6 +11,8 @@ class Role(models.TextChoices):
     DIRECTOR = "director", _("服务中心主任/工作人员")
     SUPERVISOR = "supervisor", _("业务主管单位")
     AUDITOR = "auditor", _("抽检评估人员")
+    ACCOUNT_ADMIN = "account_admin", _("账号管理员")
+    AUDIT_ADMIN = "audit_admin", _("审计管理员")
     PUBLIC = "public", _("社会公众")
 
 
