@@ -75,3 +75,6 @@ class User(AbstractUser):
     @property
     def role_label(self) -> str:
         return Role(self.role).label
+
+
+from .login_models import LoginEvent, PasswordHistory  # noqa: E402,F401 - login controls, see that module

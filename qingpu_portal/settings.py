@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "simple_history",
     "core",
     "accounts",
@@ -84,7 +87,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Holds a signed-in user at the step they owe: code, password change, two-factor enrolment.
+    "accounts.middleware.LoginGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # AxesMiddleware must be last: it turns a lockout into the Chinese lockout page.
@@ -106,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.role",
+                "accounts.context_processors.security_notices",
             ],
         },
     },
@@ -131,12 +138,29 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+# 等保二级 身份鉴别: ≥ 10 characters from ≥ 3 of upper/lower/digits/symbols; none of the last 5 again
+# (the history validator also records every new password and restarts its age).
+PASSWORD_HISTORY_SIZE = 5
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "accounts.validators.PasswordComplexityValidator",
+        "OPTIONS": {"min_length": 10, "min_classes": 3},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "accounts.validators.LettersAndDigitsValidator"},
+    {
+        "NAME": "accounts.validators.PasswordHistoryValidator",
+        "OPTIONS": {"history_size": PASSWORD_HISTORY_SIZE},
+    },
 ]
+# A password older than this many days must be changed at the next request (0 = never expires);
+# a banner warns PASSWORD_EXPIRY_WARNING_DAYS before.
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90, minimum=0, maximum=3650)
+PASSWORD_EXPIRY_WARNING_DAYS = 7
+# Roles (accounts.roles.Role values) that must use the TOTP second factor; "none" for no role.
+# Checked against the roles when the accounts app starts (accounts.apps).
+TWO_FACTOR_ROLES = [r for r in env_list("TWO_FACTOR_ROLES", ["account_admin", "audit_admin"]) if r != "none"]
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "青浦区社会组织服务中心门户")
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -233,7 +257,7 @@ WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.api.authentication.GatedTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",

@@ -126,8 +126,8 @@ def test_password_rules_are_enforced():
 
     for weak, message in [
         ("abc12345", "太短"),
-        ("onlyletterspassword", "字母和数字"),
-        ("1234567890123", "字母和数字"),
+        ("onlyletterspassword", "至少 3 种"),
+        ("1234567890123", "至少 3 种"),
     ]:
         with pytest.raises(ValidationError) as exc:
             validate_password(weak)

@@ -1,3 +1,4 @@
+from django.contrib.auth.signals import user_login_failed
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
@@ -7,9 +8,22 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from core.errors import ApplicationError
+
+from .. import two_factor
+
+
+class TokenRequestSerializer(AuthTokenSerializer):
+    code = serializers.CharField(
+        label="动态验证码或恢复码",
+        required=False,
+        help_text="已启用双因素认证的账号必填：验证器应用的 6 位数字或一个恢复码。",
+    )
+
 
 class ObtainTokenView(APIView):
-    """POST username and password, get ``{"token": "…"}``. Failed attempts count toward the lockout."""
+    """POST username and password (and ``code`` for users enrolled in two-factor), get
+    ``{"token": "…"}``. Failed attempts, wrong codes included, count toward the lockout."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -17,12 +31,24 @@ class ObtainTokenView(APIView):
     throttle_scope = "token"
 
     @extend_schema(
-        request=AuthTokenSerializer,
+        request=TokenRequestSerializer,
         responses=inline_serializer("TokenResponse", fields={"token": serializers.CharField()}),
         auth=[],
     )
     def post(self, request):
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        if two_factor.has_confirmed_device(user):
+            code = str(request.data.get("code") or "")
+            if two_factor.match_code(user, code) is None:
+                user_login_failed.send(
+                    sender=__name__, credentials={"username": user.get_username()}, request=request
+                )
+                raise ApplicationError(
+                    "该账号已启用双因素认证，请提供正确的动态验证码。",
+                    fields={"code": ["请填写验证器应用当前显示的 6 位数字，或一个未用过的恢复码。"]},
+                    code="two_factor_code_invalid",
+                )
+        token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

@@ -68,7 +68,9 @@ def exception_handler(exc, context):
     else:
         fields = {}
         message = MESSAGES.get(response.status_code) or str(getattr(exc, "detail", exc))
-        if response.status_code in (400, 429) and getattr(exc, "detail", None):
+        if (response.status_code in (400, 429) or getattr(exc, "has_specific_message", False)) and getattr(
+            exc, "detail", None
+        ):
             message = str(exc.detail)
     response.data = {
         "error": {"status": response.status_code, "code": code, "message": message, "fields": fields}
