@@ -189,7 +189,8 @@ def gate_step(request, user) -> str | None:
     if must_change_password(user):
         return STEP_PASSWORD_CHANGE
     if not verified and two_factor_required(user):
-        return STEP_TWO_FACTOR_ENROL
+        # Enrolled meanwhile in another session: this one must give a code too.
+        return STEP_TWO_FACTOR_VERIFY if two_factor.has_confirmed_device(user) else STEP_TWO_FACTOR_ENROL
     return None
 
 

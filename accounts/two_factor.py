@@ -106,6 +106,7 @@ def confirm_enrolment(*, user, code: str) -> list[str] | None:
     """Confirm the pending authenticator with a code from it: the device becomes the user's only one
     and ten new recovery codes replace any earlier ones. Returns the codes (shown once), or None when
     the code is wrong."""
+    user = concrete_user(user)
     with transaction.atomic():
         device = (
             TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("pk").first()
