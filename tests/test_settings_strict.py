@@ -56,6 +56,8 @@ def test_it_starts_with_good_values_and_chinese_shanghai_defaults():
         ({"ALLOWED_HOSTS": " , "}, "ALLOWED_HOSTS is set but empty"),
         ({"SECRET_KEY": None, "SECRET_KEY_FILE": "/nonexistent/secret"}, "SECRET_KEY_FILE: cannot read"),
         ({"SESSION_IDLE_MINUTES": "thirty"}, "SESSION_IDLE_MINUTES='thirty' is not a whole number"),
+        ({"PASSWORD_MAX_AGE_DAYS": "-1"}, "PASSWORD_MAX_AGE_DAYS=-1 is outside 0..3650"),
+        ({"TWO_FACTOR_ROLES": "account_admin,root"}, "TWO_FACTOR_ROLES: unknown role(s) root"),
     ],
 )
 def test_it_refuses_bad_values_naming_the_variable(overrides, named):

@@ -263,3 +263,20 @@ def test_the_notice_waits_for_the_forced_change(client):
     assert 'data-testid="login-notice"' not in client.get("/accounts/password/").content.decode()
     change_password(client, TEST_PASSWORD, "Patient-2026-a")
     assert "这是您首次登录本门户" in client.get("/").content.decode()
+
+
+# ---- Cost of the gate ---------------------------------------------------------------------------------
+def test_the_gate_asks_the_database_once_per_session(rf, django_assert_num_queries):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from accounts import security
+
+    user = make_user("cheap", Role.DIRECTOR)
+    user = User.objects.get(pk=user.pk)
+    request = rf.get("/")
+    request.session = SessionStore()
+    _ = user.role  # the role is read by every page anyway (header, navigation, restrict)
+    with django_assert_num_queries(1):  # is there a confirmed authenticator?
+        assert security.gate_step(request, user) is None
+    with django_assert_num_queries(0):
+        assert security.gate_step(request, user) is None
