@@ -65,6 +65,7 @@ def must_change_password(user) -> bool:
 def record_password_change(*, user, keep: int) -> None:
     """Called (through the history validator) after every save that set a new password: remember its
     hash, keep the last ``keep``, and restart the password's age."""
+    user = concrete_user(user)
     now = timezone.now()
     PasswordHistory.objects.create(user=user, password=user.password)
     stale = list(

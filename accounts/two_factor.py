@@ -146,3 +146,24 @@ def remaining_recovery_codes(user) -> int:
 
 def confirmed_device(user) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def two_factor_reset(*, user, actor) -> None:
+    """Remove ``user``'s authenticator and recovery codes (a lost phone), so the next login asks for
+    enrolment again (required roles) or for the password only. Only the user themself, an account
+    administrator or a superuser may; anyone else gets a 404 (the account is not theirs to see).
+    Account administration's pages and API are expected to call this."""
+    from django.http import Http404
+
+    from .roles import Role
+
+    actor, user = concrete_user(actor), concrete_user(user)
+    allowed = actor.is_authenticated and (
+        actor.pk == user.pk or actor.is_superuser or actor.role == Role.ACCOUNT_ADMIN
+    )
+    if not allowed:
+        raise Http404
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        log_action("accounts.user.two_factor_reset", actor=actor, obj=user)

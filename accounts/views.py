@@ -136,6 +136,15 @@ class TwoFactorView(LoginRequiredMixin, View):
 
     def post(self, request):
         user = request.user
+        if request.POST.get("action") == "disable":
+            if security.two_factor_required(user):
+                messages.error(
+                    request, "您的角色须启用双因素认证，不能停用；手机丢失时请联系账号管理员重置。"
+                )
+            else:
+                two_factor.two_factor_reset(user=user, actor=user)
+                messages.success(request, "已停用双因素认证，登录时只需密码。")
+            return redirect("accounts:two_factor")
         if request.POST.get("action") == "regenerate":
             if not two_factor.has_confirmed_device(user):
                 return redirect("accounts:two_factor")

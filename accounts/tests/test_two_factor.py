@@ -167,3 +167,43 @@ def test_unknown_two_factor_role_stops_start_up(settings):
     settings.TWO_FACTOR_ROLES = ["account_admin", "superhero"]
     with pytest.raises(ImproperlyConfigured, match="TWO_FACTOR_ROLES: unknown role"):
         apps.get_app_config("accounts").ready()
+
+
+def test_an_account_administrator_resets_a_lost_authenticator_and_others_cannot(client):
+    from django.http import Http404
+
+    from core.models import AuditEntry
+
+    user, _device, _codes = enrolled("lostphone", Role.AUDIT_ADMIN)
+    for outsider in (make_user("bureau_x", Role.BUREAU), make_user("director_x", Role.DIRECTOR)):
+        with pytest.raises(Http404):
+            two_factor.two_factor_reset(user=user, actor=outsider)
+    assert TOTPDevice.objects.filter(user=user).exists()
+
+    admin = make_user("useradmin_x", Role.ACCOUNT_ADMIN)
+    two_factor.two_factor_reset(user=user, actor=admin)
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    assert not StaticToken.objects.filter(device__user=user).exists()
+    assert AuditEntry.objects.filter(action="accounts.user.two_factor_reset", actor=admin).count() == 1
+    log_in(client, "lostphone")  # password only, then straight to enrolment
+    assert client.get("/")["Location"].startswith("/accounts/two-factor/")
+
+
+def test_an_optional_user_may_turn_it_off_and_a_required_role_may_not(client):
+    user, device, _codes = enrolled("optional", Role.BUREAU)
+    log_in(client, "optional")
+    client.post("/accounts/login/verify/", {"code": code_for(device)})
+    assert "停用双因素认证" in client.get("/accounts/two-factor/").content.decode()
+    response = client.post("/accounts/two-factor/", {"action": "disable"}, follow=True)
+    assert "已停用双因素认证" in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+    admin, admin_device, _codes = enrolled("mustkeep", Role.ACCOUNT_ADMIN)
+    client.post(reverse("accounts:logout"))
+    log_in(client, "mustkeep")
+    client.post("/accounts/login/verify/", {"code": code_for(admin_device)})
+    page = client.get("/accounts/two-factor/").content.decode()
+    assert 'value="disable"' not in page
+    response = client.post("/accounts/two-factor/", {"action": "disable"}, follow=True)
+    assert "不能停用" in response.content.decode()
+    assert TOTPDevice.objects.filter(user=admin, confirmed=True).exists()
