@@ -13,7 +13,7 @@ from core.errors import ApplicationError
 from .. import two_factor
 
 
-class TokenRequestSerializer(AuthTokenSerializer):
+class TokenObtainSerializer(AuthTokenSerializer):
     code = serializers.CharField(
         label="动态验证码或恢复码",
         required=False,
@@ -31,12 +31,12 @@ class ObtainTokenView(APIView):
     throttle_scope = "token"
 
     @extend_schema(
-        request=TokenRequestSerializer,
+        request=TokenObtainSerializer,
         responses=inline_serializer("TokenResponse", fields={"token": serializers.CharField()}),
         auth=[],
     )
     def post(self, request):
-        serializer = TokenRequestSerializer(data=request.data, context={"request": request})
+        serializer = TokenObtainSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
         if two_factor.has_confirmed_device(user):
