@@ -5,6 +5,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.signals import user_login_failed
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -61,6 +62,7 @@ class LoginVerifyView(FormView):
             return redirect("accounts:login")
         return super().dispatch(request, *args, **kwargs)
 
+    @transaction.atomic  # the code, the login, its event and the session: all or nothing
     def form_valid(self, form):
         request = self.request
         device = two_factor.match_code(self.pending_user, form.cleaned_data["code"])
@@ -104,6 +106,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         )
         return context
 
+    @transaction.atomic
     def form_valid(self, form):
         security.change_own_password(user=form.user, new_password=form.cleaned_data["new_password1"])
         update_session_auth_hash(self.request, form.user)
