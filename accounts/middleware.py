@@ -76,13 +76,11 @@ class LoginGateMiddleware:
         step = security.gate_step(request, user)
         if step is None:
             return None
+        if step == security.STEP_TWO_FACTOR_VERIFY:
+            logout(request)  # the session never passed the code: it starts again at the login page
         match = request.resolver_match
         if match is not None and match.view_name in ALLOWED_VIEWS[step]:
-            if step == security.STEP_TWO_FACTOR_VERIFY and match.view_name != "accounts:logout":
-                logout(request)
             return None
-        if step == security.STEP_TWO_FACTOR_VERIFY:
-            logout(request)
         if is_api_path(request.path):
             return JsonResponse({"error": api_refusal(step)}, status=403)
         target = reverse(STEP_TARGETS[step])

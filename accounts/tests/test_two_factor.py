@@ -106,6 +106,10 @@ def test_the_code_step_cannot_be_skipped_by_another_login_path(client):
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     assert "_auth_user_id" not in client.session
+    client.force_login(user)
+    api = client.get("/api/v1/centers/")
+    assert api.status_code == 403 and api.json()["error"]["code"] == "two_factor_required"
+    assert "_auth_user_id" not in client.session
 
 
 def test_the_code_step_expires_and_needs_the_password_first(client):
