@@ -236,3 +236,68 @@ def test_import_previews_abandoned_for_a_day_are_cleaned(transactional_db):
     assert schedule == {"task": "core.tasks.clean_abandoned_uploads_task", "schedule": 3600}
     default_storage.delete(fresh)
     default_storage.delete(report)
+
+
+# ---- the embedded default: SQLite -----------------------------------------------------------------
+def test_sqlite_backup_and_restore_through_the_commands(tmp_path):
+    """`make run`'s SQLite database: the backup API copy, the refusal, the forced restore."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"REDIS_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        {
+            "DEBUG": "true",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "VAR_DIR": str(tmp_path / "var"),
+            "MEDIA_ROOT": str(tmp_path / "media"),
+        }
+    )
+
+    def manage(*args, check=True):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert not check or result.returncode == 0, result.stderr
+        return result
+
+    def parameters() -> str:
+        code = "from core.models import PolicyParameter; print(PolicyParameter.objects.count())"
+        return manage("shell", "-v0", "-c", code).stdout.strip()
+
+    manage("migrate", "--noinput", "-v0")
+    (tmp_path / "media" / "evidence").mkdir(parents=True)
+    (tmp_path / "media" / "evidence" / "plan.pdf").write_bytes(b"%PDF-1.7 work plan")
+    before = parameters()
+    assert int(before) > 0
+    out = manage("backup", "--output", str(tmp_path / "backups")).stdout
+    assert out.startswith("备份完成：") and "1 个文件" in out
+    (archive,) = (tmp_path / "backups").glob("qingpu-backup-*.tar")
+
+    manage(
+        "shell",
+        "-v0",
+        "-c",
+        "from core.models import PolicyParameter; PolicyParameter.objects.all().delete()",
+    )
+    (tmp_path / "media" / "evidence" / "plan.pdf").unlink()
+    assert parameters() == "0"
+
+    refused = manage("restore", str(archive), check=False)
+    assert refused.returncode != 0 and "当前数据库不为空" in refused.stderr
+    assert parameters() == "0"
+
+    restored = manage("restore", str(archive), "--force")
+    assert restored.stdout.startswith("恢复完成并核对无误：") and "1 个文件" in restored.stdout
+    assert parameters() == before
+    assert (tmp_path / "media" / "evidence" / "plan.pdf").read_bytes() == b"%PDF-1.7 work plan"
