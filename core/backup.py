@@ -118,16 +118,20 @@ def _run(args: list[str], env: dict[str, str], **kwargs) -> None:
         )
 
 
-def media_files() -> list[tuple[str, Path]]:
-    """(archive name, path) of every media file worth keeping, in a stable order."""
+def media_files(*, exclude: Path | None = None) -> list[tuple[str, Path]]:
+    """(archive name, path) of every media file worth keeping, in a stable order.
+
+    ``exclude`` is the backup folder, should someone put it inside MEDIA_ROOT."""
     root = Path(settings.MEDIA_ROOT)
     if not root.exists():
         return []
+    excluded = exclude.resolve() if exclude else None
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
         rel_dir = Path(dirpath).relative_to(root)
         if rel_dir == Path("."):
             dirnames[:] = [d for d in dirnames if d not in TRANSIENT_MEDIA]
+        dirnames[:] = [d for d in dirnames if (Path(dirpath) / d).resolve() != excluded]
         dirnames.sort()
         for name in sorted(filenames):
             if PART_SUFFIX in name or name.startswith(".restoring-"):
@@ -239,7 +243,7 @@ def backup_create(*, output_dir: Path | str) -> BackupResult:
                 tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar,
             ):
                 hashes[db_name] = _add_file(tar, db_name, dump)
-                files = media_files()
+                files = media_files(exclude=output_dir)
                 for name, path in files:
                     try:
                         hashes[name] = _add_file(tar, name, path)

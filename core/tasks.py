@@ -3,7 +3,9 @@
 from celery import shared_task
 
 
-@shared_task(soft_time_limit=2 * 60 * 60, time_limit=2 * 60 * 60 + 300)
+# Acknowledged on receipt: a backup that outlives the broker's visibility timeout must not be delivered
+# (and written) a second time; one lost to a dead worker is simply made again the next night.
+@shared_task(acks_late=False, soft_time_limit=2 * 60 * 60, time_limit=2 * 60 * 60 + 300)
 def nightly_backup_task():
     from django.conf import settings
 

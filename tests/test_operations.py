@@ -64,8 +64,9 @@ def test_it_answers_liveness_without_touching_the_database(client, django_assert
 
 
 @pytest.mark.django_db
-def test_anonymous_gets_only_the_verdict_of_readiness_and_health(client):
-    ready = client.get("/readyz")
+def test_anonymous_gets_only_the_verdict_of_readiness_and_health(client, django_assert_num_queries):
+    with django_assert_num_queries(2):  # SELECT 1 and the worker heartbeat
+        ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json() == {"status": "ok"}  # ready without a worker: pages do not need it
     health = client.get("/healthz")
@@ -312,3 +313,40 @@ def test_it_refuses_a_bad_port_naming_the_variable():
     result = run_portal("", PORT="eighty")
     assert result.returncode != 0
     assert "PORT='eighty' is not a whole number" in result.stderr
+
+
+# ---- with the real worker ------------------------------------------------------------------------
+@pytest.mark.worker
+def test_worker_check_passes_for_a_running_worker_and_its_log_is_time_stamped(worker):
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            out = _call("healthcheck", "worker", "--hostname", worker.node_name)
+            break
+        except CommandError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    assert out == f"worker {worker.node_name} 正常"
+    log = Path(worker.log_path).read_text()
+    assert re.search(
+        r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO celery\.\S+ \[- -\] .*ready\.$", log, re.M
+    ), log
+
+
+def test_backup_takes_every_media_file_but_previews_probes_and_its_own_folder(settings, tmp_path):
+    from core.backup import media_files
+
+    media = tmp_path / "media"
+    for name in (
+        "reports/a.pdf",
+        "evidence/2024/b.pdf",
+        "imports/preview.xlsx",
+        "healthz/x.txt",
+        "backups/old.tar",
+    ):
+        (media / name).parent.mkdir(parents=True, exist_ok=True)
+        (media / name).write_bytes(b"x")
+    settings.MEDIA_ROOT = media
+    names = [name for name, _path in media_files(exclude=media / "backups")]
+    assert names == ["media/evidence/2024/b.pdf", "media/reports/a.pdf"]
