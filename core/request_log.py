@@ -50,6 +50,23 @@ def _resolved_username(request) -> str:
     return user.get_username() if getattr(user, "is_authenticated", False) else "-"
 
 
+_task_tokens: dict[str, tuple] = {}
+
+
+def bind_task(task_id=None, **_kwargs) -> None:
+    """Celery ``task_prerun``: the task's lines carry ``task:<id>`` where a request's carry its id."""
+    if task_id:
+        _task_tokens[task_id] = (_request_id.set(f"task:{task_id}"), _user.set("-"))
+
+
+def unbind_task(task_id=None, **_kwargs) -> None:
+    """Celery ``task_postrun``."""
+    tokens = _task_tokens.pop(task_id, None)
+    if tokens:
+        _user.reset(tokens[1])
+        _request_id.reset(tokens[0])
+
+
 class RequestLogMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

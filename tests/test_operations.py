@@ -350,3 +350,21 @@ def test_backup_takes_every_media_file_but_previews_probes_and_its_own_folder(se
     settings.MEDIA_ROOT = media
     names = [name for name, _path in media_files(exclude=media / "backups")]
     assert names == ["media/evidence/2024/b.pdf", "media/reports/a.pdf"]
+
+
+def test_log_lines_of_a_task_carry_its_id(caplog):
+    from celery import shared_task
+
+    from core.request_log import RequestContextFilter
+
+    @shared_task(name="tests.operations.log_something")
+    def log_something():
+        logging.getLogger("portal.test").warning("任务中的日志")
+
+    caplog.handler.addFilter(RequestContextFilter())
+    log_something.apply(task_id="abc-123")  # runs here, with the task signals
+    (line,) = [r for r in caplog.records if r.name == "portal.test"]
+    assert line.request_id == "task:abc-123"
+    outside = logging.makeLogRecord({})
+    RequestContextFilter().filter(outside)
+    assert outside.request_id == "-"  # unbound after the task
