@@ -368,3 +368,25 @@ def test_log_lines_of_a_task_carry_its_id(caplog):
     outside = logging.makeLogRecord({})
     RequestContextFilter().filter(outside)
     assert outside.request_id == "-"  # unbound after the task
+
+
+# ---- docker-compose, kept correct by reading ------------------------------------------------------
+def test_compose_checks_web_worker_and_beat_with_the_portals_own_health_command():
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    for component in ("web", "worker", "beat"):
+        test = services[component]["healthcheck"]["test"]
+        assert test[:5] == ["CMD", "python", "manage.py", "healthcheck", component], test
+        assert "127.0.0.1:8000/healthz" not in " ".join(test)  # the old check production refused (400)
+    beat_command = services["beat"]["command"]
+    max_interval = int(next(a for a in beat_command if a.startswith("--max-interval=")).split("=")[1])
+    beat_test = services["beat"]["healthcheck"]["test"]
+    assert int(beat_test[beat_test.index("--max-age") + 1]) >= 2 * max_interval
+    assert not any("/data/media" in a for a in beat_command)  # beat's state is not in the backed-up media
+    # The nightly backup runs on the worker and needs pg_dump/psql in the image and a volume to write to.
+    env = services["worker"]["environment"]
+    assert f"backups:{env['BACKUP_DIR']}" in services["worker"]["volumes"]
+    assert "backups" in compose["volumes"]
+    assert "postgresql-client" in (ROOT / "Dockerfile").read_text()
