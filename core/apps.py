@@ -11,3 +11,11 @@ class CoreConfig(AppConfig):
         from .reference import load_policy_parameters
 
         post_migrate.connect(load_policy_parameters, sender=self, dispatch_uid="core.load_policy_parameters")
+
+        from celery.signals import task_postrun, task_prerun
+
+        from .request_log import bind_task, unbind_task
+
+        # Log lines written by a task carry its id (core.request_log).
+        task_prerun.connect(bind_task, dispatch_uid="core.request_log.bind_task")
+        task_postrun.connect(unbind_task, dispatch_uid="core.request_log.unbind_task")

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 from accounts.roles import Role
 
 from .audit import log_action
-from .health import run_checks
+from .health import READINESS_REQUIRED, run_checks
 from .models import Job
 from .permissions import restrict
 
@@ -29,11 +29,34 @@ def home(request):
     return render(request, template, {"panels": panels_for(request), "recent_jobs": recent_jobs})
 
 
+def _health_response(request, ok: bool, checks: dict[str, str]) -> JsonResponse:
+    body = {"status": "ok" if ok else "degraded"}
+    if request.user.is_authenticated and request.user.is_staff:  # the detail is for staff only
+        body["checks"] = checks
+    return JsonResponse(body, status=200 if ok else 503)
+
+
+@never_cache
+@require_GET
+def livez(request):
+    """Liveness: the web process answers. Touches neither the database nor the broker."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request):
+    """Readiness of the web: database and storage; broker and worker are reported, not required."""
+    ok, checks = run_checks(READINESS_REQUIRED)
+    return _health_response(request, ok, checks)
+
+
 @never_cache
 @require_GET
 def healthz(request):
+    """The whole system (monitoring): 503 when any check fails, the worker included."""
     ok, checks = run_checks()
-    return JsonResponse({"status": "ok" if ok else "degraded", "checks": checks}, status=200 if ok else 503)
+    return _health_response(request, ok, checks)
 
 
 def _job_for(request, pk) -> Job:

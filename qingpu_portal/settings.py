@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.request_log.RequestLogMiddleware",  # first: its duration covers every other middleware
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -286,21 +288,40 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SECURE_HTTPS el
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HTTPS
 SECURE_HSTS_PRELOAD = SECURE_HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$", r"^readyz$"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 # --- Portal ---------------------------------------------------------------------------------------
-PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The port `make run` serves on; an unset PORTAL_BASE_URL follows it (the PDF verification URL and the
+# e-mail links then point where the portal really answers).
+PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
 # The compliance engine (centers.rules) reads staffing figures through this selector (staffing app).
 STAFFING_FIGURES_PROVIDER = "staffing.selectors.staffing_figures"
 EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
 
+# --- Operations: logs, backups, beat heartbeat --------------------------------------------------------
+# Time-stamped lines with the request id and user (core.request_log); LOG_FORMAT=json for a log shipper.
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use text or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_context": {"()": "core.request_log.RequestContextFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(user)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(message)s %(request_id)s %(user)s",
+            "timestamp": True,
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_context"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
@@ -308,3 +329,24 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+# Celery's processes log through the same handler (time stamps, JSON when asked) instead of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Beat touches this file on every tick; `manage.py healthcheck beat` reads its age (core.beat).
+CELERY_BEAT_SCHEDULER = "core.beat:HeartbeatScheduler"
+BEAT_HEARTBEAT_FILE = Path(env_str("BEAT_HEARTBEAT_FILE", str(VAR_DIR / "beat-heartbeat")))
+# Nightly `manage.py backup` archives (core.backup) and how many days they are kept.
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
+BACKUP_KEEP_DAYS = env_int("BACKUP_KEEP_DAYS", 14, minimum=1)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "core-nightly-backup": {
+            "task": "core.tasks.nightly_backup_task",
+            "schedule": crontab(hour=2, minute=30),  # CELERY_TIMEZONE, i.e. TIME_ZONE
+        },
+        # An import preview never confirmed within a day is deleted (core.backup.clean_abandoned_uploads).
+        "core-clean-abandoned-uploads": {
+            "task": "core.tasks.clean_abandoned_uploads_task",
+            "schedule": 60 * 60,
+        },
+    }
+)

@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api.views import ObtainTokenView
-from core.views import healthz
+from core.views import healthz, livez, readyz
 
 admin.site.site_header = "青浦区社会组织服务中心门户 管理后台"
 admin.site.site_title = "门户管理后台"
@@ -25,6 +25,8 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("public/", include("disclosure.urls")),
     path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
+    path("readyz", readyz, name="readyz"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

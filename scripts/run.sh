@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-PORT="${PORT:-8000}"
+export PORT="${PORT:-8000}"  # the worker reads it too: PORTAL_BASE_URL follows PORT
 pids=()
 cleanup() {
   trap - INT TERM EXIT
