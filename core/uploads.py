@@ -5,6 +5,8 @@ Used for every document a user uploads (evaluation evidence, register copies, ce
 from __future__ import annotations
 
 import io
+import re
+import unicodedata
 import zipfile
 from pathlib import PurePosixPath
 
@@ -20,6 +22,31 @@ ALLOWED = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",)),
 }
 ALLOWED_LABEL = "PDF、JPEG、PNG、DOCX、XLSX"
+
+
+# Characters that change how a name is shown (right-to-left override: "报告\u202efdp.exe" reads as
+# "报告exe.pdf") or that no file name should hold.
+_INVISIBLE = re.compile(r"[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+NAME_MAX = 200
+
+
+def safe_filename(name: str, *, fallback: str = "文件") -> str:
+    """A file name that is only a name: NFC, no control or bidi characters, no path separators or
+    ``..``, no leading dot, at most NAME_MAX characters with its extension kept. Used for every name
+    the portal stores or writes into an archive or a download header."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = _INVISIBLE.sub("", name)
+    name = re.sub(r"[/\\:]+", "_", name)
+    while ".." in name:
+        name = name.replace("..", ".")
+    name = name.strip().lstrip(".").strip()
+    if not name:
+        return fallback
+    if len(name) > NAME_MAX:
+        path = PurePosixPath(name)
+        suffix = path.suffix if len(path.suffix) <= 10 else ""
+        name = name[: len(name) - len(suffix)][: NAME_MAX - len(suffix)] + suffix
+    return name
 
 
 def sniff(head: bytes, upload) -> str | None:
@@ -86,4 +113,4 @@ def check_upload(upload, *, field: str = "file") -> tuple[str, str]:
                 ]
             },
         )
-    return name[:200], mime
+    return safe_filename(name), mime

@@ -16,6 +16,8 @@ api_v1 = [
     path("", include("reports.api.urls")),
 ]
 
+handler400 = "core.views.bad_request"
+
 urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
