@@ -142,6 +142,7 @@ def center_detail(request, pk):
         "center": center,
         "year": year,
         "can_change": can_change,
+        "is_bureau": services.is_bureau(request.user),
         "show_account_numbers": can_change,
         "registers": selectors.center_registers(center),
         "compliance": [(r, rule_title(r.rule)) for r in results],
@@ -179,6 +180,8 @@ def _record(request, center, kind, pk):
     if kind not in REGISTER_KINDS:
         raise Http404
     model = REGISTER_KINDS[kind][0]
+    if model is RatingRecord and not services.is_bureau(request.user):
+        raise Http404  # ratings are the bureau's record (centers.services._require_bureau_for_rating)
     if pk is None:
         return model(center=center)
     return get_object_or_404(model.objects.filter(center=center), pk=pk)

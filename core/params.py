@@ -13,7 +13,8 @@ INT_MAX = 2**63 - 1  # PostgreSQL bigint: a larger "id" overflows the query
 
 def int_param(data, key: str, *, label: str, required: bool = False) -> int | None:
     """``data[key]`` as a positive whole number; absent/empty → None (or 400 when ``required``)."""
-    raw = (data.get(key) or "").strip()
+    raw = data.get(key)
+    raw = "" if raw is None or isinstance(raw, bool) else str(raw).strip()
     if not raw:
         if required:
             raise BadInput(f"缺少“{label}”，请从页面上的列表中选择后再提交。", field=key)
