@@ -11,3 +11,7 @@ class CoreConfig(AppConfig):
         from .reference import load_policy_parameters
 
         post_migrate.connect(load_policy_parameters, sender=self, dispatch_uid="core.load_policy_parameters")
+
+        from . import audit_signals
+
+        audit_signals.connect()

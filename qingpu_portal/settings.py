@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "core.input_guard.InputGuardMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.audit.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -231,7 +232,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Reminders 7/3/1 days before the evaluation's deadlines and the bureau's overdue list; each is sent
     # once per recipient and deadline, so running it twice (or a restarted beat) sends nothing twice.
     "evaluations-reminders": {"task": "evaluations.tasks.send_reminders_task", "schedule": 6 * 60 * 60},
+    # The audit trail: seal what after-commit sealing missed; archive and remove what is past retention.
+    "audit-seal": {"task": "core.audit_tasks.seal_audit_chain_task", "schedule": 60},
+    "audit-retention": {"task": "core.audit_tasks.audit_retention_task", "schedule": 24 * 60 * 60},
 }
+CELERY_IMPORTS = ["core.audit_tasks"]
+# 网络安全法 第二十一条: network logs are kept at least six months; shorter is refused at start-up.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=180)
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
 
 # --- REST API -------------------------------------------------------------------------------------

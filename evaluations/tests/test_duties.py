@@ -150,3 +150,39 @@ def test_another_auditor_cannot_score_a_filing_not_assigned_to_them(people, assi
     )
     assert response.status_code == 404
     assert not AuditScore.objects.filter(filing=filing).exists()
+
+
+# ---- issue 14 §7: what the suite must notice -----------------------------------------------------
+def test_spot_check_scores_stay_hidden_from_the_center_and_its_unit_until_publication(people, assigned):
+    """Removing the published-cycle condition from AuditScore.restrict_queryset must fail here."""
+    filing, indicator = assigned
+    client_for(people["auditor"]).post(
+        "/api/v1/audit-scores/",
+        {"filing": filing.pk, "indicator": indicator.pk, "score": "1.0", "comment": "现场核实"},
+        content_type="application/json",
+    )
+    assert AuditScore.objects.filter(filing=filing).count() == 1
+    for who in ("director", "supervisor", "other_director", "other_supervisor", "other_auditor"):
+        body = client_for(people[who]).get("/api/v1/audit-scores/", {"filing": filing.pk}).json()
+        assert body["count"] == 0, who
+    assert (
+        client_for(people["auditor"]).get("/api/v1/audit-scores/", {"filing": filing.pk}).json()["count"] == 1
+    )
+
+
+def test_every_evidence_download_is_recorded(people, assigned):
+    """Deleting the audit entry of an evidence download (page or API) must fail here."""
+    from core.models import AuditEntry
+    from evaluations.models import Evidence
+
+    filing, _indicator = assigned
+    evidence = Evidence.objects.filter(filing=filing).first()
+    assert evidence is not None
+    director = client_for(people["director"])
+    page = director.get(reverse("evaluations:evidence_download", args=[evidence.pk]))
+    assert page.status_code == 200
+    api = director.get(f"/api/v1/evidence/{evidence.pk}/download/")
+    assert api.status_code == 200
+    entries = AuditEntry.objects.filter(action="evaluations.evidence.downloaded", actor=people["director"])
+    assert entries.count() == 2
+    assert all(e.data["evidence"] == evidence.pk for e in entries)
