@@ -65,9 +65,61 @@ def _validate_center(center: ServiceCenter) -> None:
         raise ApplicationError("服务中心信息有误，请按提示修改。", fields=fields)
 
 
+# A center's identity is the registration authority's record: what it is (level, district, area or
+# industry, unit), its legal-person registration and its representative. They flow into public pages,
+# the compliance rules and official PDFs, so only the bureau changes them; the center's own people
+# keep its contacts, address and profile (issue 14 §1: duties apart, enforced here, not in forms).
+CENTER_IDENTITY_FIELDS = (
+    "district",
+    "level",
+    "name",
+    "credit_code",
+    "street_town",
+    "industry",
+    "supervising_unit",
+    "status",
+    "registered_on",
+    "established_on",
+    "legal_representative",
+)
+BUREAU_ONLY_MESSAGE = "该项由区民政局（登记管理机关）维护；如需更正，请联系区民政局。"
+
+
+def is_bureau(actor) -> bool:
+    """Bureau staff hold the model-wide change permission (their group); nobody else does."""
+    return actor is not None and actor.is_active and actor.has_perm("centers.change_servicecenter")
+
+
+def _require_bureau_for_identity(center: ServiceCenter, data: dict, actor) -> None:
+    if is_bureau(actor):
+        return
+    if center.pk is None:
+        raise ApplicationError("只有区民政局可以新建服务中心。", code="forbidden")
+    current = type(center).objects.filter(pk=center.pk).values(*CENTER_IDENTITY_FIELDS).get()
+    changed = {}
+    for name in CENTER_IDENTITY_FIELDS:
+        if name not in data and f"{name}_id" not in data:
+            continue
+        value = data.get(name, data.get(f"{name}_id"))
+        value = getattr(value, "pk", value)
+        if value != current[name]:
+            changed[name] = [BUREAU_ONLY_MESSAGE]
+    if changed:
+        raise ApplicationError("服务中心的登记信息只能由区民政局修改。", fields=changed, code="forbidden")
+
+
+def _require_bureau_for_rating(actor) -> None:
+    if not is_bureau(actor):
+        raise ApplicationError(
+            "等级评估结果由区民政局登记，服务中心不能自行录入、修改或删除。", code="forbidden"
+        )
+
+
 @transaction.atomic
 def center_save(*, center: ServiceCenter, data: dict, actor) -> ServiceCenter:
-    """Create (``center.pk`` is None) or update a service center from cleaned ``data``."""
+    """Create (``center.pk`` is None) or update a service center from cleaned ``data``; the
+    identity fields (CENTER_IDENTITY_FIELDS) and creation are the bureau's."""
+    _require_bureau_for_identity(center, data, actor)
     before = _snapshot(center) if center.pk else {}
     creating = center.pk is None
     old_unit = center.supervising_unit_id
@@ -112,6 +164,8 @@ def _validate_record(instance) -> None:
 @transaction.atomic
 def record_save(*, instance, data: dict, actor):
     """Create or update one register row hanging off a center (venue, income line, rule, …)."""
+    if isinstance(instance, RatingRecord):
+        _require_bureau_for_rating(actor)
     creating = instance.pk is None
     before = {} if creating else _snapshot(type(instance).objects.get(pk=instance.pk))
     for name, value in data.items():
@@ -133,6 +187,8 @@ def record_save(*, instance, data: dict, actor):
 
 @transaction.atomic
 def record_delete(*, instance, actor) -> None:
+    if isinstance(instance, RatingRecord):
+        _require_bureau_for_rating(actor)
     before = _snapshot(instance)
     log_action(
         f"centers.{instance._meta.model_name}.deleted", actor=actor, obj=instance, data={"before": before}

@@ -19,8 +19,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.audit import log_action
 from core.errors import ApplicationError
 from core.permissions import can, restrict
+from core.uploads import safe_filename
 
 from . import importing, selectors, services
 from .compliance import RuleStatus
@@ -142,6 +144,7 @@ def center_detail(request, pk):
         "center": center,
         "year": year,
         "can_change": can_change,
+        "is_bureau": services.is_bureau(request.user),
         "show_account_numbers": can_change,
         "registers": selectors.center_registers(center),
         "compliance": [(r, rule_title(r.rule)) for r in results],
@@ -179,6 +182,8 @@ def _record(request, center, kind, pk):
     if kind not in REGISTER_KINDS:
         raise Http404
     model = REGISTER_KINDS[kind][0]
+    if model is RatingRecord and not services.is_bureau(request.user):
+        raise Http404  # ratings are the bureau's record (centers.services._require_bureau_for_rating)
     if pk is None:
         return model(center=center)
     return get_object_or_404(model.objects.filter(center=center), pk=pk)
@@ -233,7 +238,8 @@ def document(request, model, pk, field):
     stored = getattr(instance, field)
     if not stored or not default_storage.exists(stored.name):
         raise Http404
-    filename = f"{instance}{PurePath(stored.name).suffix}"
+    filename = safe_filename(f"{instance}{PurePath(stored.name).suffix}")
+    log_action(f"centers.{model}.downloaded", actor=request.user, obj=instance, data={"field": field})
     return FileResponse(stored.open("rb"), as_attachment=True, filename=filename)
 
 
@@ -267,6 +273,11 @@ def organization_list(request):
 def organization_export(request):
     filterset = _organizations(request)
     data = importing.export_organizations(filterset.qs.order_by("name", "pk"))
+    log_action(
+        "centers.socialorganization.exported",
+        actor=request.user,
+        data={"filters": {k: v for k, v in request.GET.items() if k != "page"}},
+    )
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = (
         f'attachment; filename="social-organizations-{timezone.localdate():%Y%m%d}.xlsx"'

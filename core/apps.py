@@ -19,3 +19,7 @@ class CoreConfig(AppConfig):
         # Log lines written by a task carry its id (core.request_log).
         task_prerun.connect(bind_task, dispatch_uid="core.request_log.bind_task")
         task_postrun.connect(unbind_task, dispatch_uid="core.request_log.unbind_task")
+
+        from . import audit_signals
+
+        audit_signals.connect()

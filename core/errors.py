@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 
 
 class ApplicationError(Exception):
@@ -38,3 +38,14 @@ class ApplicationError(Exception):
             return self.message
         details = "；".join(f"{k}: {'，'.join(v)}" for k, v in self.fields.items())
         return f"{self.message}（{details}）"
+
+
+class BadInput(BadRequest):
+    """A malformed request value (an id that is not a number, a NUL byte, a body that is not an
+    object): answered 400 with the Chinese ``message`` naming the field — the page through
+    ``core.views.bad_request`` (handler400), the API through ``core.api.errors``."""
+
+    def __init__(self, message: str, *, field: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.field = field

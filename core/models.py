@@ -85,8 +85,20 @@ class Job(models.Model):
         return self.status in {JobStatus.SUCCEEDED, JobStatus.FAILED}
 
 
+class AuditOutcome(models.TextChoices):
+    SUCCESS = "success", _("成功")
+    REFUSED = "refused", _("被拒绝")
+    FAILED = "failed", _("失败")
+
+
 class AuditEntry(models.Model):
-    """One recorded action: who, when, what, before and after (pretix's log_action)."""
+    """One recorded action: who, when, from where, what, on what, with what outcome, before and after.
+
+    Entries are never changed or deleted through any page, API or admin. Each sealed entry carries the
+    SHA-256 of the one sealed before it (``core.audit.seal_audit_chain``), so a change made directly in
+    the database breaks the chain and ``manage.py audit_verify`` names the first broken entry. On
+    PostgreSQL a trigger refuses UPDATE and DELETE except sealing and the retention purge.
+    """
 
     action = models.CharField(_("操作"), max_length=100, db_index=True)
     actor = models.ForeignKey(
@@ -102,6 +114,16 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(_("对象"), max_length=300, blank=True)
     data = models.JSONField(_("内容"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    outcome = models.CharField(
+        _("结果"), max_length=10, choices=AuditOutcome.choices, default=AuditOutcome.SUCCESS, db_index=True
+    )
+    request_id = models.CharField(_("请求编号"), max_length=40, blank=True)
+    # The hash chain, filled in by the sealer after commit (in sealing order, not id order: a long
+    # transaction may commit an entry with a lower id after one with a higher id was sealed).
+    seq = models.PositiveBigIntegerField(_("链序号"), null=True, blank=True, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    entry_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("操作记录")

@@ -28,6 +28,13 @@ _INCOMING_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 HEADER = "X-Request-ID"
 
 
+def current_request_id() -> str:
+    """The id of the request (or ``task:<id>``) being handled, ``""`` outside one; the audit trail
+    records the same id as the log lines, so one can be found from the other."""
+    value = _request_id.get()
+    return "" if value == "-" else value
+
+
 class RequestContextFilter(logging.Filter):
     """Adds ``request_id`` and ``user`` to every record (``-`` outside a request)."""
 

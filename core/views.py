@@ -19,6 +19,14 @@ HOME_TEMPLATES = {
 }
 
 
+def bad_request(request, exception=None):
+    """handler400: the portal's Chinese 400 page; a BadInput says what was wrong and how to fix it."""
+    from .errors import BadInput
+
+    message = exception.message if isinstance(exception, BadInput) else ""
+    return render(request, "400.html", {"message": message}, status=400)
+
+
 @login_required
 def home(request):
     """Each role's home page; later issues add their panels through core.home.panels_for."""

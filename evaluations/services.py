@@ -1071,15 +1071,25 @@ def assignment_set(*, cycle: Cycle, center_id: int, auditor, actor) -> Assignmen
     return assignment
 
 
-def _locked_assignment(filing: Filing) -> Assignment:
+def _locked_assignment(filing: Filing, actor) -> Assignment:
+    """The filing's assignment, locked — for its assigned auditor only. Spot-check scores are the
+    auditor's own work: nobody else (bureau staff included) enters or submits them; the bureau changes
+    a published score only through ``audit_score_correct``, which records the reason."""
     try:
-        return (
+        assignment = (
             Assignment.objects.select_for_update(of=("self",))
             .select_related("filing__cycle")
             .get(filing=filing)
         )
     except Assignment.DoesNotExist:
         raise ApplicationError("该中心未被分配抽检。", code="out_of_order") from None
+    if actor is None or assignment.auditor_id != actor.pk:
+        raise ApplicationError(
+            "抽检评分只能由分配给该中心的评估人员录入和提交。"
+            "区民政局如需更改已公布的抽检分，请在填报页使用“更正抽检分”并写明原因。",
+            code="forbidden",
+        )
+    return assignment
 
 
 @transaction.atomic
@@ -1091,7 +1101,7 @@ def audit_scores_save(*, filing: Filing, actor, entries: dict) -> list[AuditScor
     """
     from .selectors import indicators_for
 
-    assignment = _locked_assignment(filing)
+    assignment = _locked_assignment(filing, actor)
     filing = assignment.filing
     _require_cycle_state(filing.cycle, CycleState.SPOT_CHECK, doing="抽检评分")
     if assignment.submitted_at:
@@ -1154,7 +1164,7 @@ def assignment_submit(*, filing: Filing, actor) -> Assignment:
     """Submit the spot-check scores: every indicator scored; locks them."""
     from .selectors import indicators_for
 
-    assignment = _locked_assignment(filing)
+    assignment = _locked_assignment(filing, actor)
     _require_cycle_state(assignment.filing.cycle, CycleState.SPOT_CHECK, doing="提交抽检评分")
     if assignment.submitted_at:
         raise ApplicationError("抽检评分已提交。", code="locked")

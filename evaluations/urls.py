@@ -21,6 +21,7 @@ urlpatterns = [
     path("cycles/<int:pk>/advance/", views.cycle_advance, name="cycle_advance"),
     path("cycles/<int:pk>/board/", views.cycle_board, name="cycle_board"),
     path("cycles/<int:pk>/draw/", views.cycle_draw, name="cycle_draw"),
+    path("cycles/<int:pk>/draw/verify/", views.cycle_draw_verify, name="cycle_draw_verify"),
     path("cycles/<int:pk>/assignments/", views.cycle_assignments, name="cycle_assignments"),
     path("cycles/<int:pk>/results/", views.cycle_results, name="cycle_results"),
     path("cycles/<int:pk>/results/compute/", views.results_compute, name="results_compute"),

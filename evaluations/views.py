@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from core.audit import entries_for, log_action
 from core.errors import ApplicationError
+from core.params import int_param, safe_next
 from core.permissions import can, restrict
 
 from . import selectors, services
@@ -133,7 +134,9 @@ def cycle_edit(request, pk):
 @require_POST
 def rubric_copy(request, pk):
     cycle = _cycle(request, pk, "change")
-    source = get_object_or_404(Cycle, pk=request.POST.get("source") or 0)
+    source = get_object_or_404(
+        Cycle, pk=int_param(request.POST, "source", label="来源年度的评分表", required=True)
+    )
     try:
         services.rubric_copy(cycle=cycle, source=source, actor=request.user)
         messages.success(request, f"已复制 {source.year} 年度的评分表。")
@@ -206,7 +209,7 @@ def cycle_advance(request, pk):
         messages.success(request, f"考评已转为“{cycle.get_state_display()}”。")
     except ApplicationError as exc:
         _fail(request, exc)
-    return redirect(request.POST.get("next") or reverse("evaluations:cycle_detail", args=[cycle.pk]))
+    return redirect(safe_next(request, reverse("evaluations:cycle_detail", args=[cycle.pk])))
 
 
 @login_required
@@ -251,12 +254,25 @@ def cycle_draw(request, pk):
         else:
             messages.success(request, f"抽样完成：抽中 {len(draw.result)} 个中心。")
             return redirect("evaluations:cycle_draw", cycle.pk)
-    verification = None
-    if draw and request.GET.get("verify"):
-        rerun, matches = services.draw_verify(draw)
-        names = {c["id"]: c["name"] for c in draw.population}
-        verification = {"names": [names[c] for c in rerun], "matches": matches}
-        log_action("evaluations.draw.verified", actor=request.user, obj=cycle, data={"matches": matches})
+    return _draw_page(request, cycle, draw, form, population)
+
+
+@login_required
+@require_POST
+def cycle_draw_verify(request, pk):
+    """Re-run the recorded draw from its stored inputs; a POST, because it is recorded (no GET writes)."""
+    cycle = _cycle(request, pk, "change")
+    draw = get_object_or_404(Draw, cycle=cycle)
+    rerun, matches = services.draw_verify(draw)
+    names = {c["id"]: c["name"] for c in draw.population}
+    log_action("evaluations.draw.verified", actor=request.user, obj=cycle, data={"matches": matches})
+    verification = {"names": [names[c] for c in rerun], "matches": matches}
+    return _draw_page(
+        request, cycle, draw, DrawForm(population=draw.population), draw.population, verification
+    )
+
+
+def _draw_page(request, cycle, draw, form, population, verification=None):
     k = services.draw_algorithm.sample_size(cycle.sample_numerator, cycle.sample_denominator, len(population))
     return render(
         request,
@@ -312,8 +328,9 @@ def cycle_results(request, pk):
     if not bureau:
         result_sets = result_sets.filter(is_published=True)
     chosen = None
-    if request.GET.get("revision"):
-        chosen = get_object_or_404(result_sets, revision=request.GET["revision"])
+    revision = int_param(request.GET, "revision", label="结果版本")
+    if revision is not None:
+        chosen = get_object_or_404(result_sets, revision=revision)
     chosen = chosen or selectors.current_result_set(cycle, published_only=not bureau)
     rows = selectors.cycle_results(cycle, chosen, user=request.user) if chosen else []
     return render(
@@ -523,7 +540,9 @@ def self_assessment(request, pk):
 @require_POST
 def evidence_upload(request, pk):
     filing = _filing(request, pk, "change")
-    indicator = get_object_or_404(Indicator, cycle=filing.cycle, pk=request.POST.get("indicator") or 0)
+    indicator = get_object_or_404(
+        Indicator, cycle=filing.cycle, pk=int_param(request.POST, "indicator", label="指标", required=True)
+    )
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, "请选择要上传的文件。")
@@ -585,7 +604,7 @@ def _filing_action(request, pk, action, call, success):
         messages.success(request, success)
     except ApplicationError as exc:
         _fail(request, exc)
-    return redirect(request.POST.get("next") or reverse("evaluations:filing_detail", args=[filing.pk]))
+    return redirect(safe_next(request, reverse("evaluations:filing_detail", args=[filing.pk])))
 
 
 @login_required
@@ -673,7 +692,9 @@ def audit_score_correct(request, pk):
     if not _is_bureau(request.user):
         raise Http404
     filing = _filing(request, pk, "change")
-    indicator = get_object_or_404(Indicator, cycle=filing.cycle, pk=request.POST.get("indicator") or 0)
+    indicator = get_object_or_404(
+        Indicator, cycle=filing.cycle, pk=int_param(request.POST, "indicator", label="指标", required=True)
+    )
     try:
         services.audit_score_correct(
             filing=filing,

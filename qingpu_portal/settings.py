@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "simple_history",
+    "csp",
     "core",
     "accounts",
     "centers",
@@ -83,13 +84,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.request_log.RequestLogMiddleware",  # first: its duration covers every other middleware
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.headers.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "core.input_guard.InputGuardMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "core.audit.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Holds a signed-in user at the step they owe: code, password change, two-factor enrolment.
     "accounts.middleware.LoginGateMiddleware",
@@ -252,7 +258,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Reminders 7/3/1 days before the evaluation's deadlines and the bureau's overdue list; each is sent
     # once per recipient and deadline, so running it twice (or a restarted beat) sends nothing twice.
     "evaluations-reminders": {"task": "evaluations.tasks.send_reminders_task", "schedule": 6 * 60 * 60},
+    # The audit trail: seal what after-commit sealing missed; archive and remove what is past retention.
+    "audit-seal": {"task": "core.audit_tasks.seal_audit_chain_task", "schedule": 60},
+    "audit-retention": {"task": "core.audit_tasks.audit_retention_task", "schedule": 24 * 60 * 60},
 }
+CELERY_IMPORTS = ["core.audit_tasks"]
+# 网络安全法 第二十一条: network logs are kept at least six months; shorter is refused at start-up.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=180)
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
 
 # --- REST API -------------------------------------------------------------------------------------
@@ -291,6 +303,38 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$", r"^readyz$"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): the portal's own files only, and no inline script — the
+# pages' few behaviours (confirmations, job progress) live in static/portal/*.js. Inline *style*
+# attributes stay allowed (progress bars, table widths); they cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Permissions-Policy (django-permissions-policy): the portal uses no device feature.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
 
 # --- Portal ---------------------------------------------------------------------------------------
 # The port `make run` serves on; an unset PORTAL_BASE_URL follows it (the PDF verification URL and the

@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import IsAuthenticated
 
 from accounts.api.views import ObtainTokenView
 from core.views import healthz, livez, readyz
@@ -16,6 +18,8 @@ api_v1 = [
     path("", include("reports.api.urls")),
 ]
 
+handler400 = "core.views.bad_request"
+
 urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
@@ -28,7 +32,15 @@ urlpatterns = [
     path("livez", livez, name="livez"),
     path("readyz", readyz, name="readyz"),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The schema and its docs describe every operation: for signed-in users only (issue 14 §5). The
+    # split view serves Swagger UI's start-up script as a file, so the CSP needs no inline script.
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),
+    path(
+        "api/docs/",
+        login_required(
+            SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[IsAuthenticated])
+        ),
+        name="api-docs",
+    ),
     path("admin/", admin.site.urls),
 ]

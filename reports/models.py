@@ -140,7 +140,9 @@ class ReportDocument(TimeStampedModel):
 
     @property
     def download_filename(self) -> str:
-        return f"{self.title}-第{self.revision}版.pdf"
+        from core.uploads import safe_filename
+
+        return safe_filename(f"{self.title}-第{self.revision}版.pdf")
 
     @classmethod
     def restrict_queryset(cls, queryset, user, action):

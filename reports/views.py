@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApplicationError
+from core.params import int_param
 from core.permissions import restrict
 
 from . import selectors, services
@@ -36,7 +37,7 @@ def document_list(request):
         request.user,
         kind=kind,
         query=query,
-        cycle_id=request.GET.get("cycle") or None,
+        cycle_id=int_param(request.GET, "cycle", label="考评年度"),
         include_superseded=include_superseded,
     )
     page = Paginator(documents, 25).get_page(request.GET.get("page"))

@@ -44,3 +44,33 @@ def test_job_page_shows_progress_until_the_pdf_is_ready(page, live_server, login
     expect(page).to_have_url(re.compile(r"/jobs/[0-9a-f-]+/$"))
     expect(page.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "100", timeout=60_000)
     expect(page.get_by_role("link", name="下载结果文件")).to_be_visible()
+
+
+def test_confirmations_work_under_the_csp_and_no_script_is_refused(page, live_server, login, demo):
+    """The confirmations moved from inline handlers to portal.js: dismissing one sends nothing,
+    accepting sends the form; the browser reports no Content-Security-Policy violation."""
+    from evaluations.choices import CycleState
+    from evaluations.models import Cycle
+
+    violations = []
+    page.on(
+        "console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None
+    )
+    cycle = Cycle.objects.filter(state=CycleState.PUBLISHED).order_by("-year").first()
+    login(page, "bureau")
+    page.goto(f"{live_server.url}/evaluations/cycles/{cycle.pk}/draw/")
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="按存档条件重新抽样复核").click()
+    expect(page).to_have_url(re.compile(r"/draw/$"))
+    assert questions == []  # this button asks nothing: it re-checks and records, it changes no data
+    from core.models import Job
+
+    jobs_before = Job.objects.count()
+    page.goto(f"{live_server.url}/reports/")
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name=re.compile("重新生成")).first.click()
+    expect(page).to_have_url(re.compile(r"/reports/$"))
+    assert questions and "重新生成" in questions[0]
+    assert Job.objects.count() == jobs_before  # dismissed: nothing was queued
+    assert violations == []

@@ -10,7 +10,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import ApplicationError
+from core.errors import ApplicationError, BadInput
 
 MESSAGES = {
     status.HTTP_400_BAD_REQUEST: "提交的数据有误，请按提示修改。",
@@ -47,8 +47,12 @@ def error_response(status_code: int, code: str, message: str, fields: dict | Non
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, BadInput):
+        return error_response(400, "invalid", exc.message, {exc.field: [exc.message]} if exc.field else {})
     if isinstance(exc, ApplicationError):
-        return error_response(400, exc.code, exc.message, exc.fields)
+        # "forbidden": the actor may see the object but this action is another role's duty.
+        status_code = 403 if exc.code == "forbidden" else 400
+        return error_response(status_code, exc.code, exc.message, exc.fields)
     if isinstance(exc, DjangoValidationError):
         app_exc = ApplicationError.from_validation_error(exc)
         return error_response(400, "invalid", app_exc.message, app_exc.fields)

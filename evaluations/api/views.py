@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from core.api.mixins import RestrictedQuerysetMixin
 from core.audit import log_action
+from core.params import int_param
 from core.permissions import restrict
 
 from .. import filtersets, selectors, services
@@ -41,6 +42,7 @@ class IndicatorViewSet(ReadOnly):
 
 
 def _filing_for(request, pk, action: str) -> Filing:
+    pk = int_param({"filing": pk}, "filing", label="年度填报", required=True)
     return get_object_or_404(restrict(selectors.filing_queryset(), request.user, action), pk=pk)
 
 

@@ -21,7 +21,18 @@ from evaluations.models import Filing
 TODAY = date(2026, 12, 1)  # before the 2026 filing deadline (2026-12-31)
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def _png() -> bytes:
+    """A real 4×4 PNG (uploaded pictures are re-encoded, so a fake one is refused)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+PNG = _png()
 
 
 def docx_bytes() -> bytes:

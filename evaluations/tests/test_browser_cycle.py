@@ -130,7 +130,7 @@ def test_a_whole_evaluation_year_in_the_browser(live_server, demo, worker, as_us
     bureau.get_by_role("button", name="抽样", exact=True).click()
     expect(bureau.locator(".messages")).to_contain_text("抽样完成：抽中 4 个中心")
     drawn = bureau.get_by_test_id("draw-result").locator("li").all_inner_texts()
-    bureau.get_by_role("link", name="按存档条件重新抽样复核").click()
+    bureau.get_by_role("button", name="按存档条件重新抽样复核").click()
     expect(bureau.get_by_test_id("draw-verification")).to_contain_text("与存档结果一致")
     draw = Draw.objects.get(cycle=cycle)
     rerun = draw_sample(

@@ -188,8 +188,8 @@ def test_results_page_shows_ranks_findings_and_the_performance_table(world):
 
 
 def test_draw_page_reruns_the_draw_and_shows_it_matches(world):
-    page = client_for(world["bureau"]).get(
-        reverse("evaluations:cycle_draw", args=[world["c2025"].pk]) + "?verify=1"
+    page = client_for(world["bureau"]).post(
+        reverse("evaluations:cycle_draw_verify", args=[world["c2025"].pk])
     )
     assert "与存档结果一致" in page.content.decode()
 

@@ -15,6 +15,7 @@ from evaluations.draw import draw_sample, sample_size
 from evaluations.models import AuditScore, Draw, Evidence, Filing, Indicator, Notification, Result, SelfScore
 
 from .conftest import (
+    PDF,
     PNG,
     TODAY,
     complete_filing,
@@ -155,7 +156,7 @@ def test_real_docx_png_and_pdf_are_accepted(people, centers):
     cycle = open_cycle(2026, people["bureau"])
     filing = Filing.objects.get(cycle=cycle, center=people["zjj"])
     indicator = cycle.indicators.first()
-    for name, content in (("a.docx", docx_bytes()), ("b.png", PNG), ("c.PDF", b"%PDF-1.7 x")):
+    for name, content in (("a.docx", docx_bytes()), ("b.png", PNG), ("c.PDF", PDF)):
         services.evidence_upload(
             filing=filing,
             indicator=indicator,

@@ -192,3 +192,18 @@ def test_roster_list_queries_do_not_grow_with_rows(world, django_assert_max_num_
         member(world["a"])
     with django_assert_max_num_queries(baseline):
         assert client.get("/api/v1/staff-members/").json()["count"] == 12
+
+
+@pytest.mark.parametrize("role", ["director", "bureau", "supervisor"])
+def test_no_role_reads_the_contracts_storage_path_through_the_api(world, role):
+    """Adding the contract file to the staff serializer must fail here: the file is reached only
+    through the permission-checked, audited download view (contract_url), never by its stored path."""
+    chen = world["chen"]
+    assert chen.contract.name
+    for body in (
+        api(world[role]).get(f"/api/v1/staff-members/{chen.pk}/").json(),
+        api(world[role]).get("/api/v1/staff-members/", {"center": chen.center_id}).json(),
+    ):
+        text = str(body)
+        assert "'contract'" not in text and chen.contract.name not in text
+        assert "/media" not in text
