@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -29,6 +30,7 @@ from django.utils import timezone
 from core.audit import log_action
 from core.errors import ApplicationError
 
+from .hashers import OneTimePasswordHasher
 from .models import User
 from .roles import ADMIN_ROLE_PERMISSIONS, BUREAU_APPS, BUREAU_EXCLUDED_PERMISSIONS, Role
 
@@ -126,7 +128,7 @@ def can_manage_accounts(actor) -> bool:
     return bool(actor and actor.is_authenticated and actor.is_active and actor.has_perm(MANAGE_PERMISSION))
 
 
-def _require_manager(actor, target: User | None = None) -> None:
+def require_manager(actor, target: User | None = None) -> None:
     """The actor may manage accounts, and ``target`` is one they may touch (never a superuser)."""
     if not can_manage_accounts(actor):
         raise Http404
@@ -163,7 +165,9 @@ def affiliation_errors(
     return errors
 
 
-def _field_errors(data: dict, *, instance: User | None) -> dict[str, list[str]]:
+def field_errors(data: dict, *, instance: User | None, taken: set[str] | None = None) -> dict[str, list[str]]:
+    """Every problem of an account's data, by field. ``taken``: lower-case usernames already in use
+    (the import passes them, checked once for the whole file); else the database is asked."""
     from staffing.validators import MOBILE, normalize_phone
 
     errors: dict[str, list[str]] = {}
@@ -177,10 +181,14 @@ def _field_errors(data: dict, *, instance: User | None) -> dict[str, list[str]]:
             errors["username"] = [f"用户名“{username}”含不允许的字符：只能用字母、数字和 @ . + - _。"]
         if len(username) > 150:
             errors["username"] = ["用户名过长，不能超过 150 个字符。"]
-        taken = User.objects.filter(username__iexact=username)
-        if instance is not None and instance.pk:
-            taken = taken.exclude(pk=instance.pk)
-        if taken.exists():
+        if taken is not None:
+            in_use = username.lower() in taken
+        else:
+            others = User.objects.filter(username__iexact=username)
+            if instance is not None and instance.pk:
+                others = others.exclude(pk=instance.pk)
+            in_use = others.exists()
+        if in_use:
             errors.setdefault("username", []).append(f"用户名“{username}”已被使用，请换一个。")
     if not (data.get("full_name") or "").strip():
         errors["full_name"] = ["姓名不能为空。"]
@@ -207,7 +215,7 @@ def _field_errors(data: dict, *, instance: User | None) -> dict[str, list[str]]:
     return errors
 
 
-def _clean(data: dict) -> dict:
+def clean_data(data: dict) -> dict:
     from staffing.validators import normalize_phone
 
     out = {name: data.get(name) for name in EDITABLE_FIELDS if name in data}
@@ -258,6 +266,12 @@ def one_time_password() -> str:
         return password
 
 
+def set_one_time_password(user: User, password: str) -> None:
+    """Store a generated one-time password (see accounts/hashers.py); the user must change it."""
+    user.password = make_password(password, hasher=OneTimePasswordHasher.algorithm)
+    user.must_change_password = True
+
+
 def character_classes(password: str) -> int:
     return sum(
         (
@@ -281,7 +295,7 @@ def _check_password(password: str, user: User) -> None:
         raise ApplicationError("初始密码不符合要求，请修改。", fields={"password": problems})
 
 
-def _send_password(user: User, password: str) -> bool:
+def send_password(user: User, password: str) -> bool:
     if not user.email:
         return False
     send_mail(
@@ -308,9 +322,9 @@ class PasswordIssued:
 @transaction.atomic
 def user_create(*, actor, data: dict, password: str | None = None, notify: bool = True) -> PasswordIssued:
     """Create an account with its role and affiliation; it must change its password at first login."""
-    _require_manager(actor)
-    data = _clean(data)
-    errors = _field_errors(data, instance=None)
+    require_manager(actor)
+    data = clean_data(data)
+    errors = field_errors(data, instance=None)
     if errors:
         raise ApplicationError("账号信息有误，请按提示修改。", fields=errors)
     role = data.pop("role")
@@ -318,26 +332,28 @@ def user_create(*, actor, data: dict, password: str | None = None, notify: bool 
     issued = password or one_time_password()
     if password:
         _check_password(password, user)
-    user.set_password(issued)
-    user.must_change_password = True
+        user.set_password(issued)
+        user.must_change_password = True
+    else:
+        set_one_time_password(user, issued)
     user.save()
     _set_affiliation(user, role=role, center=data.get("center"), unit=data.get("supervising_unit"))
     log_action("accounts.user.created", actor=actor, obj=user, data={"after": _snapshot(user)})
     emailed = bool(notify and password is None and user.email)
     if emailed:
-        transaction.on_commit(lambda: _send_password(user, issued))
+        transaction.on_commit(lambda: send_password(user, issued))
     return PasswordIssued(user=user, password=None if password else issued, emailed=emailed)
 
 
 @transaction.atomic
 def user_update(*, actor, user: User, version, data: dict) -> User:
     """Change an account's particulars, role or affiliation; a stale version is refused."""
-    _require_manager(actor, user)
+    require_manager(actor, user)
     user = User.objects.select_for_update().get(pk=user.pk)
     _check_version(user, version)
     before = _snapshot(user)
-    merged = {**before, "center": user.center, "supervising_unit": user.supervising_unit, **_clean(data)}
-    errors = _field_errors(merged, instance=user)
+    merged = {**before, "center": user.center, "supervising_unit": user.supervising_unit, **clean_data(data)}
+    errors = field_errors(merged, instance=user)
     if user.pk == actor.pk and merged["role"] != before["role"]:
         errors.setdefault("role", []).append("不能修改自己的角色，请由另一位账号管理员操作。")
     if errors:
@@ -382,7 +398,7 @@ def end_sessions(user: User) -> int:
 @transaction.atomic
 def user_set_active(*, actor, user: User, active: bool) -> User:
     """Deactivate (every access ends at once: sessions and tokens too) or reactivate. Never delete."""
-    _require_manager(actor, user)
+    require_manager(actor, user)
     if user.pk == actor.pk and not active:
         raise ApplicationError(
             "不能停用自己的账号，请由另一位账号管理员操作。", fields={"is_active": ["不能停用自己。"]}
@@ -423,7 +439,7 @@ def user_unlock(*, actor, user: User) -> int:
     """Lift a django-axes lockout of ``user`` (by username)."""
     from axes.utils import reset
 
-    _require_manager(actor, user)
+    require_manager(actor, user)
     count = reset(username=user.username)
     log_action("accounts.user.unlocked", actor=actor, obj=user, data={"attempts_cleared": count})
     return count
@@ -435,14 +451,13 @@ def user_reset_password(*, actor, user: User) -> PasswordIssued:
 
     The old password, sessions and tokens stop working; the user must choose a new one at login.
     """
-    _require_manager(actor, user)
+    require_manager(actor, user)
     user = User.objects.select_for_update().get(pk=user.pk)
     password = one_time_password()
-    user.set_password(password)
-    user.must_change_password = True
+    set_one_time_password(user, password)
     user.version += 1
     user.save(update_fields=["password", "must_change_password", "version"])
     end_sessions(user)
     log_action("accounts.user.password_reset", actor=actor, obj=user, data={"emailed": bool(user.email)})
-    transaction.on_commit(lambda: _send_password(user, password))
+    transaction.on_commit(lambda: send_password(user, password))
     return PasswordIssued(user=user, password=password, emailed=bool(user.email))
