@@ -219,7 +219,7 @@ def export_users(users) -> bytes:
                 u.full_name,
                 u.mobile,
                 u.email,
-                u.role_label,
+                str(u.role_label),
                 u.center.name if u.center_id else "",
                 u.supervising_unit.name if u.supervising_unit_id else "",
                 u.organization_name,
