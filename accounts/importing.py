@@ -125,9 +125,9 @@ def import_users(*, name: str, data: bytes, actor, dry_run: bool = False) -> Imp
     if result.errors or dry_run:
         return result
     with transaction.atomic():
-        users, passwords = [], []
+        users = []
+        passwords = [services.one_time_password() for _ in result.rows]
         for row in result.rows:
-            password = services.one_time_password()
             user = User(
                 username=row["username"],
                 full_name=row["full_name"],
@@ -138,9 +138,8 @@ def import_users(*, name: str, data: bytes, actor, dry_run: bool = False) -> Imp
                 supervising_unit=row["supervising_unit"],
                 is_staff=row["role"] == Role.BUREAU,
             )
-            services.set_one_time_password(user, password)
             users.append(user)
-            passwords.append(password)
+        services.set_one_time_passwords(users, passwords)
         User.objects.bulk_create(users, batch_size=1000)
         groups = {g.name: g.pk for g in Group.objects.filter(name__in=[r.value for r in Role])}
         Membership = User.groups.through
