@@ -9,7 +9,7 @@ from django.utils import timezone
 from centers.models import ServiceCenter, SupervisingUnit
 
 from .models import User
-from .services import ASSIGNABLE_ROLES
+from .roles import ASSIGNABLE_ROLE_CHOICES
 
 LAST_LOGIN_CHOICES = [
     ("7", "7 天内登录过"),
@@ -24,7 +24,7 @@ class UserFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="用户名、姓名或单位", method="search")
     role = django_filters.ChoiceFilter(
         label="角色",
-        choices=[(r.value, r.label) for r in ASSIGNABLE_ROLES],
+        choices=ASSIGNABLE_ROLE_CHOICES,
         method="by_role",
         empty_label="全部角色",
     )

@@ -31,3 +31,7 @@ ADMIN_ROLE_PERMISSIONS = {
     "account_admin": ("accounts.manage_user",),
     "audit_admin": ("core.view_auditentry",),
 }
+
+# The roles an account administrator may give (the public is no account; superusers come only from
+# ``createsuperuser``), as choices for forms, filters and the API.
+ASSIGNABLE_ROLE_CHOICES = [(r.value, r.label) for r in Role if r != Role.PUBLIC]

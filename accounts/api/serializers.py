@@ -3,14 +3,14 @@ from rest_framework import serializers
 from centers.models import ServiceCenter, SupervisingUnit
 
 from ..models import User
+from ..roles import ASSIGNABLE_ROLE_CHOICES
 from ..selectors import mask_mobile
-from ..services import ASSIGNABLE_ROLES
 
 
 class UserSerializer(serializers.ModelSerializer):
     """An account as the account administrator sees it. The mobile is masked in lists."""
 
-    role = serializers.ChoiceField(choices=[(r.value, r.label) for r in ASSIGNABLE_ROLES])
+    role = serializers.ChoiceField(choices=ASSIGNABLE_ROLE_CHOICES)
     role_label = serializers.CharField(read_only=True)
     center = serializers.PrimaryKeyRelatedField(
         queryset=ServiceCenter.objects.all(), required=False, allow_null=True
