@@ -109,3 +109,11 @@ def test_every_superuser_action_is_audited(client, world):
     client.force_login(world.bureau)
     client.post(url, {})
     assert not AuditEntry.objects.filter(action="accounts.superuser.request", actor=world.bureau).exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "text"), [("useradmin", "账号管理员工作台"), ("auditadmin", "审计管理员工作台")]
+)
+def test_each_administrator_has_their_own_home_page(client, world, who, text):
+    client.force_login(getattr(world, who))
+    assert text in client.get(reverse("core:home")).content.decode()
