@@ -95,3 +95,19 @@ def test_outsiders_get_404_on_every_users_api_operation(client, world, who):
     assert client.post(f"/api/v1/users/{target.pk}/reset-password/").status_code == 404
     target.refresh_from_db()
     assert target.role == Role.DIRECTOR and not User.objects.filter(username="api_director").exists()
+
+
+def test_the_api_list_query_count_does_not_grow_with_the_number_of_users(
+    client, world, django_assert_num_queries
+):
+    from core.testing import make_user
+
+    for i in range(30):
+        make_user(f"api_bulk{i:02d}", Role.DIRECTOR, center=world.jinze)
+    client.force_login(world.useradmin)
+    client.get("/api/v1/users/")
+    # session, user, permissions (user + group), count, the page, its role groups, saving the session
+    # (savepoint, update, release)
+    with django_assert_num_queries(10):
+        response = client.get("/api/v1/users/")
+    assert response.json()["count"] == 37
