@@ -289,3 +289,26 @@ def test_account_admin_cannot_touch_a_superuser(client, world):
     assert "root" not in [
         u.username for u in client.get(reverse("accounts:user_list")).context["page"].object_list
     ]
+
+
+def test_reset_password_is_emailed_and_ends_sessions_and_tokens(
+    client, world, django_capture_on_commit_callbacks
+):
+    from rest_framework.authtoken.models import Token
+
+    target = world.director_jinze
+    target.email = "lq@example.org"
+    target.save()
+    token = Token.objects.create(user=target)
+    own = type(client)()
+    own.force_login(target)
+    client.force_login(world.useradmin)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(reverse("accounts:user_reset_password", args=[target.pk]))
+    password = page.context["issued"][0].password
+    assert (
+        len(mail.outbox) == 1 and mail.outbox[0].to == ["lq@example.org"] and password in mail.outbox[0].body
+    )
+    assert "已发送至 lq@example.org" in page.content.decode()
+    assert not Token.objects.filter(pk=token.pk).exists()
+    assert own.get(reverse("centers:center_detail", args=[world.jinze.pk])).status_code == 302
