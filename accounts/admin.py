@@ -7,6 +7,10 @@ from .models import User
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    """For the ``createsuperuser`` superuser only: no role group holds a permission on accounts, so
+    bureau staff (the only other admin users) cannot open these pages. Account administrators use
+    the 账号管理 pages, where the service checks every write."""
+
     list_display = (
         "username",
         "full_name",
@@ -20,7 +24,10 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("username", "full_name", "organization_name")
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("所属单位"), {"fields": ("full_name", "center", "supervising_unit", "organization_name")}),
+        (
+            _("所属单位"),
+            {"fields": ("full_name", "mobile", "center", "supervising_unit", "organization_name")},
+        ),
     )
 
     @admin.display(description=_("角色"))

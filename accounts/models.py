@@ -13,10 +13,12 @@ class UserQuerySet(RestrictedQuerySet):
 
 
 class User(AbstractUser):
-    """A portal user. Access comes from groups (role) and guardian object grants, never from fields.
+    """A portal user. The role is the user's role group; access follows from role and affiliation.
 
-    ``center`` and ``supervising_unit`` are the user's affiliation, shown in the page header and used
-    as the default "my center"; they are set together with the grants by accounts.services.
+    ``center`` (director / center staff) and ``supervising_unit`` (supervising-unit staff) are the
+    affiliation that ``core.permissions.restrict`` reads at every request; an auditor's
+    ``organization_name`` is their assessor organisation and gives no access (assignments do).
+    Accounts are written only through ``accounts.services`` (never deleted: deactivated).
     """
 
     full_name = models.CharField(_("姓名"), max_length=100, blank=True)
@@ -37,6 +39,9 @@ class User(AbstractUser):
         related_name="users",
     )
     organization_name = models.CharField(_("所在单位"), max_length=200, blank=True)
+    mobile = models.CharField(_("手机号码"), max_length=20, blank=True)
+    # Two account administrators editing one account: a save names the version it read.
+    version = models.PositiveIntegerField(_("版本"), default=1)
     # Login controls (等保二级 身份鉴别): a new account and a reset password must be changed at the next
     # login before anything else works; password age counts from ``password_changed_at``.
     must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
@@ -45,6 +50,7 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+        permissions = [("manage_user", _("管理账号（账号管理员）"))]
 
     def __str__(self):
         return self.full_name or self.username

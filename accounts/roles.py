@@ -16,6 +16,22 @@ class Role(models.TextChoices):
     PUBLIC = "public", _("社会公众")
 
 
-# Apps whose every model the bureau may view and change (model-wide grants).
-BUREAU_APPS = ("core", "accounts", "centers", "staffing", "evaluations", "reports")
-BUREAU_EXCLUDED_PERMISSIONS = {"accounts.add_user", "accounts.delete_user"}
+# Apps whose every model the bureau may view and change (model-wide grants). Not ``accounts`` nor
+# ``auth``: separation of duties (等保二级 8.1.4.2) keeps accounts with the account administrator and
+# the audit log with the audit administrator; the bureau runs the business only.
+BUREAU_APPS = ("core", "centers", "staffing", "evaluations", "reports")
+BUREAU_EXCLUDED_PERMISSIONS = {
+    "core.add_auditentry",
+    "core.change_auditentry",
+    "core.delete_auditentry",
+    "core.view_auditentry",
+}
+# The two administrative roles hold exactly these model-wide permissions and nothing else.
+ADMIN_ROLE_PERMISSIONS = {
+    "account_admin": ("accounts.manage_user",),
+    "audit_admin": ("core.view_auditentry",),
+}
+
+# The roles an account administrator may give (the public is no account; superusers come only from
+# ``createsuperuser``), as choices for forms, filters and the API.
+ASSIGNABLE_ROLE_CHOICES = [(r.value, r.label) for r in Role if r != Role.PUBLIC]

@@ -8,22 +8,16 @@ commits all rows or none; matched by credit code, so re-importing the same file 
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from core import spreadsheets
 from core.audit import log_action
-from core.errors import ApplicationError
 from core.selectors import policy_value
 
 from .choices import OrganizationKind, OrganizationStatus, RatingGrade
@@ -100,96 +94,13 @@ class ImportResult:
         }
 
 
-# ---- reading -----------------------------------------------------------------------------------------
-
-
-def _cell(value) -> str | date:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+# ---- reading (core.spreadsheets) ---------------------------------------------------------------------
 
 
 def read_table(name: str, data: bytes) -> list[dict]:
-    """The rows of an uploaded .xlsx or .csv as dicts by header, each with its sheet row number."""
-    limit = settings.IMPORT_MAX_BYTES
-    if len(data) > limit:
-        raise ApplicationError(
-            f"文件过大（{len(data) / 1024 / 1024:.1f} MB），不能超过 {limit // 1024 // 1024} MB；请拆分后分批导入。",
-            fields={"file": ["文件超过大小限制。"]},
-        )
-    lower = (name or "").lower()
-    if lower.endswith(".xlsx"):
-        table = _read_xlsx(data)
-    elif lower.endswith(".csv"):
-        table = _read_csv(data)
-    else:
-        raise ApplicationError(
-            "文件不是电子表格：请上传 .xlsx（Excel）或 .csv 文件，可先下载导入模板。",
-            fields={"file": [f"不支持的文件“{name}”。"]},
-        )
-    if not table:
-        raise ApplicationError("文件是空的：第 1 行应为列名，请使用导入模板。", fields={"file": ["空文件。"]})
-    header = [str(_cell(h)) for h in table[0]]
-    missing = [h for h in REQUIRED_COLUMNS if h not in header]
-    if missing:
-        raise ApplicationError(
-            f"缺少必需的列：{'、'.join(missing)}。第 1 行应为列名，请使用导入模板。",
-            fields={"file": [f"缺少列：{'、'.join(missing)}"]},
-        )
-    index = {h: header.index(h) for h, _ in COLUMNS if h in header}
-    rows = []
-    for number, values in enumerate(table[1:], start=2):
-        values = [_cell(v) for v in values]
-        if not any(values):
-            continue
-        row = {"_row": number}
-        for h, f in COLUMNS:
-            i = index.get(h)
-            row[f] = values[i] if i is not None and i < len(values) else ""
-        rows.append(row)
-        if len(rows) > MAX_ROWS:
-            raise ApplicationError(f"行数超过 {MAX_ROWS} 行，请拆分后分批导入。")
-    return rows
-
-
-def _read_xlsx(data: bytes) -> list[list]:
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise ApplicationError(
-            "文件不是有效的 Excel（.xlsx）文件，可能已损坏或只是改了扩展名；请用 Excel 另存为 .xlsx 后重试。",
-            fields={"file": ["无法读取该文件。"]},
-        ) from None
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(r) for r in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-
-
-def _read_csv(data: bytes) -> list[list]:
-    if b"\x00" in data[:4096]:
-        raise ApplicationError(
-            "文件不是文本格式的 CSV（可能是 Excel 文件改了扩展名）；请上传 .xlsx 或 UTF-8 编码的 .csv。",
-            fields={"file": ["无法读取该文件。"]},
-        )
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ApplicationError(
-            "CSV 文件编码无法识别，请另存为 UTF-8 编码。", fields={"file": ["编码无法识别。"]}
-        )
-    return list(csv.reader(io.StringIO(text)))
+    """The rows of an uploaded .xlsx or .csv as dicts by field, each with its sheet row number."""
+    table = spreadsheets.read_table(name, data)
+    return spreadsheets.rows_by_header(table, COLUMNS, required=REQUIRED_COLUMNS, max_rows=MAX_ROWS)
 
 
 # ---- validating --------------------------------------------------------------------------------------
@@ -402,24 +313,17 @@ def import_organizations(*, name: str, data: bytes, actor=None, dry_run: bool = 
 # ---- writing -----------------------------------------------------------------------------------------
 
 
-def _xlsx_response_bytes(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def export_organizations(queryset) -> bytes:
     """The (filtered) list as .xlsx with the import columns, so an export imports back unchanged."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("社会组织")
-    sheet.append([h for h, _ in COLUMNS])
     kind_label = dict(OrganizationKind.choices)
     status_label = {OrganizationStatus.ACTIVE: "正常", OrganizationStatus.DEREGISTERED: "注销"}
-    for org in queryset.iterator(chunk_size=2000):
-        grade = getattr(org, "rating_grade", None)
-        rated_on = getattr(org, "rated_on", None)
-        sheet.append(
-            [
+
+    def rows():
+        yield [h for h, _ in COLUMNS]
+        for org in queryset.iterator(chunk_size=2000):
+            grade = getattr(org, "rating_grade", None)
+            rated_on = getattr(org, "rated_on", None)
+            yield [
                 org.name,
                 org.credit_code,
                 str(kind_label[org.kind]),
@@ -431,17 +335,14 @@ def export_organizations(queryset) -> bytes:
                 f"{grade}A" if grade else "",
                 rated_on.isoformat() if rated_on else "",
             ]
-        )
-    return _xlsx_response_bytes(workbook)
+
+    return spreadsheets.workbook_bytes([("社会组织", rows())])
 
 
 def template_workbook() -> bytes:
     """The import template: the columns and two example rows that validate."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "社会组织"
-    sheet.append([h for h, _ in COLUMNS])
-    sheet.append(
+    header = [h for h, _ in COLUMNS]
+    examples = [
         [
             "青浦区示例志愿服务社",
             make_credit_code(OrganizationKind.PRIVATE_NON_ENTERPRISE, 10_000_001),
@@ -453,9 +354,7 @@ def template_workbook() -> bytes:
             "",
             "3A",
             "2022-11-30",
-        ]
-    )
-    sheet.append(
+        ],
         [
             "青浦区示例书画协会",
             make_credit_code(OrganizationKind.SOCIAL_GROUP, 10_000_002),
@@ -467,10 +366,9 @@ def template_workbook() -> bytes:
             "",
             "",
             "",
-        ]
-    )
-    notes = workbook.create_sheet("填写说明")
-    for line in (
+        ],
+    ]
+    notes = (
         "第 1 行为列名，请勿修改；从第 2 行起每行一个社会组织。",
         "统一社会信用代码：18 位，第 2 位须与类型一致（1 社会团体、2 民办非企业单位、3 基金会）。",
         "类型：社会团体 / 民办非企业单位（或 社会服务机构）/ 基金会。",
@@ -478,6 +376,5 @@ def template_workbook() -> bytes:
         "状态：正常 或 注销（注销须填注销日期）。评估等级 1A–5A，填写时须有评估日期。",
         "按统一社会信用代码匹配：已有的组织更新，没有的新增；同一文件重复导入不会产生变化。",
         "示例行可删除；它们可以通过校验。",
-    ):
-        notes.append([line])
-    return _xlsx_response_bytes(workbook)
+    )
+    return spreadsheets.workbook_bytes([("社会组织", [header, *examples])], notes=notes)

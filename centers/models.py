@@ -93,6 +93,9 @@ class SupervisingUnit(TimeStampedModel):
 class ServiceCenter(TimeStampedModel):
     """A social-organization service center (社会组织服务中心), a 民办非企业单位 of its own."""
 
+    # Who reaches a center follows from their affiliation at request time (core.permissions).
+    access_by_affiliation = True
+
     district = models.ForeignKey(
         District, verbose_name=_("所属区"), on_delete=models.PROTECT, related_name="centers"
     )

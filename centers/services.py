@@ -122,15 +122,11 @@ def center_save(*, center: ServiceCenter, data: dict, actor) -> ServiceCenter:
     _require_bureau_for_identity(center, data, actor)
     before = _snapshot(center) if center.pk else {}
     creating = center.pk is None
-    old_unit = center.supervising_unit_id
     for name, value in data.items():
         setattr(center, name, value)
     _validate_center(center)
     _clean_and_save(center)
-    if creating or old_unit != center.supervising_unit_id:
-        from accounts.services import grant_unit_users_on_center
-
-        grant_unit_users_on_center(center)
+    # Nothing to re-grant when the supervising unit changes: access follows the unit at request time.
     log_action(
         "centers.center.created" if creating else "centers.center.changed",
         actor=actor,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from pathlib import PurePath
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.audit import log_action
 from core.errors import ApplicationError
 from core.permissions import can, restrict
+from core.spreadsheets import XLSX
 from core.uploads import safe_filename
 
 from . import importing, selectors, services
@@ -38,7 +40,6 @@ from .forms import (
 from .models import District, RatingRecord, ServiceCenter, SocialOrganization
 from .rules import rule_title
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OVERVIEW_RULES = (
     "STAFF",
     "R-VENUE-1",
@@ -365,7 +366,7 @@ def organization_import(request):
     context = {"form": form}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        data = upload.read(importing.settings.IMPORT_MAX_BYTES + 1)
+        data = upload.read(settings.IMPORT_MAX_BYTES + 1)
         try:
             result = importing.import_organizations(name=upload.name, data=data, dry_run=True)
         except ApplicationError as exc:

@@ -1,8 +1,17 @@
 """One helper narrows any queryset to what a user may see or change.
 
-Grants live in django-guardian: bureau staff hold model-wide permissions through their group; a
-director holds object permissions on their own center, a supervising unit on its units' centers, an
-auditor on the filings assigned to them. Models that hang off a grant-bearing object declare the path
+Access follows who a user is, read at the time of the request:
+
+- bureau staff hold model-wide permissions through their role group;
+- a director (or center staff) reaches the one center of ``user.center`` (view, change);
+- a supervising-unit user reaches every center whose ``supervising_unit`` is theirs *now* (view,
+  review): a center moved to another unit leaves the old unit's people in the same request;
+- an auditor reaches only what is granted one by one: the django-guardian object grants on the
+  filings assigned to them (the only object grants that give business access);
+- an inactive user reaches nothing.
+
+The center rule is ``affiliated_centers`` below (models opt in with ``access_by_affiliation = True``).
+Models that hang off an access-bearing object declare the path
 to it (``permission_parent = "center"``) and are narrowed through it; a model with a mixed rule
 defines ``restrict_queryset(cls, queryset, user, action)`` (a classmethod) and may call
 ``restrict`` for its parts. A miss is a 404 at the view,
@@ -13,6 +22,14 @@ from __future__ import annotations
 
 from django.db import models
 from guardian.shortcuts import get_objects_for_user
+
+from accounts.roles import Role
+
+# Actions each role holds on the center it is affiliated with (see ``affiliated_centers``).
+AFFILIATION_ACTIONS = {
+    Role.DIRECTOR: ("view", "change"),
+    Role.SUPERVISOR: ("view", "review"),
+}
 
 ACTIONS_BY_METHOD = {
     "GET": "view",
@@ -47,6 +64,8 @@ def restrict(queryset: models.QuerySet, user, action: str = "view") -> models.Qu
         # A model whose access is not simply "its own grants" or "its parent's" (e.g. a filing: the
         # center's people through the center, an auditor through a grant on the filing itself).
         return custom(queryset, user, action)
+    if getattr(model, "access_by_affiliation", False):
+        return affiliated_centers(queryset, user, action)
     parent_path = getattr(model, "permission_parent", None)
     if parent_path:
         parent_model = _model_at_path(model, parent_path)
@@ -59,6 +78,24 @@ def restrict(queryset: models.QuerySet, user, action: str = "view") -> models.Qu
         accept_global_perms=True,
         with_superuser=True,
     )
+
+
+def affiliated_centers(queryset: models.QuerySet, user, action: str) -> models.QuerySet:
+    """Service centers ``user`` may ``action`` by their affiliation (no copied grants).
+
+    One query at most for the role (cached on the user) and one for the permission cache: the
+    result is a filter on the center table itself, never a list of ids.
+    """
+    if user.has_perm(permission_codename(queryset.model, action)):
+        return queryset  # the bureau's model-wide permission
+    allowed = AFFILIATION_ACTIONS.get(user.role, ())
+    if action not in allowed:
+        return queryset.none()
+    if user.role == Role.DIRECTOR and user.center_id:
+        return queryset.filter(pk=user.center_id)
+    if user.role == Role.SUPERVISOR and user.supervising_unit_id:
+        return queryset.filter(supervising_unit_id=user.supervising_unit_id)
+    return queryset.none()
 
 
 def can(user, action: str, obj: models.Model) -> bool:

@@ -22,7 +22,7 @@ def require(condition: bool, what_is_missing: str) -> None:
 def make_user(
     username: str, role: str | None = None, *, center=None, unit=None, password: str = TEST_PASSWORD, **extra
 ):
-    """Create a user with a role and the grants that role holds on ``center`` / ``unit``."""
+    """Create a user with a role and its affiliation (a director's ``center``, a supervisor's ``unit``)."""
     from accounts import services
     from accounts.models import User
     from accounts.roles import Role
@@ -34,7 +34,7 @@ def make_user(
         services.make_bureau_staff(user)
     elif role == Role.SUPERVISOR and unit is not None:
         services.grant_supervising_unit(user=user, unit=unit)
-    elif role in (Role.DIRECTOR, Role.SUPERVISOR, Role.AUDITOR) and center is not None:
+    elif role == Role.DIRECTOR and center is not None:
         services.grant_center(user=user, center=center, role=role)
     elif role:
         services.user_set_role(user, role)

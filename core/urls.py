@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import audit_log, views
 
 app_name = "core"
 
@@ -9,4 +9,6 @@ urlpatterns = [
     path("jobs/<uuid:pk>/", views.job_detail, name="job_detail"),
     path("jobs/<uuid:pk>/status.json", views.job_status, name="job_status"),
     path("jobs/<uuid:pk>/download/", views.job_download, name="job_download"),
+    path("audit/", audit_log.audit_list, name="audit_list"),
+    path("audit/export/", audit_log.audit_export, name="audit_export"),
 ]

@@ -16,6 +16,8 @@ HOME_TEMPLATES = {
     Role.DIRECTOR: "core/home_director.html",
     Role.SUPERVISOR: "core/home_supervisor.html",
     Role.AUDITOR: "core/home_auditor.html",
+    Role.ACCOUNT_ADMIN: "core/home_account_admin.html",
+    Role.AUDIT_ADMIN: "core/home_audit_admin.html",
 }
 
 

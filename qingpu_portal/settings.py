@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "accounts.middleware.LoginGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "accounts.superuser_audit.SuperuserAuditMiddleware",
     # AxesMiddleware must be last: it turns a lockout into the Chinese lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -169,6 +170,15 @@ PASSWORD_EXPIRY_WARNING_DAYS = 7
 # Checked against the roles when the accounts app starts (accounts.apps).
 TWO_FACTOR_ROLES = [r for r in env_list("TWO_FACTOR_ROLES", ["account_admin", "audit_admin"]) if r != "none"]
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "青浦区社会组织服务中心门户")
+# Django's default hashers, plus the one for random one-time passwords (accounts/hashers.py says why).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "accounts.hashers.OneTimePasswordHasher",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -286,6 +296,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"UserRoleEnum": "accounts.roles.ASSIGNABLE_ROLE_CHOICES"},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,

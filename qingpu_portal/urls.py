@@ -12,6 +12,7 @@ admin.site.site_title = "门户管理后台"
 
 api_v1 = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("", include("accounts.api.urls")),
     path("", include("centers.api.urls")),
     path("", include("staffing.api.urls")),
     path("", include("evaluations.api.urls")),

@@ -6,18 +6,14 @@ is saved and each error names its row and column ("第 3 行", "从业年限：�
 
 from __future__ import annotations
 
-import io
-import zipfile
 from decimal import Decimal
-from urllib.parse import quote
 
-from django.conf import settings
 from django.db import transaction
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
+from core import spreadsheets
 from core.audit import log_action
 from core.errors import ApplicationError
+from core.spreadsheets import XLSX, attachment  # noqa: F401  (the views' names for them)
 
 from .choices import ExpertiseField, Gender
 from .models import TalentProfile
@@ -25,7 +21,6 @@ from .selectors import mask_phone, phone_for
 from .services import talent_errors
 from .validators import normalize_phone
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_IMPORT_ROWS = 5000
 
 TALENT_COLUMNS = [
@@ -44,16 +39,6 @@ YES = {"是", "愿意", "y", "yes", "true", "1", "√"}
 NO = {"否", "不愿意", "n", "no", "false", "0", ""}
 
 
-def attachment(filename: str) -> str:
-    return f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(filename)}"
-
-
-def _save(wb: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
 def _money(value: Decimal | None):
     return float(value) if value is not None else None
 
@@ -63,11 +48,8 @@ def _money(value: Decimal | None):
 
 def roster_workbook(center, on, members, *, masked: bool) -> bytes:
     """The roster on ``on``; phones masked when the reader is not the center or the bureau."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "人员名册"
-    ws.append([f"{center.name} 人员名册（{on:%Y年%m月%d日}在册）"])
-    ws.append(
+    rows = [
+        [f"{center.name} 人员名册（{on:%Y年%m月%d日}在册）"],
         [
             "姓名",
             "性别",
@@ -84,10 +66,10 @@ def roster_workbook(center, on, members, *, masked: bool) -> bytes:
             "社会工作者职业资格",
             "其他证书",
             "联系电话",
-        ]
-    )
+        ],
+    ]
     for m in members:
-        ws.append(
+        rows.append(
             [
                 m.name,
                 m.get_gender_display() if m.gender else "",
@@ -106,19 +88,16 @@ def roster_workbook(center, on, members, *, masked: bool) -> bytes:
                 mask_phone(m.mobile_phone) if masked else m.mobile_phone,
             ]
         )
-    return _save(wb)
+    return spreadsheets.workbook_bytes([("人员名册", rows)])
 
 
 # ---- talent pool ----------------------------------------------------------------------------------
 
 
 def talent_workbook(profiles, visible_center_ids) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "专业人才档案库"
-    ws.append([label for _, label in TALENT_COLUMNS])
+    rows = [[label for _, label in TALENT_COLUMNS]]
     for p in profiles:
-        ws.append(
+        rows.append(
             [
                 p.name,
                 p.get_gender_display() if p.gender else "",
@@ -132,45 +111,33 @@ def talent_workbook(profiles, visible_center_ids) -> bytes:
                 phone_for(visible_center_ids, p.center_id, p.mobile_phone),
             ]
         )
-    return _save(wb)
+    return spreadsheets.workbook_bytes([("专业人才档案库", rows)])
 
 
 def talent_template() -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "专业人才档案库"
-    ws.append([label for _, label in TALENT_COLUMNS])
-    ws.append(
-        [
-            "张三",
-            "男",
-            "青浦区某社会工作服务社",
-            "社会工作",
-            "社区治理项目设计",
-            "社会工作师",
-            8,
-            "是",
-            "否",
-            "13812345678",
-        ]
-    )
-    notes = wb.create_sheet("填写说明")
-    notes.append(["列", "说明"])
-    notes.append(["性别", "男 / 女，可留空"])
-    notes.append(["专业领域", "、".join(str(label) for _, label in ExpertiseField.choices)])
-    notes.append(["从业年限", "0–70 的整数"])
-    notes.append(["愿意授课 / 愿意提供咨询", "是 / 否"])
-    notes.append(["联系电话", "手机号（11 位）或带区号的固定电话（如 021-59721234）"])
-    notes.append(["说明", "同一建档中心内“姓名 + 所在社会组织”相同视为同一人，导入时更新其信息"])
-    return _save(wb)
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+    example = [
+        "张三",
+        "男",
+        "青浦区某社会工作服务社",
+        "社会工作",
+        "社区治理项目设计",
+        "社会工作师",
+        8,
+        "是",
+        "否",
+        "13812345678",
+    ]
+    notes = [
+        ["列", "说明"],
+        ["性别", "男 / 女，可留空"],
+        ["专业领域", "、".join(str(label) for _, label in ExpertiseField.choices)],
+        ["从业年限", "0–70 的整数"],
+        ["愿意授课 / 愿意提供咨询", "是 / 否"],
+        ["联系电话", "手机号（11 位）或带区号的固定电话（如 021-59721234）"],
+        ["说明", "同一建档中心内“姓名 + 所在社会组织”相同视为同一人，导入时更新其信息"],
+    ]
+    header = [label for _, label in TALENT_COLUMNS]
+    return spreadsheets.workbook_bytes([("专业人才档案库", [header, example])], notes=notes)
 
 
 def _parse_row(values: dict[str, str]) -> tuple[dict, list[str]]:
@@ -209,39 +176,19 @@ def _parse_row(values: dict[str, str]) -> tuple[dict, list[str]]:
 
 def talent_import(upload, *, center, actor) -> dict:
     """Import the talent pool from an .xlsx upload: all rows or none."""
-    if getattr(upload, "size", 0) > settings.IMPORT_MAX_BYTES:
-        limit = settings.IMPORT_MAX_BYTES // (1024 * 1024)
-        raise ApplicationError(f"文件超过 {limit} MB，请分批导入。", fields={"file": ["文件过大"]})
-    try:
-        wb = load_workbook(upload, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ApplicationError(
-            "无法读取该文件：请上传由模板填写的 .xlsx 文件（不支持 .xls 或 CSV）。",
-            fields={"file": ["文件不是有效的 .xlsx 格式"]},
-        ) from exc
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header = [_cell_text(v) for v in next(rows, ())]
-    labels = {label: field for field, label in TALENT_COLUMNS}
-    missing = [label for _, label in TALENT_COLUMNS if label not in header]
-    if missing:
-        raise ApplicationError(
-            f"表头缺少列：{'、'.join(missing)}。请使用“下载导入模板”得到的文件。",
-            fields={"file": ["表头不符合模板"]},
-        )
-    positions = {labels[h]: i for i, h in enumerate(header) if h in labels}
+    from django.conf import settings
+
+    data = upload.read(settings.IMPORT_MAX_BYTES + 1)
+    table = spreadsheets.read_table(getattr(upload, "name", "") or "upload.xlsx", data, csv_allowed=False)
+    columns = [(label, field) for field, label in TALENT_COLUMNS]
+    rows = spreadsheets.rows_by_header(table, columns, max_rows=MAX_IMPORT_ROWS)
     existing = {(p.name, p.organization_name): p for p in TalentProfile.objects.filter(center=center)}
     parsed: list[tuple[int, dict, TalentProfile | None]] = []
     errors: dict[str, list[str]] = {}
     seen: dict[tuple[str, str], int] = {}
-    for number, row in enumerate(rows, start=2):
-        values = {field: _cell_text(row[i] if i < len(row) else None) for field, i in positions.items()}
-        if not any(values.values()):
-            continue
-        if len(parsed) >= MAX_IMPORT_ROWS:
-            raise ApplicationError(
-                f"一次最多导入 {MAX_IMPORT_ROWS} 行，请分批导入。", fields={"file": ["行数过多"]}
-            )
+    for row in rows:
+        number = row.pop("_row")
+        values = {field: spreadsheets.cell_text(value) for field, value in row.items()}
         data, row_errors = _parse_row(values)
         key = (data["name"], data["organization_name"])
         if key in seen:

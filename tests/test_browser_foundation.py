@@ -15,6 +15,9 @@ HOME_HEADINGS = {
     "director_jinze": "我的服务中心",
     "supervisor_zhujiajiao": "业务主管单位工作台",
     "auditor1": "我的抽检任务",
+    "useradmin": "账号管理员工作台",
+    "auditadmin": "审计管理员工作台",
+    "supervisor_jinze": "业务主管单位工作台",
     "admin": "区民政局工作台",
 }
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_login_controls_fields'),
+        ('accounts', '0005_center_grants_to_affiliations'),
     ]
 
     operations = [

@@ -1,0 +1,170 @@
+"""The one spreadsheet reader and writer of the portal (openpyxl; CSV where an import allows it).
+
+Every import (social organizations, talent pool, user accounts) and every export goes through here,
+so the limits, the refusals and their Chinese messages are the same everywhere:
+
+- ``read_table(name, data, *, csv=True)`` → the first sheet's rows as lists (size limit
+  ``settings.IMPORT_MAX_BYTES``; .xlsx by content, .csv as UTF-8 or GB 18030; anything else refused);
+- ``rows_by_header(table, columns, required=…)`` → one dict per non-empty row, keyed by field, with
+  its sheet row number in ``"_row"``; missing required columns are named;
+- ``workbook_bytes(sheets, notes=…)`` → an .xlsx of one or more sheets (header + rows) and an
+  optional instructions sheet (填写说明); ``attachment(filename)`` → the Content-Disposition header.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from urllib.parse import quote
+
+from django.conf import settings
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from .errors import ApplicationError
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NOTES_TITLE = "填写说明"
+
+
+def attachment(filename: str) -> str:
+    """Content-Disposition for a download named in Chinese (RFC 6266 ``filename*``)."""
+    return f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(filename)}"
+
+
+# ---- reading -----------------------------------------------------------------------------------------
+
+
+def cell(value) -> str | date:
+    """A cell as text (trimmed; 3.0 → "3") or a date (a datetime loses its time)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def cell_text(value) -> str:
+    value = cell(value)
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def read_table(name: str, data: bytes, *, csv_allowed: bool = True) -> list[list]:
+    """The rows of an uploaded spreadsheet's first sheet. Refuses, in Chinese, what it cannot read."""
+    limit = settings.IMPORT_MAX_BYTES
+    if len(data) > limit:
+        raise ApplicationError(
+            f"文件过大（{len(data) / 1024 / 1024:.1f} MB），不能超过 {limit // 1024 // 1024} MB；请拆分后分批导入。",
+            fields={"file": ["文件超过大小限制。"]},
+        )
+    lower = (name or "").lower()
+    if lower.endswith(".xlsx"):
+        table = _read_xlsx(data)
+    elif lower.endswith(".csv") and csv_allowed:
+        table = _read_csv(data)
+    else:
+        kinds = ".xlsx（Excel）或 .csv 文件" if csv_allowed else ".xlsx（Excel）文件（不支持 .xls 或 CSV）"
+        raise ApplicationError(
+            f"文件不是电子表格：请上传 {kinds}，可先下载导入模板。",
+            fields={"file": [f"不支持的文件“{name}”。"]},
+        )
+    if not table:
+        raise ApplicationError("文件是空的：第 1 行应为列名，请使用导入模板。", fields={"file": ["空文件。"]})
+    return table
+
+
+def _read_xlsx(data: bytes) -> list[list]:
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        raise ApplicationError(
+            "文件不是有效的 Excel（.xlsx）文件，可能已损坏或只是改了扩展名；请用 Excel 另存为 .xlsx 后重试。",
+            fields={"file": ["无法读取该文件。"]},
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+        return [list(r) for r in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _read_csv(data: bytes) -> list[list]:
+    if b"\x00" in data[:4096]:
+        raise ApplicationError(
+            "文件不是文本格式的 CSV（可能是 Excel 文件改了扩展名）；请上传 .xlsx 或 UTF-8 编码的 .csv。",
+            fields={"file": ["无法读取该文件。"]},
+        )
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ApplicationError(
+            "CSV 文件编码无法识别，请另存为 UTF-8 编码。", fields={"file": ["编码无法识别。"]}
+        )
+    return list(csv.reader(io.StringIO(text)))
+
+
+def rows_by_header(
+    table: list[list],
+    columns: Sequence[tuple[str, str]],
+    *,
+    required: Iterable[str] | None = None,
+    max_rows: int | None = None,
+) -> list[dict]:
+    """``columns`` are (header, field) pairs; every header is required unless ``required`` says which."""
+    header = [str(cell(h)) for h in table[0]]
+    needed = list(required) if required is not None else [h for h, _ in columns]
+    missing = [h for h in needed if h not in header]
+    if missing:
+        raise ApplicationError(
+            f"缺少必需的列：{'、'.join(missing)}。第 1 行应为列名，请使用导入模板。",
+            fields={"file": [f"表头缺少列：{'、'.join(missing)}"]},
+        )
+    index = {h: header.index(h) for h, _ in columns if h in header}
+    rows = []
+    for number, values in enumerate(table[1:], start=2):
+        values = [cell(v) for v in values]
+        if not any(values):
+            continue
+        row = {"_row": number}
+        for h, f in columns:
+            i = index.get(h)
+            row[f] = values[i] if i is not None and i < len(values) else ""
+        rows.append(row)
+        if max_rows is not None and len(rows) > max_rows:
+            raise ApplicationError(
+                f"一次最多导入 {max_rows} 行，请拆分后分批导入。", fields={"file": ["行数过多。"]}
+            )
+    return rows
+
+
+# ---- writing -----------------------------------------------------------------------------------------
+
+
+def workbook_bytes(
+    sheets: Sequence[tuple[str, Iterable[Sequence]]], *, notes: Iterable[Sequence] | None = None
+) -> bytes:
+    """An .xlsx of ``sheets`` — (title, rows), the first row being the header — and an instructions
+    sheet when ``notes`` (rows) are given. Written in write-only mode: memory stays flat for big lists."""
+    workbook = Workbook(write_only=True)
+    for title, rows in sheets:
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(list(row))
+    if notes is not None:
+        sheet = workbook.create_sheet(NOTES_TITLE)
+        for row in notes:
+            sheet.append(list(row) if isinstance(row, (list, tuple)) else [row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
