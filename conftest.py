@@ -170,6 +170,14 @@ def login(live_server):
         page.get_by_label("密码").fill(password)
         page.get_by_role("button", name="登录").click()
         page.wait_for_load_state()
+        if "/accounts/login/verify/" in page.url:  # enrolled in two-factor: type the app's code
+            from accounts.models import User
+            from core.testing import current_code, enrol_two_factor
+
+            device = enrol_two_factor(User.objects.get(username=username))
+            page.get_by_label("动态验证码或恢复码").fill(current_code(device))
+            page.get_by_role("button", name="验证并登录").click()
+            page.wait_for_load_state()
         return page
 
     return _login

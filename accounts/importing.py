@@ -114,7 +114,7 @@ def validate_rows(rows: list[dict]) -> ImportResult:
 
 
 def read_rows(name: str, data: bytes) -> list[dict]:
-    table = spreadsheets.read_table(name, data, csv_allowed=False)
+    table = spreadsheets.read_table(name, data, csv_allowed=False, max_rows=MAX_ROWS)
     return spreadsheets.rows_by_header(table, COLUMNS, required=REQUIRED_COLUMNS, max_rows=MAX_ROWS)
 
 

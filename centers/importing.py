@@ -99,7 +99,7 @@ class ImportResult:
 
 def read_table(name: str, data: bytes) -> list[dict]:
     """The rows of an uploaded .xlsx or .csv as dicts by field, each with its sheet row number."""
-    table = spreadsheets.read_table(name, data)
+    table = spreadsheets.read_table(name, data, max_rows=MAX_ROWS)
     return spreadsheets.rows_by_header(table, COLUMNS, required=REQUIRED_COLUMNS, max_rows=MAX_ROWS)
 
 

@@ -56,8 +56,13 @@ def cell_text(value) -> str:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def read_table(name: str, data: bytes, *, csv_allowed: bool = True) -> list[list]:
-    """The rows of an uploaded spreadsheet's first sheet. Refuses, in Chinese, what it cannot read."""
+def read_table(
+    name: str, data: bytes, *, csv_allowed: bool = True, max_rows: int | None = None
+) -> list[list]:
+    """The rows of an uploaded spreadsheet's first sheet. Refuses, in Chinese, what it cannot read.
+
+    With ``max_rows`` the sheet is read as a stream and refused as soon as it holds more data rows
+    than that: a small file of half a million rows is never read to its end (issue 14 §4)."""
     limit = settings.IMPORT_MAX_BYTES
     if len(data) > limit:
         raise ApplicationError(
@@ -66,9 +71,11 @@ def read_table(name: str, data: bytes, *, csv_allowed: bool = True) -> list[list
         )
     lower = (name or "").lower()
     if lower.endswith(".xlsx"):
-        table = _read_xlsx(data)
+        table = _read_xlsx(data, max_rows)
     elif lower.endswith(".csv") and csv_allowed:
         table = _read_csv(data)
+        if max_rows is not None and sum(1 for r in table[1:] if any(r)) > max_rows:
+            raise _too_many_rows(max_rows)
     else:
         kinds = ".xlsx（Excel）或 .csv 文件" if csv_allowed else ".xlsx（Excel）文件（不支持 .xls 或 CSV）"
         raise ApplicationError(
@@ -80,7 +87,22 @@ def read_table(name: str, data: bytes, *, csv_allowed: bool = True) -> list[list
     return table
 
 
-def _read_xlsx(data: bytes) -> list[list]:
+def _too_many_rows(max_rows: int) -> ApplicationError:
+    return ApplicationError(
+        f"一次最多导入 {max_rows} 行，请拆分后分批导入。", fields={"file": ["行数过多。"]}
+    )
+
+
+def _read_xlsx(data: bytes, max_rows: int | None = None) -> list[list]:
+    from .uploads import office_problem
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            problem = office_problem(archive)  # macros, a zip bomb: refused before openpyxl reads it
+    except zipfile.BadZipFile:
+        problem = None  # load_workbook below says so in its own words
+    if problem:
+        raise ApplicationError(problem, fields={"file": ["文件内容不安全，未导入。"]})
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
@@ -90,7 +112,16 @@ def _read_xlsx(data: bytes) -> list[list]:
         ) from None
     try:
         sheet = workbook.worksheets[0]
-        return [list(r) for r in sheet.iter_rows(values_only=True)]
+        rows, filled = [], 0
+        # Blank rows count toward a physical limit too, so a sheet of a million empty rows stops early.
+        physical_limit = None if max_rows is None else max_rows * 2 + 1000
+        for number, values in enumerate(sheet.iter_rows(values_only=True)):
+            rows.append(list(values))
+            if number and any(v not in (None, "") for v in values):
+                filled += 1
+            if max_rows is not None and (filled > max_rows or number > physical_limit):
+                raise _too_many_rows(max_rows)
+        return rows
     finally:
         workbook.close()
 
@@ -149,6 +180,16 @@ def rows_by_header(
 
 
 # ---- writing -----------------------------------------------------------------------------------------
+# A text that starts like a formula would run as one when the export is opened (CSV/formula
+# injection: "=HYPERLINK(...)" in a center's name). OWASP's advice: prefix a single quote.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(value):
+    """``value`` as it may go into a cell: texts that start like a formula get a leading ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
 
 
 def workbook_bytes(
@@ -160,11 +201,11 @@ def workbook_bytes(
     for title, rows in sheets:
         sheet = workbook.create_sheet(title)
         for row in rows:
-            sheet.append(list(row))
+            sheet.append([formula_safe(v) for v in row])
     if notes is not None:
         sheet = workbook.create_sheet(NOTES_TITLE)
         for row in notes:
-            sheet.append(list(row) if isinstance(row, (list, tuple)) else [row])
+            sheet.append([formula_safe(v) for v in (row if isinstance(row, (list, tuple)) else [row])])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

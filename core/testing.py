@@ -102,3 +102,37 @@ class DatabaseSnapshot:
                         [seq, value, seq.replace('"', "")],
                     )
         ContentType.objects.clear_cache()
+
+
+# ---- two-factor in tests ----------------------------------------------------------------------------
+def enrol_two_factor(user):
+    """A confirmed TOTP device for ``user`` (as accounts' enrolment page leaves it)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.two_factor import TOTP_DEVICE_NAME
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=True)
+
+
+def current_code(device) -> str:
+    """The 6 digits the user's authenticator app shows now (a real TOTP computation)."""
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}"
+
+
+def login_as(client, user):
+    """``client.force_login(user)``, as a session that has passed every login step: a role that must
+    use two-factor (TWO_FACTOR_ROLES) is enrolled and the session marked verified, as a code would."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts.security import two_factor_required
+
+    client.force_login(user)
+    if two_factor_required(user):
+        device = enrol_two_factor(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client

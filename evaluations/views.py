@@ -3,8 +3,6 @@ service or selector, and renders."""
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -378,7 +376,7 @@ def results_correct(request, pk):
 
 @login_required
 def results_export(request, pk):
-    from openpyxl import Workbook
+    from core.spreadsheets import workbook_bytes
 
     cycle = _cycle(request, pk)
     bureau = _is_bureau(request.user)
@@ -386,47 +384,42 @@ def results_export(request, pk):
     if result_set is None:
         raise Http404
     rows = selectors.cycle_results(cycle, result_set, user=request.user)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"{cycle.year}年度考评结果"
-    sheet.append(
+    header = [
+        "排名",
+        "服务中心",
+        "街镇",
+        "自评分",
+        "是否抽检",
+        "抽检分",
+        "最终得分",
+        "分差",
+        "发现问题",
+        "等次",
+        f"计入绩效考核分（W={cycle.performance_weight}）",
+    ]
+    body = [
         [
-            "排名",
-            "服务中心",
-            "街镇",
-            "自评分",
-            "是否抽检",
-            "抽检分",
-            "最终得分",
-            "分差",
-            "发现问题",
-            "等次",
-            f"计入绩效考核分（W={cycle.performance_weight}）",
+            r["rank"],
+            r["center"].name,
+            str(r["street_town"] or ""),
+            float(r["self_score"]),
+            "是" if r["sampled"] else "否",
+            float(r["spot_score"]) if r["spot_score"] is not None else None,
+            float(r["final_score"]),
+            float(r["gap"]) if r["gap"] is not None else None,
+            r["finding"],
+            r["grade"],
+            float(r["contribution"]),
         ]
-    )
-    for r in rows:
-        sheet.append(
-            [
-                r["rank"],
-                r["center"].name,
-                str(r["street_town"] or ""),
-                float(r["self_score"]),
-                "是" if r["sampled"] else "否",
-                float(r["spot_score"]) if r["spot_score"] is not None else None,
-                float(r["final_score"]),
-                float(r["gap"]) if r["gap"] is not None else None,
-                r["finding"],
-                r["grade"],
-                float(r["contribution"]),
-            ]
-        )
-    buf = io.BytesIO()
-    book.save(buf)
+        for r in rows
+    ]
+    # The one spreadsheet writer: texts that start like a formula are escaped there.
+    content = workbook_bytes([(f"{cycle.year}年度考评结果", [header, *body])])
     log_action(
         "evaluations.results.exported", actor=request.user, obj=cycle, data={"revision": result_set.revision}
     )
     response = HttpResponse(
-        buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = (
         f'attachment; filename="results-{cycle.year}-r{result_set.revision}.xlsx"'

@@ -179,7 +179,9 @@ def talent_import(upload, *, center, actor) -> dict:
     from django.conf import settings
 
     data = upload.read(settings.IMPORT_MAX_BYTES + 1)
-    table = spreadsheets.read_table(getattr(upload, "name", "") or "upload.xlsx", data, csv_allowed=False)
+    table = spreadsheets.read_table(
+        getattr(upload, "name", "") or "upload.xlsx", data, csv_allowed=False, max_rows=MAX_IMPORT_ROWS
+    )
     columns = [(label, field) for field, label in TALENT_COLUMNS]
     rows = spreadsheets.rows_by_header(table, columns, max_rows=MAX_IMPORT_ROWS)
     existing = {(p.name, p.organization_name): p for p in TalentProfile.objects.filter(center=center)}

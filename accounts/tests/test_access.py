@@ -12,6 +12,7 @@ from accounts import services
 from accounts.models import User
 from centers.models import ServiceCenter
 from core.permissions import restrict
+from core.testing import login_as
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,7 @@ def test_administrators_and_unassigned_auditors_reach_no_center(world, who):
 
 
 def test_changing_a_directors_center_moves_their_access_at_once(client, world):
-    client.force_login(world.director_jinze)
+    login_as(client, world.director_jinze)
     assert client.get(reverse("centers:center_detail", args=[world.jinze.pk])).status_code == 200
     services.user_update(
         actor=world.useradmin,
@@ -63,11 +64,11 @@ def test_changing_a_directors_center_moves_their_access_at_once(client, world):
 def test_moving_a_center_to_another_unit_moves_access_in_the_same_request(client, world):
     newcomer = User.objects.create_user("t_supervisor_other", password="x")
     services.grant_supervising_unit(user=newcomer, unit=world.other_unit)
-    client.force_login(world.supervisor_jinze)
+    login_as(client, world.supervisor_jinze)
     for url in center_urls(world.jinze):
         assert client.get(url).status_code == 200, url
 
-    client.force_login(world.bureau)
+    login_as(client, world.bureau)
     moved = client.patch(
         f"/api/v1/centers/{world.jinze.pk}/",
         {"supervising_unit": world.other_unit.pk},
@@ -76,11 +77,11 @@ def test_moving_a_center_to_another_unit_moves_access_in_the_same_request(client
     assert moved.status_code == 200, moved.content
     assert ServiceCenter.objects.get(pk=world.jinze.pk).supervising_unit == world.other_unit
 
-    client.force_login(world.supervisor_jinze)
+    login_as(client, world.supervisor_jinze)
     for url in center_urls(world.jinze):
         assert client.get(url).status_code == 404, url
     assert client.get("/api/v1/centers/").json()["count"] == 0
-    client.force_login(newcomer)
+    login_as(client, newcomer)
     for url in center_urls(world.jinze):
         assert client.get(url).status_code == 200, url
 
@@ -88,7 +89,7 @@ def test_moving_a_center_to_another_unit_moves_access_in_the_same_request(client
 def test_deactivation_makes_session_and_token_fail_at_once(client, world):
     user = world.director_jinze
     token = Token.objects.create(user=user)
-    client.force_login(user)
+    login_as(client, user)
     url = reverse("centers:center_detail", args=[world.jinze.pk])
     assert client.get(url).status_code == 200
     assert client.get("/api/v1/centers/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200

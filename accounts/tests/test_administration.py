@@ -14,7 +14,7 @@ from accounts import importing, services
 from accounts.models import User
 from accounts.roles import Role
 from core.models import AuditEntry
-from core.testing import make_user
+from core.testing import login_as, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +74,7 @@ def account_urls(target):
 def test_account_admin_creates_a_director_whose_one_time_password_is_shown_once(
     client, world, django_capture_on_commit_callbacks
 ):
-    client.force_login(world.useradmin)
+    login_as(client, world.useradmin)
     with django_capture_on_commit_callbacks(execute=True):
         page = client.post(reverse("accounts:user_create"), new_director(world, email="zm@example.org"))
     assert page.status_code == 200 and "no-store" in page["Cache-Control"]
@@ -105,7 +105,7 @@ def test_account_admin_creates_a_director_whose_one_time_password_is_shown_once(
 def test_a_role_without_its_affiliation_or_with_anothers_is_refused_naming_the_field(
     client, world, overrides, field, message
 ):
-    client.force_login(world.useradmin)
+    login_as(client, world.useradmin)
     overrides = {k: (world.jinze_unit.pk if v == "__unit__" else v) for k, v in overrides.items()}
     before = User.objects.count()
     page = client.post(reverse("accounts:user_create"), new_director(world, **overrides))
@@ -118,7 +118,7 @@ def test_a_role_without_its_affiliation_or_with_anothers_is_refused_naming_the_f
 def test_the_list_filters_masks_mobiles_and_pins_its_query_count(client, world, django_assert_num_queries):
     for i in range(60):
         make_user(f"bulk{i:02d}", Role.DIRECTOR, center=world.jinze, mobile="13912345678")
-    client.force_login(world.useradmin)
+    login_as(client, world.useradmin)
     url = reverse("accounts:user_list")
     client.get(url)  # warm the session and permission caches of this client
     # session, user, permissions (user + group), count, the page, its role groups, the reader's own
@@ -155,7 +155,7 @@ def test_the_list_filters_masks_mobiles_and_pins_its_query_count(client, world, 
 
 
 def test_edit_refuses_a_stale_version(client, world):
-    client.force_login(world.useradmin)
+    login_as(client, world.useradmin)
     target = world.director_jinze
     data = new_director(world, username=target.username, full_name="李强", version=target.version)
     assert client.post(reverse("accounts:user_edit", args=[target.pk]), data).status_code == 302
@@ -165,7 +165,7 @@ def test_edit_refuses_a_stale_version(client, world):
 
 
 def test_deactivate_reactivate_unlock_and_reset_password(client, world):
-    client.force_login(world.useradmin)
+    login_as(client, world.useradmin)
     target = world.director_jinze
     client.post(reverse("accounts:user_set_active", args=[target.pk]), {"active": "0"})
     assert not User.objects.get(pk=target.pk).is_active
@@ -203,7 +203,7 @@ def test_deactivate_reactivate_unlock_and_reset_password(client, world):
 def test_import_previews_row_errors_and_imports_all_or_nothing(
     client, world, django_capture_on_commit_callbacks
 ):
-    client.force_login(world.useradmin)
+    login_as(client, world.useradmin)
     rows = [
         ["new_director", "张一", "", "", "服务中心主任/工作人员", world.jinze.name, "", ""],
         ["new_unit", "张二", "", "", "业务主管单位", "", "不存在的单位", ""],
@@ -249,7 +249,7 @@ def test_import_previews_row_errors_and_imports_all_or_nothing(
 
 
 def test_template_has_an_instructions_sheet_and_the_export_has_no_passwords(client, world):
-    client.force_login(world.useradmin)
+    login_as(client, world.useradmin)
     template = load_workbook(io.BytesIO(client.get(reverse("accounts:user_template")).content))
     assert template.sheetnames == ["账号", "填写说明"]
     export = client.get(reverse("accounts:user_export"), {"role": Role.DIRECTOR})
@@ -263,7 +263,7 @@ def test_template_has_an_instructions_sheet_and_the_export_has_no_passwords(clie
 
 @pytest.mark.parametrize("who", ["bureau", "auditadmin", "director_jinze", "supervisor_jinze", "auditor"])
 def test_outsiders_get_404_on_every_account_administration_url(client, world, who):
-    client.force_login(getattr(world, who))
+    login_as(client, getattr(world, who))
     get, post = account_urls(world.director_zhujiajiao)
     for url in get:
         assert client.get(url).status_code == 404, url
@@ -280,7 +280,7 @@ def test_anonymous_is_sent_to_login(client, world):
 
 def test_account_admin_cannot_touch_a_superuser(client, world):
     root = User.objects.create_superuser("root", password="Root2026password!")
-    client.force_login(world.useradmin)
+    login_as(client, world.useradmin)
     assert client.get(reverse("accounts:user_edit", args=[root.pk])).status_code == 404
     assert client.post(reverse("accounts:user_reset_password", args=[root.pk])).status_code == 404
     assert (
@@ -301,8 +301,8 @@ def test_reset_password_is_emailed_and_ends_sessions_and_tokens(
     target.save()
     token = Token.objects.create(user=target)
     own = type(client)()
-    own.force_login(target)
-    client.force_login(world.useradmin)
+    login_as(own, target)
+    login_as(client, world.useradmin)
     with django_capture_on_commit_callbacks(execute=True):
         page = client.post(reverse("accounts:user_reset_password", args=[target.pk]))
     password = page.context["issued"][0].password

@@ -5,6 +5,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from accounts.roles import Role
+from core.testing import login_as
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ def body(world, **overrides):
 
 
 def test_create_returns_the_initial_password_once_and_lists_mask_the_mobile(client, world):
-    client.force_login(world.useradmin)
+    login_as(client, world.useradmin)
     created = client.post(
         "/api/v1/users/", body(world, mobile="13812345678"), content_type="application/json"
     )
@@ -35,7 +36,7 @@ def test_create_returns_the_initial_password_once_and_lists_mask_the_mobile(clie
 
 
 def test_create_with_a_password_returns_none_and_checks_the_policy(client, world):
-    client.force_login(world.useradmin)
+    login_as(client, world.useradmin)
     weak = client.post("/api/v1/users/", body(world, password="abcdefghij"), content_type="application/json")
     assert weak.status_code == 400 and "至少 3 类" in weak.json()["error"]["fields"]["password"][0]
     ok = client.post("/api/v1/users/", body(world, password="Qingpu-2026-x"), content_type="application/json")
@@ -43,7 +44,7 @@ def test_create_with_a_password_returns_none_and_checks_the_policy(client, world
 
 
 def test_missing_affiliation_is_a_400_naming_the_field(client, world):
-    client.force_login(world.useradmin)
+    login_as(client, world.useradmin)
     response = client.post("/api/v1/users/", body(world, center=None), content_type="application/json")
     assert response.status_code == 400
     assert "须选择所属服务中心" in response.json()["error"]["fields"]["center"][0]
@@ -51,7 +52,7 @@ def test_missing_affiliation_is_a_400_naming_the_field(client, world):
 
 def test_patch_is_active_false_deactivates_and_ends_the_token(client, world):
     token = Token.objects.create(user=world.director_jinze)
-    client.force_login(world.useradmin)
+    login_as(client, world.useradmin)
     url = f"/api/v1/users/{world.director_jinze.pk}/"
     response = client.patch(url, {"is_active": False}, content_type="application/json")
     assert response.status_code == 200 and response.json()["is_active"] is False
@@ -59,7 +60,7 @@ def test_patch_is_active_false_deactivates_and_ends_the_token(client, world):
 
 
 def test_patch_needs_the_current_version(client, world):
-    client.force_login(world.useradmin)
+    login_as(client, world.useradmin)
     url = f"/api/v1/users/{world.director_jinze.pk}/"
     version = client.get(url).json()["version"]
     ok = client.patch(url, {"full_name": "新名字", "version": version}, content_type="application/json")
@@ -70,7 +71,7 @@ def test_patch_needs_the_current_version(client, world):
 
 
 def test_reset_password_returns_a_one_time_password(client, world):
-    client.force_login(world.useradmin)
+    login_as(client, world.useradmin)
     response = client.post(f"/api/v1/users/{world.director_jinze.pk}/reset-password/")
     assert response.status_code == 200
     user = User.objects.get(pk=world.director_jinze.pk)
@@ -79,7 +80,7 @@ def test_reset_password_returns_a_one_time_password(client, world):
 
 @pytest.mark.parametrize("who", ["bureau", "auditadmin", "director_jinze", "supervisor_jinze", "auditor"])
 def test_outsiders_get_404_on_every_users_api_operation(client, world, who):
-    client.force_login(getattr(world, who))
+    login_as(client, getattr(world, who))
     target = world.director_zhujiajiao
     assert client.get("/api/v1/users/").status_code == 404
     assert client.get(f"/api/v1/users/{target.pk}/").status_code == 404
@@ -104,7 +105,7 @@ def test_the_api_list_query_count_does_not_grow_with_the_number_of_users(
 
     for i in range(30):
         make_user(f"api_bulk{i:02d}", Role.DIRECTOR, center=world.jinze)
-    client.force_login(world.useradmin)
+    login_as(client, world.useradmin)
     client.get("/api/v1/users/")
     # session, user, permissions (user + group), count, the page, its role groups, saving the session
     # (savepoint, update, release)

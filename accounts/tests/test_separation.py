@@ -7,6 +7,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.roles import Role
 from core.models import AuditEntry, PolicyParameter
+from core.testing import login_as
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ ADMIN_ACCOUNT_PAGES = [
 
 
 def test_bureau_cannot_reach_the_django_admins_user_group_or_permission_pages(client, world):
-    client.force_login(world.bureau)
+    login_as(client, world.bureau)
     assert client.get(reverse("admin:index")).status_code == 200  # reference data stays theirs
     for name in ADMIN_ACCOUNT_PAGES:
         assert client.get(reverse(name)).status_code in (403, 404), name
@@ -35,7 +36,7 @@ def test_bureau_cannot_reach_the_django_admins_user_group_or_permission_pages(cl
 
 
 def test_bureau_cannot_create_users_or_change_roles_through_pages_or_api(client, world):
-    client.force_login(world.bureau)
+    login_as(client, world.bureau)
     data = {"username": "made_by_bureau", "full_name": "某人", "role": Role.BUREAU}
     assert client.post(reverse("accounts:user_create"), data).status_code == 404
     assert client.post("/api/v1/users/", data, content_type="application/json").status_code == 404
@@ -53,7 +54,7 @@ def test_bureau_cannot_create_users_or_change_roles_through_pages_or_api(client,
 
 
 def test_account_admin_reads_no_business_data(client, world):
-    client.force_login(world.useradmin)
+    login_as(client, world.useradmin)
     assert client.get(reverse("centers:center_detail", args=[world.jinze.pk])).status_code == 404
     assert client.get(reverse("centers:center_list")).status_code == 404
     assert client.get(reverse("staffing:roster", args=[world.jinze.pk])).status_code == 404
@@ -65,7 +66,7 @@ def test_account_admin_reads_no_business_data(client, world):
 
 def test_audit_admin_reads_and_exports_the_audit_log_and_nothing_else(client, world):
     AuditEntry.objects.create(action="centers.center.changed", actor=world.bureau, object_repr="金泽镇中心")
-    client.force_login(world.auditadmin)
+    login_as(client, world.auditadmin)
     page = client.get(reverse("core:audit_list"))
     html = page.content.decode()
     assert page.status_code == 200 and "金泽镇中心" in html and "修改" in html
@@ -81,7 +82,7 @@ def test_audit_admin_reads_and_exports_the_audit_log_and_nothing_else(client, wo
 
 @pytest.mark.parametrize("who", ["bureau", "useradmin", "director_jinze", "supervisor_jinze", "auditor"])
 def test_only_the_audit_admin_reads_the_audit_log(client, world, who):
-    client.force_login(getattr(world, who))
+    login_as(client, getattr(world, who))
     assert client.get(reverse("core:audit_list")).status_code == 404
     assert client.get(reverse("core:audit_export")).status_code == 404
     assert client.get(reverse("admin:core_auditentry_changelist")).status_code in (302, 403)
@@ -89,7 +90,7 @@ def test_only_the_audit_admin_reads_the_audit_log(client, world, who):
 
 def test_every_superuser_action_is_audited(client, world):
     root = User.objects.create_superuser("root", password="Root2026password!")
-    client.force_login(root)
+    login_as(client, root)
     param = PolicyParameter.objects.get(key="venue_min_area")
     url = reverse("admin:core_policyparameter_change", args=[param.pk])
     client.post(
@@ -106,7 +107,7 @@ def test_every_superuser_action_is_audited(client, world):
     )
     entry = AuditEntry.objects.get(action="accounts.superuser.request", actor=root)
     assert entry.data["path"] == url and entry.data["method"] == "POST"
-    client.force_login(world.bureau)
+    login_as(client, world.bureau)
     client.post(url, {})
     assert not AuditEntry.objects.filter(action="accounts.superuser.request", actor=world.bureau).exists()
 
@@ -115,5 +116,5 @@ def test_every_superuser_action_is_audited(client, world):
     ("who", "text"), [("useradmin", "账号管理员工作台"), ("auditadmin", "审计管理员工作台")]
 )
 def test_each_administrator_has_their_own_home_page(client, world, who, text):
-    client.force_login(getattr(world, who))
+    login_as(client, getattr(world, who))
     assert text in client.get(reverse("core:home")).content.decode()

@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.roles import Role
 from centers.models import GovernanceRule
+from core.testing import login_as
 
 pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "Jinze-Director-2026"
@@ -24,7 +25,7 @@ def test_bringing_a_new_director_in(client, world):
 
     # 1. useradmin creates the director through the pages and reads the one-time password once.
     admin = Client()
-    admin.force_login(world.useradmin)
+    login_as(admin, world.useradmin)
     form = admin.get(reverse("accounts:user_create"))
     assert form.status_code == 200 and "所属服务中心" in form.content.decode()
     created = admin.post(
@@ -73,11 +74,11 @@ def test_bringing_a_new_director_in(client, world):
 
     # 4. the bureau moves 金泽镇's center to another unit: the old unit's user gets 404 at once.
     supervisor = Client()
-    supervisor.force_login(world.supervisor_jinze)
+    login_as(supervisor, world.supervisor_jinze)
     detail = reverse("centers:center_detail", args=[world.jinze.pk])
     assert supervisor.get(detail).status_code == 200
     bureau = Client()
-    bureau.force_login(world.bureau)
+    login_as(bureau, world.bureau)
     moved = bureau.patch(
         f"/api/v1/centers/{world.jinze.pk}/",
         {"supervising_unit": world.other_unit.pk},

@@ -186,3 +186,26 @@ def test_every_evidence_download_is_recorded(people, assigned):
     entries = AuditEntry.objects.filter(action="evaluations.evidence.downloaded", actor=people["director"])
     assert entries.count() == 2
     assert all(e.data["evidence"] == evidence.pk for e in entries)
+
+
+def test_the_results_export_never_carries_a_live_formula(people, centers):
+    """A center named =HYPERLINK(...) reached the results workbook as a live formula."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from core.jobs import run_job
+    from evaluations import services
+
+    from .conftest import through_scoring
+
+    ServiceCenter.objects.filter(pk=people["zjj"].pk).update(name='=HYPERLINK("http://evil.example","点")')
+    cycle, _draw = through_scoring(people, centers, year=2025)
+    job = services.results_request(cycle=cycle, actor=people["bureau"])
+    run_job(str(job.pk), services.results_work)
+    response = client_for(people["bureau"]).get(reverse("evaluations:results_export", args=[cycle.pk]))
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(response.content)).active
+    names = [sheet.cell(row=r, column=2) for r in range(2, sheet.max_row + 1)]
+    hostile = [c for c in names if "HYPERLINK" in str(c.value)]
+    assert hostile and all(c.data_type == "s" and c.value.startswith("'=") for c in hostile)
