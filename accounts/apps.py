@@ -28,3 +28,7 @@ class AccountsConfig(AppConfig):
         )
         user_logged_in.connect(security.on_user_logged_in, dispatch_uid="accounts.login_event_success")
         user_login_failed.connect(security.on_user_login_failed, dispatch_uid="accounts.login_event_failure")
+
+        from . import tokens
+
+        tokens.connect()

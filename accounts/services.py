@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -436,7 +437,8 @@ def locked_attempts():
     """django-axes attempts that lock their username now (failures ≥ limit within the cool-off)."""
     from axes.models import AccessAttempt
 
-    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    # The first lockout's length (accounts.lockout doubles repeated ones; those show until then).
+    since = timezone.now() - timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
     return AccessAttempt.objects.filter(
         failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
     )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("two-factor/", views.TwoFactorView.as_view(), name="two_factor"),
+    path("api-token/", views.api_token, name="api_token"),
     path("two-factor/recovery-codes/", views.RecoveryCodesView.as_view(), name="recovery_codes"),
     # 账号管理 (account administrators only; 404 for everyone else)
     path("users/", views.user_list, name="user_list"),

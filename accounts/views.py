@@ -406,3 +406,30 @@ def user_import_commit(request):
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_token(request):
+    """The user's own API token: when it was issued and ends, and a button that ends it now."""
+    from rest_framework.authtoken.models import Token
+
+    from . import tokens
+
+    if request.method == "POST":
+        if tokens.tokens_end(user=request.user, reason="revoked"):
+            messages.success(request, "接口令牌已撤销。")
+        return redirect("accounts:api_token")
+    token = Token.objects.filter(user=request.user).first()
+    if token is not None and tokens.token_is_expired(token):
+        tokens.tokens_end(user=request.user, reason="expired")
+        token = None
+    return render(
+        request,
+        "accounts/api_token.html",
+        {
+            "token": token,
+            "expires_at": tokens.token_expires_at(token) if token else None,
+            "hours": settings.API_TOKEN_HOURS,
+        },
+    )

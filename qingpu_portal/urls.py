@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import IsAuthenticated
 
-from accounts.api.views import ObtainTokenView
+from accounts.api.views import ObtainTokenView, RevokeTokenView
 from core.views import healthz, livez, readyz
 
 admin.site.site_header = "青浦区社会组织服务中心门户 管理后台"
@@ -12,6 +12,7 @@ admin.site.site_title = "门户管理后台"
 
 api_v1 = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("auth/token/revoke/", RevokeTokenView.as_view(), name="api-token-revoke"),
     path("", include("accounts.api.urls")),
     path("", include("centers.api.urls")),
     path("", include("staffing.api.urls")),

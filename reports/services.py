@@ -219,6 +219,17 @@ def cycle_reports_render_now(*, cycle, requester=None, reason: str = "") -> Job:
 
 
 @transaction.atomic
+def cycle_reports_rerender(*, cycle, requester, reason: str = "") -> Job:
+    """The bureau's 重新生成 button: the same fan-out, for bureau staff only and at most 3 times in
+    10 minutes per person (each run renders every report of the cycle)."""
+    from core.throttle import require_job_quota
+
+    if not requester.has_perm("reports.view_reportdocument"):
+        raise ApplicationError("只有区民政局工作人员可以重新生成报告。", code="forbidden")
+    require_job_quota(requester, kind=CYCLE_REPORTS_KIND, limit=3, minutes=10, what="重新生成报告")
+    return cycle_reports_request(cycle=cycle, requester=requester, reason=reason)
+
+
 def _cycle_job_create(*, cycle, requester, reason: str) -> tuple[Job, list[ReportRender]]:
     from evaluations.choices import CycleState
 
@@ -309,8 +320,13 @@ def _job_progress_update(job: Job) -> None:
 # ---- the foundation's test PDF ---------------------------------------------------------------------
 def test_pdf_request(*, requester) -> Job:
     """Queue the demo's test PDF: WeasyPrint, Chinese text, stored, downloadable by its requester."""
+    from core.throttle import require_job_quota
+
     from .tasks import render_test_pdf
 
+    if not requester.has_perm("reports.view_reportdocument"):
+        raise ApplicationError("测试 PDF 仅供区民政局工作人员检查报告排版使用。", code="forbidden")
+    require_job_quota(requester, kind=TEST_PDF_KIND, limit=5, minutes=10, what="生成测试 PDF")
     job = job_create(kind=TEST_PDF_KIND, label="生成测试 PDF（中文渲染验证）", requester=requester)
     job_enqueue(job, render_test_pdf)
     return job

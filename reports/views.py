@@ -99,7 +99,7 @@ def cycle_render(request, cycle_pk):
     _bureau_or_404(request.user)
     cycle = _cycle_or_404(request, cycle_pk, "change")
     try:
-        job = services.cycle_reports_request(
+        job = services.cycle_reports_rerender(
             cycle=cycle, requester=request.user, reason=request.POST.get("reason", "").strip()[:300]
         )
     except ApplicationError as exc:
@@ -143,5 +143,11 @@ def verify_code(request, code):
 @login_required
 @require_POST
 def test_pdf_create(request):
-    job = test_pdf_request(requester=request.user)
+    if not request.user.has_perm("reports.view_reportdocument"):
+        raise Http404  # the bureau's tool; the service refuses everyone else too
+    try:
+        job = test_pdf_request(requester=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("core:home")
     return redirect("core:job_detail", pk=job.pk)

@@ -5,7 +5,7 @@ Chinese message on every API call until they have done so on the web pages."""
 from rest_framework import exceptions, status
 from rest_framework.authentication import TokenAuthentication
 
-from .. import security
+from .. import security, tokens
 from ..middleware import API_CODES, API_MESSAGES
 
 
@@ -17,8 +17,13 @@ class LoginStepRequired(exceptions.APIException):
 
 
 class GatedTokenAuthentication(TokenAuthentication):
+    """Also ends a token past API_TOKEN_HOURS (accounts.tokens): deleted, and the call is a 401."""
+
     def authenticate_credentials(self, key):
         user, token = super().authenticate_credentials(key)
+        if tokens.token_is_expired(token):
+            tokens.tokens_end(user=user, reason="expired")
+            raise exceptions.AuthenticationFailed("令牌已过期，请重新获取令牌（POST /api/v1/auth/token/）。")
         step = security.token_gate_step(user)
         if step is not None:
             raise LoginStepRequired(detail=API_MESSAGES[step], code=API_CODES[step])

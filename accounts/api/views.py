@@ -1,7 +1,6 @@
 from django.contrib.auth.signals import user_login_failed
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -10,7 +9,7 @@ from rest_framework.views import APIView
 
 from core.errors import ApplicationError
 
-from .. import two_factor
+from .. import tokens, two_factor
 
 
 class TokenObtainSerializer(AuthTokenSerializer):
@@ -32,7 +31,10 @@ class ObtainTokenView(APIView):
 
     @extend_schema(
         request=TokenObtainSerializer,
-        responses=inline_serializer("TokenResponse", fields={"token": serializers.CharField()}),
+        responses=inline_serializer(
+            "TokenResponse",
+            fields={"token": serializers.CharField(), "expires_at": serializers.DateTimeField()},
+        ),
         auth=[],
     )
     def post(self, request):
@@ -50,5 +52,16 @@ class ObtainTokenView(APIView):
                     fields={"code": ["请填写验证器应用当前显示的 6 位数字，或一个未用过的恢复码。"]},
                     code="two_factor_code_invalid",
                 )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token = tokens.token_issue(user=user)
+        return Response({"token": token.key, "expires_at": tokens.token_expires_at(token)})
+
+
+class RevokeTokenView(APIView):
+    """POST: end the caller's own API token at once (the next call with it is a 401)."""
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer("TokenRevoked", fields={"revoked": serializers.IntegerField()}),
+    )
+    def post(self, request):
+        return Response({"revoked": tokens.tokens_end(user=request.user, reason="revoked")})

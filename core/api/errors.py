@@ -51,7 +51,7 @@ def exception_handler(exc, context):
         return error_response(400, "invalid", exc.message, {exc.field: [exc.message]} if exc.field else {})
     if isinstance(exc, ApplicationError):
         # "forbidden": the actor may see the object but this action is another role's duty.
-        status_code = 403 if exc.code == "forbidden" else 400
+        status_code = {"forbidden": 403, "throttled": 429}.get(exc.code, 400)
         return error_response(status_code, exc.code, exc.message, exc.fields)
     if isinstance(exc, DjangoValidationError):
         app_exc = ApplicationError.from_validation_error(exc)
