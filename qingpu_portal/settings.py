@@ -31,8 +31,12 @@ DEBUG = env_bool("DEBUG", False)
 def _secret_key() -> str:
     key = env_str("SECRET_KEY")
     if key:
-        if len(key) < 32:
-            raise ImproperlyConfigured("SECRET_KEY is shorter than 32 characters; generate a long random one")
+        # Django's own deployment check (security.W009) wants 50 characters with 5 different ones.
+        if len(key) < 50 or len(set(key)) < 5:
+            raise ImproperlyConfigured(
+                "SECRET_KEY is shorter than 50 characters (or has fewer than 5 different ones); generate one "
+                "with: python -c 'from django.core.management.utils import get_random_secret_key as g; print(g())'"
+            )
         return key
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
