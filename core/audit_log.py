@@ -8,12 +8,13 @@ from __future__ import annotations
 import django_filters
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from .audit import log_action
-from .models import AuditEntry
+from .models import AuditEntry, AuditOutcome
 from .spreadsheets import XLSX, attachment, workbook_bytes
 
 VERB_LABELS = {
@@ -49,11 +50,33 @@ APP_LABELS = {
 }
 
 
+# Whole actions whose name does not split into "subject · verb" well (the catalogue's first look-up).
+ACTION_LABELS = {
+    "access.refused": "访问被拒绝（无权访问的对象）",
+    "accounts.user.logged_in": "账号 · 登录",
+    "accounts.user.logged_out": "账号 · 退出登录",
+    "accounts.user.login_failed": "账号 · 登录失败",
+    "accounts.user.locked_out": "账号 · 因多次登录失败被锁定",
+    "accounts.user.password_changed": "账号 · 修改密码",
+    "accounts.token.issued": "接口令牌 · 签发",
+    "accounts.token.revoked": "接口令牌 · 失效",
+    "accounts.superuser.request": "超级管理员 · 提交操作",
+    "admin.object.created": "管理后台 · 新建",
+    "admin.object.changed": "管理后台 · 修改",
+    "admin.object.deleted": "管理后台 · 删除",
+    "audit.log.exported": "操作记录 · 导出",
+    "audit.archive.downloaded": "操作记录归档 · 下载",
+    "evaluations.draw.verified": "抽检抽样 · 复核",
+}
+
+
 def can_read_audit_log(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.has_perm("core.view_auditentry"))
 
 
 def action_label(entry: AuditEntry) -> str:
+    if entry.action in ACTION_LABELS:
+        return ACTION_LABELS[entry.action]
     parts = entry.action.split(".")
     verb = VERB_LABELS.get(parts[-1], "操作")
     if entry.content_type_id and entry.content_type.model_class() is not None:
@@ -69,10 +92,24 @@ class AuditEntryFilterSet(django_filters.FilterSet):
     )
     since = django_filters.DateFilter(label="起始日期", field_name="created_at", lookup_expr="date__gte")
     until = django_filters.DateFilter(label="截止日期", field_name="created_at", lookup_expr="date__lte")
+    action = django_filters.CharFilter(label="操作（名称或代码）", method="filter_action")
+    object = django_filters.CharFilter(label="对象", field_name="object_repr", lookup_expr="icontains")
+    outcome = django_filters.ChoiceFilter(label="结果", choices=AuditOutcome.choices, empty_label="全部结果")
+    address = django_filters.CharFilter(label="来源地址", field_name="address", lookup_expr="startswith")
 
     class Meta:
         model = AuditEntry
-        fields = ["actor", "since", "until"]
+        fields = ["actor", "action", "object", "outcome", "address", "since", "until"]
+
+    def filter_action(self, queryset, name, value):
+        """By its Chinese label (any part of it) or by the action's code."""
+        value = value.strip()
+        codes = [code for code, label in ACTION_LABELS.items() if value in label]
+        verbs = [verb for verb, label in VERB_LABELS.items() if value in label]
+        condition = Q(action__icontains=value) | Q(action__in=codes)
+        for verb in verbs:
+            condition |= Q(action__endswith=f".{verb}")
+        return queryset.filter(condition)
 
 
 def _entries(request):
@@ -90,9 +127,30 @@ def audit_list(request):
         entry.label = action_label(entry)
     query = request.GET.copy()
     query.pop("page", None)
+    from .audit import archives
+
     return render(
-        request, "core/audit_list.html", {"filter": filterset, "page": page, "query": query.urlencode()}
+        request,
+        "core/audit_list.html",
+        {"filter": filterset, "page": page, "query": query.urlencode(), "archives": archives()},
     )
+
+
+@login_required
+def audit_archive_download(request, name):
+    """An archive of entries past their retention (core.audit.archive_and_purge), audit admin only."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.http import FileResponse
+
+    from .audit import ARCHIVE_DIR, archives
+
+    if not can_read_audit_log(request.user) or name not in {a["name"] for a in archives()}:
+        raise Http404
+    log_action("audit.archive.downloaded", actor=request.user, data={"file": name})
+    path = Path(settings.MEDIA_ROOT) / ARCHIVE_DIR / name
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type="application/gzip")
 
 
 @login_required
@@ -100,13 +158,15 @@ def audit_export(request):
     filterset = _entries(request)
 
     def rows():
-        yield ["时间", "操作人", "操作", "对象"]
+        yield ["时间", "操作人", "来源地址", "操作", "对象", "结果"]
         for entry in filterset.qs.iterator(chunk_size=2000):
             yield [
                 timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"),
                 entry.actor.display_name if entry.actor_id else "系统",
+                entry.address or "",
                 action_label(entry),
                 entry.object_repr,
+                entry.get_outcome_display(),
             ]
 
     content = workbook_bytes([("操作记录", rows())])

@@ -11,4 +11,5 @@ urlpatterns = [
     path("jobs/<uuid:pk>/download/", views.job_download, name="job_download"),
     path("audit/", audit_log.audit_list, name="audit_list"),
     path("audit/export/", audit_log.audit_export, name="audit_export"),
+    path("audit/archives/<str:name>", audit_log.audit_archive_download, name="audit_archive_download"),
 ]

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import IsAuthenticated
 
 from accounts.api.views import ObtainTokenView, RevokeTokenView
+from core.api.audit import AuditEntryViewSet
 from core.views import healthz, livez, readyz
 
 admin.site.site_header = "青浦区社会组织服务中心门户 管理后台"
@@ -18,6 +19,8 @@ api_v1 = [
     path("", include("staffing.api.urls")),
     path("", include("evaluations.api.urls")),
     path("", include("reports.api.urls")),
+    path("audit-entries/", AuditEntryViewSet.as_view({"get": "list"}), name="auditentry-list"),
+    path("audit-entries/<int:pk>/", AuditEntryViewSet.as_view({"get": "retrieve"}), name="auditentry-detail"),
 ]
 
 handler400 = "core.views.bad_request"

@@ -169,3 +169,56 @@ def test_entries_past_retention_are_archived_whole_then_removed(settings, tmp_pa
     assert [line["action"] for line in lines] == ["core.test.old"]
     assert lines[0]["entry_hash"] and lines[0]["address"] is None
     assert verify_chain()[1] == []  # the remaining chain still verifies
+
+
+# ---- the audit administrator's viewer and API ------------------------------------------------------
+def test_the_audit_admin_filters_by_outcome_address_action_and_reads_chinese(client, tmp_path, settings):
+    from core.testing import login_as
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    auditor = make_user("au_auditadmin", Role.AUDIT_ADMIN)
+    log_action("accounts.user.login_failed", outcome=AuditOutcome.FAILED, data={"username": "x"})
+    login_as(client, auditor)
+    page = client.get(reverse("core:audit_list"), {"outcome": "failed"})
+    html = page.content.decode()
+    assert page.status_code == 200 and "账号 · 登录失败" in html and "失败" in html
+    assert "accounts.user.login_failed" not in html  # never the raw code
+    assert "登录失败" in client.get(reverse("core:audit_list"), {"action": "登录失败"}).content.decode()
+    api = client.get("/api/v1/audit-entries/", {"outcome": "failed"}).json()
+    assert api["count"] >= 1 and all(e["outcome"] == "failed" for e in api["results"])
+    assert api["results"][0]["action_label"] == "账号 · 登录失败"
+    export = client.get(reverse("core:audit_export"), {"outcome": "failed"})
+    assert export.status_code == 200 and "no-store" in export["Cache-Control"]
+
+
+@pytest.mark.parametrize("role", [Role.BUREAU, Role.ACCOUNT_ADMIN, Role.DIRECTOR, Role.AUDITOR])
+def test_nobody_but_the_audit_admin_reads_the_trail(client, role):
+    from core.testing import login_as
+
+    login_as(client, make_user(f"au_{role}", role))
+    assert client.get(reverse("core:audit_list")).status_code == 404
+    assert client.get(reverse("core:audit_export")).status_code == 404
+    assert client.get("/api/v1/audit-entries/").status_code == 404
+    entry = log_action("core.test.recorded")
+    assert client.get(f"/api/v1/audit-entries/{entry.pk}/").status_code == 404
+
+
+def test_archives_are_listed_and_downloaded_by_the_audit_admin_only(client, tmp_path, settings):
+    from core.testing import login_as
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    old = log_action("core.test.old")
+    _tamper(
+        "UPDATE core_auditentry SET created_at = %s WHERE id = %s",
+        [timezone.now() - timedelta(days=400), old.pk],
+    )
+    name = archive_and_purge()["file"]
+    login_as(client, make_user("au_auditadmin2", Role.AUDIT_ADMIN))
+    assert name in client.get(reverse("core:audit_list")).content.decode()
+    download = client.get(reverse("core:audit_archive_download", args=[name]))
+    assert download.status_code == 200
+    assert gzip.decompress(b"".join(download.streaming_content)).startswith(b"{")
+    assert client.get(reverse("core:audit_archive_download", args=["../../etc/passwd"])).status_code == 404
+    bureau = Client()
+    login_as(bureau, make_user("au_bureau3", Role.BUREAU))
+    assert bureau.get(reverse("core:audit_archive_download", args=[name])).status_code == 404
