@@ -19,6 +19,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.roles import Role
+from core.access import BUREAU, CENTER_EDITORS, CENTER_READERS, access, in_scope
 from core.errors import ApplicationError
 from core.permissions import can, restrict
 
@@ -106,6 +108,7 @@ def _overview_context(request, centers_qs, template):
     }
 
 
+@access(read=BUREAU)
 @login_required
 def overview(request):
     """The bureau's district overview: every center of 1+11+X with its compliance at a glance."""
@@ -118,6 +121,7 @@ def overview(request):
     return render(request, "centers/overview.html", context)
 
 
+@access(read=BUREAU | in_scope(Role.DIRECTOR, Role.SUPERVISOR))
 @login_required
 def center_list(request):
     """The centers a user may see (a supervising unit's, an auditor's), with their compliance."""
@@ -132,6 +136,7 @@ def _center(request, pk, action="view") -> ServiceCenter:
     return get_object_or_404(selectors.centers_for(request.user, action), pk=pk)
 
 
+@access(read=CENTER_READERS)
 @login_required
 def center_detail(request, pk):
     center = _center(request, pk)
@@ -152,9 +157,21 @@ def center_detail(request, pk):
     return render(request, "centers/center_detail.html", context)
 
 
+@access(read=BUREAU, write=BUREAU)
 @login_required
 @require_http_methods(["GET", "POST"])
-def center_edit(request, pk=None):
+def center_create(request):
+    return _center_form(request, None)
+
+
+@access(read=CENTER_EDITORS, write=CENTER_EDITORS)
+@login_required
+@require_http_methods(["GET", "POST"])
+def center_edit(request, pk):
+    return _center_form(request, pk)
+
+
+def _center_form(request, pk):
     bureau = request.user.has_perm("centers.change_servicecenter")
     if pk is None:
         if not request.user.has_perm("centers.add_servicecenter"):
@@ -184,6 +201,7 @@ def _record(request, center, kind, pk):
     return get_object_or_404(model.objects.filter(center=center), pk=pk)
 
 
+@access(read=CENTER_EDITORS, write=CENTER_EDITORS)
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_edit(request, center_pk, kind, pk=None):
@@ -209,6 +227,7 @@ def record_edit(request, center_pk, kind, pk=None):
     )
 
 
+@access(read=CENTER_EDITORS, write=CENTER_EDITORS)
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_delete(request, center_pk, kind, pk):
@@ -221,6 +240,7 @@ def record_delete(request, center_pk, kind, pk):
     return render(request, "centers/record_confirm_delete.html", {"center": center, "instance": instance})
 
 
+@access(read=CENTER_READERS)
 @login_required
 def document(request, model, pk, field):
     """An uploaded file, served only to those who may view the record it belongs to."""
@@ -247,6 +267,7 @@ def _organizations(request):
     return OrganizationFilterSet(request.GET, queryset=queryset)
 
 
+@access(read=CENTER_READERS)
 @login_required
 def organization_list(request):
     filterset = _organizations(request)
@@ -263,6 +284,7 @@ def organization_list(request):
     )
 
 
+@access(read=CENTER_READERS)
 @login_required
 def organization_export(request):
     filterset = _organizations(request)
@@ -274,6 +296,7 @@ def organization_export(request):
     return response
 
 
+@access(read=CENTER_READERS)
 @login_required
 def organization_template(request):
     _organizations(request)
@@ -282,6 +305,7 @@ def organization_template(request):
     return response
 
 
+@access(read=BUREAU, write=BUREAU)
 @login_required
 @require_http_methods(["GET", "POST"])
 def organization_edit(request, pk=None):
@@ -316,6 +340,7 @@ def organization_edit(request, pk=None):
     )
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def organization_rating_create(request, pk):
@@ -344,6 +369,7 @@ def organization_rating_create(request, pk):
 IMPORT_SESSION_KEY = "centers_import"
 
 
+@access(read=BUREAU, write=BUREAU)
 @login_required
 @require_http_methods(["GET", "POST"])
 def organization_import(request):
@@ -369,6 +395,7 @@ def organization_import(request):
     return render(request, "centers/organization_import.html", context)
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def organization_import_commit(request):

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.roles import Role
 
+from .access import BUREAU, OWN, PUBLIC, SIGNED_IN, access
 from .audit import log_action
 from .health import run_checks
 from .models import Job
@@ -19,6 +20,7 @@ HOME_TEMPLATES = {
 }
 
 
+@access(read=SIGNED_IN)
 @login_required
 def home(request):
     """Each role's home page; later issues add their panels through core.home.panels_for."""
@@ -29,6 +31,7 @@ def home(request):
     return render(request, template, {"panels": panels_for(request), "recent_jobs": recent_jobs})
 
 
+@access(read=PUBLIC)
 @never_cache
 @require_GET
 def healthz(request):
@@ -40,11 +43,13 @@ def _job_for(request, pk) -> Job:
     return get_object_or_404(restrict(Job.objects.select_related("requester"), request.user), pk=pk)
 
 
+@access(read=BUREAU | OWN)
 @login_required
 def job_detail(request, pk):
     return render(request, "core/job_detail.html", {"job": _job_for(request, pk)})
 
 
+@access(read=BUREAU | OWN)
 @never_cache
 @login_required
 def job_status(request, pk):
@@ -62,6 +67,7 @@ def job_status(request, pk):
     )
 
 
+@access(read=BUREAU | OWN)
 @login_required
 def job_download(request, pk):
     job = _job_for(request, pk)

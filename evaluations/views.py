@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.roles import Role
+from core.access import BUREAU, CENTER_EDITORS, FILING_READERS, SIGNED_IN, TAKING_PART, access, in_scope
 from core.audit import entries_for, log_action
 from core.errors import ApplicationError
 from core.permissions import can, restrict
@@ -60,11 +62,16 @@ def _page(request, items, per_page=50):
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
+REVIEWERS = BUREAU | in_scope(Role.SUPERVISOR)
+AUDITORS = BUREAU | in_scope(Role.AUDITOR)
+
+
 def _is_bureau(user) -> bool:
     return user.has_perm("evaluations.change_cycle")
 
 
 # ---- bureau: cycles and rubric ---------------------------------------------------------------------
+@access(read=TAKING_PART)
 @login_required
 def cycle_list(request):
     cycles = selectors.cycles_for(request.user)
@@ -75,6 +82,7 @@ def cycle_list(request):
     )
 
 
+@access(read=BUREAU, write=BUREAU)
 @login_required
 def cycle_create(request):
     if not _is_bureau(request.user):
@@ -98,6 +106,7 @@ def _create_initial():
     return {"year": year, **services.default_deadlines(year)}
 
 
+@access(read=TAKING_PART)
 @login_required
 def cycle_detail(request, pk):
     cycle = _cycle(request, pk)
@@ -114,6 +123,7 @@ def cycle_detail(request, pk):
     return render(request, "evaluations/cycle_detail.html", context)
 
 
+@access(read=BUREAU, write=BUREAU)
 @login_required
 def cycle_edit(request, pk):
     cycle = _cycle(request, pk, "change")
@@ -129,6 +139,7 @@ def cycle_edit(request, pk):
     return render(request, "evaluations/cycle_form.html", {"form": form, "cycle": cycle})
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def rubric_copy(request, pk):
@@ -142,6 +153,7 @@ def rubric_copy(request, pk):
     return redirect("evaluations:cycle_detail", cycle.pk)
 
 
+@access(read=BUREAU, write=BUREAU)
 @login_required
 def indicator_edit(request, pk, indicator_pk=None):
     cycle = _cycle(request, pk, "change")
@@ -166,6 +178,7 @@ def indicator_edit(request, pk, indicator_pk=None):
     )
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def indicator_delete(request, pk, indicator_pk):
@@ -179,6 +192,7 @@ def indicator_delete(request, pk, indicator_pk):
     return redirect("evaluations:cycle_detail", cycle.pk)
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def cycle_open(request, pk):
@@ -192,6 +206,7 @@ def cycle_open(request, pk):
     return redirect("core:job_detail", job.pk)
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def cycle_advance(request, pk):
@@ -209,6 +224,7 @@ def cycle_advance(request, pk):
     return redirect(request.POST.get("next") or reverse("evaluations:cycle_detail", args=[cycle.pk]))
 
 
+@access(read=BUREAU)
 @login_required
 def cycle_board(request, pk):
     cycle = _cycle(request, pk, "change")
@@ -231,6 +247,7 @@ def cycle_board(request, pk):
 
 
 # ---- bureau: draw, assignment, results ------------------------------------------------------------
+@access(read=BUREAU, write=BUREAU)
 @login_required
 def cycle_draw(request, pk):
     cycle = _cycle(request, pk, "change")
@@ -272,6 +289,7 @@ def cycle_draw(request, pk):
     )
 
 
+@access(read=BUREAU, write=BUREAU)
 @login_required
 def cycle_assignments(request, pk):
     cycle = _cycle(request, pk, "change")
@@ -304,6 +322,7 @@ def cycle_assignments(request, pk):
     )
 
 
+@access(read=TAKING_PART)
 @login_required
 def cycle_results(request, pk):
     cycle = _cycle(request, pk)
@@ -332,6 +351,7 @@ def cycle_results(request, pk):
     )
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def results_compute(request, pk):
@@ -344,6 +364,7 @@ def results_compute(request, pk):
     return redirect("core:job_detail", job.pk)
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def results_correct(request, pk):
@@ -359,6 +380,7 @@ def results_correct(request, pk):
     return redirect("core:job_detail", job.pk)
 
 
+@access(read=TAKING_PART)
 @login_required
 def results_export(request, pk):
     from openpyxl import Workbook
@@ -418,6 +440,7 @@ def results_export(request, pk):
 
 
 # ---- the filing ------------------------------------------------------------------------------------
+@access(read=CENTER_EDITORS)
 @login_required
 def my_filings(request):
     return render(
@@ -425,6 +448,7 @@ def my_filings(request):
     )
 
 
+@access(read=FILING_READERS)
 @login_required
 def filing_detail(request, pk):
     filing = _filing(request, pk)
@@ -459,6 +483,7 @@ def filing_detail(request, pk):
     return render(request, "evaluations/filing_detail.html", context)
 
 
+@access(read=CENTER_EDITORS, write=CENTER_EDITORS)
 @login_required
 def filing_edit(request, pk):
     filing = _filing(request, pk, "change")
@@ -486,6 +511,7 @@ def filing_edit(request, pk):
     )
 
 
+@access(read=CENTER_EDITORS, write=CENTER_EDITORS)
 @login_required
 def self_assessment(request, pk):
     filing = _filing(request, pk, "change")
@@ -519,6 +545,7 @@ def self_assessment(request, pk):
     return render(request, "evaluations/self_assessment.html", {**detail, "upload_form": UploadForm()})
 
 
+@access(write=CENTER_EDITORS)
 @login_required
 @require_POST
 def evidence_upload(request, pk):
@@ -536,6 +563,7 @@ def evidence_upload(request, pk):
     return redirect(reverse("evaluations:self_assessment", args=[filing.pk]) + f"#indicator-{indicator.code}")
 
 
+@access(write=CENTER_EDITORS)
 @login_required
 @require_POST
 def evidence_delete(request, pk):
@@ -550,6 +578,7 @@ def evidence_delete(request, pk):
     return redirect("evaluations:self_assessment", evidence.filing_id)
 
 
+@access(read=FILING_READERS)
 @login_required
 def evidence_download(request, pk):
     evidence = get_object_or_404(restrict(Evidence.objects.all(), request.user), pk=pk)
@@ -567,6 +596,7 @@ def evidence_download(request, pk):
     )
 
 
+@access(read=FILING_READERS)
 @login_required
 def work_plan_download(request, pk):
     filing = _filing(request, pk)
@@ -588,6 +618,7 @@ def _filing_action(request, pk, action, call, success):
     return redirect(request.POST.get("next") or reverse("evaluations:filing_detail", args=[filing.pk]))
 
 
+@access(write=CENTER_EDITORS)
 @login_required
 @require_POST
 def filing_submit(request, pk):
@@ -600,6 +631,7 @@ def filing_submit(request, pk):
     )
 
 
+@access(write=REVIEWERS)
 @login_required
 @require_POST
 def filing_review(request, pk):
@@ -612,6 +644,7 @@ def filing_review(request, pk):
     )
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def filing_accept(request, pk):
@@ -622,6 +655,7 @@ def filing_accept(request, pk):
     )
 
 
+@access(write=REVIEWERS)
 @login_required
 @require_POST
 def filing_return(request, pk):
@@ -647,6 +681,7 @@ def filing_return(request, pk):
     )
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def filing_reopen(request, pk):
@@ -665,6 +700,7 @@ def filing_reopen(request, pk):
     )
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def audit_score_correct(request, pk):
@@ -689,6 +725,7 @@ def audit_score_correct(request, pk):
 
 
 # ---- supervising unit and auditor ------------------------------------------------------------------
+@access(read=REVIEWERS)
 @login_required
 def review_list(request):
     state = request.GET.get("state", FilingState.SUBMITTED)
@@ -700,6 +737,7 @@ def review_list(request):
     )
 
 
+@access(read=in_scope(Role.AUDITOR))
 @login_required
 def my_assignments(request):
     return render(
@@ -709,6 +747,7 @@ def my_assignments(request):
     )
 
 
+@access(read=AUDITORS, write=AUDITORS)
 @login_required
 def audit_score(request, pk):
     filing = _filing(request, pk, "audit")
@@ -744,6 +783,7 @@ def audit_score(request, pk):
     return render(request, "evaluations/audit_score.html", {**detail, "assignment": assignment})
 
 
+@access(read=SIGNED_IN, write=SIGNED_IN)
 @login_required
 def notifications(request):
     from .models import Notification

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api.views import ObtainTokenView
+from core.access import PUBLIC, access
 from core.views import healthz
 
 admin.site.site_header = "青浦区社会组织服务中心门户 管理后台"
@@ -26,7 +27,11 @@ urlpatterns = [
     path("public/", include("disclosure.urls")),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/schema/", access(read=PUBLIC)(SpectacularAPIView.as_view()), name="api-schema"),
+    path(
+        "api/docs/",
+        access(read=PUBLIC)(SpectacularSwaggerView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -7,7 +7,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from core.access import PUBLIC, access
 
+
+@access(write=PUBLIC)
 class ObtainTokenView(APIView):
     """POST username and password, get ``{"token": "…"}``. Failed attempts count toward the lockout."""
 
