@@ -243,7 +243,8 @@ def member_delete(request, pk):
     )
 
 
-@access(read=CENTER_READERS)
+# Contracts are personal data: the person's own center and the bureau only.
+@access(read=CENTER_EDITORS)
 @login_required
 def contract_download(request, pk):
     """The contract file: only the person's own center and the bureau; logged (personal data)."""

@@ -249,7 +249,8 @@ class AssignmentViewSet(ReadOnly):
     filterset_fields = ["cycle"]
 
 
-@access(read=TAKING_PART)
+# A center's result, once published: whoever may see its filing.
+@access(read=FILING_READERS)
 class ResultViewSet(ReadOnly):
     """Results (published ones for everyone but the bureau); ``?cycle=<id>&revision=<n>``."""
 
