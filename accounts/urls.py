@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from core.access import PUBLIC, access
+
 from . import views
 
 app_name = "accounts"
@@ -8,7 +10,7 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("login/verify/", views.LoginVerifyView.as_view(), name="login_verify"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", access(write=PUBLIC)(auth_views.LogoutView.as_view()), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("two-factor/", views.TwoFactorView.as_view(), name="two_factor"),
     path("api-token/", views.api_token, name="api_token"),

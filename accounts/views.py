@@ -29,12 +29,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import FormView
 
+from core.access import PUBLIC, SIGNED_IN, access, roles
 from core.errors import ApplicationError
 from core.spreadsheets import XLSX, attachment
 
 from . import importing, security, selectors, services, two_factor
 from .filtersets import UserFilterSet
 from .forms import CodeForm, EnrolmentCodeForm, ImportForm, UserForm
+from .roles import Role
 
 NEXT_SESSION_KEY = "accounts_login_next"
 IMPORT_SESSION_KEY = "accounts_import"
@@ -54,6 +56,7 @@ def _next_or_home(request) -> str:
     )
 
 
+@access(read=PUBLIC, write=PUBLIC)
 class LoginView(auth_views.LoginView):
     """Step one: the password. An enrolled user goes on to the code (LoginVerifyView) before Django's
     login happens; everyone else is logged in here."""
@@ -70,6 +73,7 @@ class LoginView(auth_views.LoginView):
         return super().form_valid(form)
 
 
+@access(read=PUBLIC, write=PUBLIC)  # a login whose password step passed
 class LoginVerifyView(FormView):
     """Step two for enrolled users: the authenticator's code or a recovery code. Wrong codes count
     as failed logins (the lockout after repeated failures applies)."""
@@ -108,6 +112,7 @@ class LoginVerifyView(FormView):
         return redirect(next_url or reverse(settings.LOGIN_REDIRECT_URL))
 
 
+@access(read=SIGNED_IN, write=SIGNED_IN)
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
 
@@ -136,6 +141,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return redirect(_next_or_home(self.request))
 
 
+@access(read=SIGNED_IN, write=SIGNED_IN)
 class TwoFactorView(LoginRequiredMixin, View):
     """Enrolment (QR code, then a code to confirm) and, once enrolled, new recovery codes."""
 
@@ -194,6 +200,7 @@ class TwoFactorView(LoginRequiredMixin, View):
         return redirect(f"{url}?next={next_url}" if next_url else url)
 
 
+@access(read=SIGNED_IN)
 class RecoveryCodesView(LoginRequiredMixin, View):
     """Shows the new recovery codes once (they are stored only as the static device's tokens)."""
 
@@ -236,6 +243,7 @@ def _filtered(request):
     return UserFilterSet(request.GET, queryset=selectors.user_list(_manager(request)))
 
 
+@access(read=roles(Role.ACCOUNT_ADMIN))
 @login_required
 def user_list(request):
     filterset = _filtered(request)
@@ -249,6 +257,7 @@ def user_list(request):
     )
 
 
+@access(read=roles(Role.ACCOUNT_ADMIN))
 @login_required
 def user_export(request):
     filterset = _filtered(request)
@@ -263,6 +272,7 @@ def _password_page(request, issued, *, title):
     return response
 
 
+@access(read=roles(Role.ACCOUNT_ADMIN), write=roles(Role.ACCOUNT_ADMIN))
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -279,6 +289,7 @@ def user_create(request):
     return render(request, "accounts/user_form.html", {"form": form, "target": None})
 
 
+@access(read=roles(Role.ACCOUNT_ADMIN), write=roles(Role.ACCOUNT_ADMIN))
 @login_required
 @require_http_methods(["GET", "POST"])
 def user_edit(request, pk):
@@ -313,6 +324,7 @@ def user_edit(request, pk):
     )
 
 
+@access(write=roles(Role.ACCOUNT_ADMIN))
 @login_required
 @require_POST
 def user_set_active(request, pk):
@@ -330,6 +342,7 @@ def user_set_active(request, pk):
     return redirect("accounts:user_edit", pk=target.pk)
 
 
+@access(write=roles(Role.ACCOUNT_ADMIN))
 @login_required
 @require_POST
 def user_unlock(request, pk):
@@ -339,6 +352,7 @@ def user_unlock(request, pk):
     return redirect("accounts:user_edit", pk=target.pk)
 
 
+@access(write=roles(Role.ACCOUNT_ADMIN))
 @never_cache
 @login_required
 @require_POST
@@ -348,6 +362,7 @@ def user_reset_password(request, pk):
     return _password_page(request, issued, title="密码已重置")
 
 
+@access(read=roles(Role.ACCOUNT_ADMIN))
 @login_required
 def user_template(request):
     _manager(request)
@@ -356,6 +371,7 @@ def user_template(request):
     return response
 
 
+@access(read=roles(Role.ACCOUNT_ADMIN), write=roles(Role.ACCOUNT_ADMIN))
 @login_required
 @require_http_methods(["GET", "POST"])
 def user_import(request):
@@ -380,6 +396,7 @@ def user_import(request):
     return render(request, "accounts/user_import.html", context)
 
 
+@access(write=roles(Role.ACCOUNT_ADMIN))
 @never_cache
 @login_required
 @require_POST
@@ -408,6 +425,7 @@ def user_import_commit(request):
     return response
 
 
+@access(read=SIGNED_IN, write=SIGNED_IN)
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_token(request):

@@ -20,6 +20,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.roles import Role
+from core.access import BUREAU, CENTER_EDITORS, CENTER_READERS, access, in_scope
 from core.audit import log_action
 from core.errors import ApplicationError
 from core.permissions import can, restrict
@@ -109,6 +111,7 @@ def _overview_context(request, centers_qs, template):
     }
 
 
+@access(read=BUREAU)
 @login_required
 def overview(request):
     """The bureau's district overview: every center of 1+11+X with its compliance at a glance."""
@@ -121,6 +124,7 @@ def overview(request):
     return render(request, "centers/overview.html", context)
 
 
+@access(read=BUREAU | in_scope(Role.DIRECTOR, Role.SUPERVISOR))
 @login_required
 def center_list(request):
     """The centers a user may see (a supervising unit's, an auditor's), with their compliance."""
@@ -135,6 +139,7 @@ def _center(request, pk, action="view") -> ServiceCenter:
     return get_object_or_404(selectors.centers_for(request.user, action), pk=pk)
 
 
+@access(read=CENTER_READERS)
 @login_required
 def center_detail(request, pk):
     center = _center(request, pk)
@@ -156,9 +161,21 @@ def center_detail(request, pk):
     return render(request, "centers/center_detail.html", context)
 
 
+@access(read=BUREAU, write=BUREAU)
 @login_required
 @require_http_methods(["GET", "POST"])
-def center_edit(request, pk=None):
+def center_create(request):
+    return _center_form(request, None)
+
+
+@access(read=CENTER_EDITORS, write=CENTER_EDITORS)
+@login_required
+@require_http_methods(["GET", "POST"])
+def center_edit(request, pk):
+    return _center_form(request, pk)
+
+
+def _center_form(request, pk):
     bureau = request.user.has_perm("centers.change_servicecenter")
     if pk is None:
         if not request.user.has_perm("centers.add_servicecenter"):
@@ -190,6 +207,7 @@ def _record(request, center, kind, pk):
     return get_object_or_404(model.objects.filter(center=center), pk=pk)
 
 
+@access(read=CENTER_EDITORS, write=CENTER_EDITORS)
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_edit(request, center_pk, kind, pk=None):
@@ -215,6 +233,7 @@ def record_edit(request, center_pk, kind, pk=None):
     )
 
 
+@access(read=CENTER_EDITORS, write=CENTER_EDITORS)
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_delete(request, center_pk, kind, pk):
@@ -227,6 +246,7 @@ def record_delete(request, center_pk, kind, pk):
     return render(request, "centers/record_confirm_delete.html", {"center": center, "instance": instance})
 
 
+@access(read=CENTER_READERS)
 @login_required
 def document(request, model, pk, field):
     """An uploaded file, served only to those who may view the record it belongs to."""
@@ -254,6 +274,7 @@ def _organizations(request):
     return OrganizationFilterSet(request.GET, queryset=queryset)
 
 
+@access(read=CENTER_READERS)
 @login_required
 def organization_list(request):
     filterset = _organizations(request)
@@ -270,6 +291,7 @@ def organization_list(request):
     )
 
 
+@access(read=CENTER_READERS)
 @login_required
 def organization_export(request):
     filterset = _organizations(request)
@@ -286,6 +308,7 @@ def organization_export(request):
     return response
 
 
+@access(read=CENTER_READERS)
 @login_required
 def organization_template(request):
     _organizations(request)
@@ -294,6 +317,7 @@ def organization_template(request):
     return response
 
 
+@access(read=BUREAU, write=BUREAU)
 @login_required
 @require_http_methods(["GET", "POST"])
 def organization_edit(request, pk=None):
@@ -328,6 +352,7 @@ def organization_edit(request, pk=None):
     )
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def organization_rating_create(request, pk):
@@ -356,6 +381,7 @@ def organization_rating_create(request, pk):
 IMPORT_SESSION_KEY = "centers_import"
 
 
+@access(read=BUREAU, write=BUREAU)
 @login_required
 @require_http_methods(["GET", "POST"])
 def organization_import(request):
@@ -381,6 +407,7 @@ def organization_import(request):
     return render(request, "centers/organization_import.html", context)
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def organization_import_commit(request):

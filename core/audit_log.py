@@ -13,6 +13,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from accounts.roles import Role
+
+from .access import access, roles
 from .audit import log_action
 from .models import AuditEntry, AuditOutcome
 from .spreadsheets import XLSX, attachment, workbook_bytes
@@ -119,6 +122,7 @@ def _entries(request):
     return AuditEntryFilterSet(request.GET, queryset=queryset)
 
 
+@access(read=roles(Role.AUDIT_ADMIN))
 @login_required
 def audit_list(request):
     filterset = _entries(request)
@@ -136,6 +140,7 @@ def audit_list(request):
     )
 
 
+@access(read=roles(Role.AUDIT_ADMIN))
 @login_required
 def audit_archive_download(request, name):
     """An archive of entries past their retention (core.audit.archive_and_purge), audit admin only."""
@@ -153,6 +158,7 @@ def audit_archive_download(request, name):
     return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type="application/gzip")
 
 
+@access(read=roles(Role.AUDIT_ADMIN))
 @login_required
 def audit_export(request):
     filterset = _entries(request)

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.roles import Role
 
+from .access import BUREAU, OWN, PUBLIC, SIGNED_IN, access
 from .audit import log_action
 from .health import READINESS_REQUIRED, run_checks
 from .models import Job
@@ -29,6 +30,7 @@ def bad_request(request, exception=None):
     return render(request, "400.html", {"message": message}, status=400)
 
 
+@access(read=SIGNED_IN)
 @login_required
 def home(request):
     """Each role's home page; later issues add their panels through core.home.panels_for."""
@@ -46,6 +48,7 @@ def _health_response(request, ok: bool, checks: dict[str, str]) -> JsonResponse:
     return JsonResponse(body, status=200 if ok else 503)
 
 
+@access(read=PUBLIC)
 @never_cache
 @require_GET
 def livez(request):
@@ -53,6 +56,7 @@ def livez(request):
     return JsonResponse({"status": "ok"})
 
 
+@access(read=PUBLIC)
 @never_cache
 @require_GET
 def readyz(request):
@@ -61,6 +65,7 @@ def readyz(request):
     return _health_response(request, ok, checks)
 
 
+@access(read=PUBLIC)
 @never_cache
 @require_GET
 def healthz(request):
@@ -73,11 +78,13 @@ def _job_for(request, pk) -> Job:
     return get_object_or_404(restrict(Job.objects.select_related("requester"), request.user), pk=pk)
 
 
+@access(read=BUREAU | OWN)
 @login_required
 def job_detail(request, pk):
     return render(request, "core/job_detail.html", {"job": _job_for(request, pk)})
 
 
+@access(read=BUREAU | OWN)
 @never_cache
 @login_required
 def job_status(request, pk):
@@ -95,6 +102,7 @@ def job_status(request, pk):
     )
 
 
+@access(read=BUREAU | OWN)
 @login_required
 def job_download(request, pk):
     job = _job_for(request, pk)

@@ -4,10 +4,12 @@ from django.shortcuts import render
 
 from centers.choices import CenterLevel
 from centers.models import ServiceCenter
+from core.access import PUBLIC, access
 
 from .selectors import FUNCTIONS, public_center, public_centers
 
 
+@access(read=PUBLIC)
 def center_list(request):
     level = request.GET.get("level") or None
     if level not in CenterLevel.values:
@@ -21,6 +23,7 @@ def center_list(request):
     )
 
 
+@access(read=PUBLIC)
 def center_detail(request, pk: int):
     try:
         center = public_center(pk)

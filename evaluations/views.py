@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.roles import Role
+from core.access import BUREAU, CENTER_EDITORS, FILING_READERS, SIGNED_IN, TAKING_PART, access, in_scope
 from core.audit import entries_for, log_action
 from core.errors import ApplicationError
 from core.params import int_param, safe_next
@@ -59,11 +61,16 @@ def _page(request, items, per_page=50):
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
+REVIEWERS = BUREAU | in_scope(Role.SUPERVISOR)
+AUDITORS = BUREAU | in_scope(Role.AUDITOR)
+
+
 def _is_bureau(user) -> bool:
     return user.has_perm("evaluations.change_cycle")
 
 
 # ---- bureau: cycles and rubric ---------------------------------------------------------------------
+@access(read=TAKING_PART)
 @login_required
 def cycle_list(request):
     cycles = selectors.cycles_for(request.user)
@@ -74,6 +81,7 @@ def cycle_list(request):
     )
 
 
+@access(read=BUREAU, write=BUREAU)
 @login_required
 def cycle_create(request):
     if not _is_bureau(request.user):
@@ -97,6 +105,7 @@ def _create_initial():
     return {"year": year, **services.default_deadlines(year)}
 
 
+@access(read=TAKING_PART)
 @login_required
 def cycle_detail(request, pk):
     cycle = _cycle(request, pk)
@@ -113,6 +122,7 @@ def cycle_detail(request, pk):
     return render(request, "evaluations/cycle_detail.html", context)
 
 
+@access(read=BUREAU, write=BUREAU)
 @login_required
 def cycle_edit(request, pk):
     cycle = _cycle(request, pk, "change")
@@ -128,6 +138,7 @@ def cycle_edit(request, pk):
     return render(request, "evaluations/cycle_form.html", {"form": form, "cycle": cycle})
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def rubric_copy(request, pk):
@@ -143,6 +154,7 @@ def rubric_copy(request, pk):
     return redirect("evaluations:cycle_detail", cycle.pk)
 
 
+@access(read=BUREAU, write=BUREAU)
 @login_required
 def indicator_edit(request, pk, indicator_pk=None):
     cycle = _cycle(request, pk, "change")
@@ -167,6 +179,7 @@ def indicator_edit(request, pk, indicator_pk=None):
     )
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def indicator_delete(request, pk, indicator_pk):
@@ -180,6 +193,7 @@ def indicator_delete(request, pk, indicator_pk):
     return redirect("evaluations:cycle_detail", cycle.pk)
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def cycle_open(request, pk):
@@ -193,6 +207,7 @@ def cycle_open(request, pk):
     return redirect("core:job_detail", job.pk)
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def cycle_advance(request, pk):
@@ -210,6 +225,7 @@ def cycle_advance(request, pk):
     return redirect(safe_next(request, reverse("evaluations:cycle_detail", args=[cycle.pk])))
 
 
+@access(read=BUREAU)
 @login_required
 def cycle_board(request, pk):
     cycle = _cycle(request, pk, "change")
@@ -232,6 +248,7 @@ def cycle_board(request, pk):
 
 
 # ---- bureau: draw, assignment, results ------------------------------------------------------------
+@access(read=BUREAU, write=BUREAU)
 @login_required
 def cycle_draw(request, pk):
     cycle = _cycle(request, pk, "change")
@@ -255,6 +272,7 @@ def cycle_draw(request, pk):
     return _draw_page(request, cycle, draw, form, population)
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def cycle_draw_verify(request, pk):
@@ -286,6 +304,7 @@ def _draw_page(request, cycle, draw, form, population, verification=None):
     )
 
 
+@access(read=BUREAU, write=BUREAU)
 @login_required
 def cycle_assignments(request, pk):
     cycle = _cycle(request, pk, "change")
@@ -318,6 +337,7 @@ def cycle_assignments(request, pk):
     )
 
 
+@access(read=TAKING_PART)
 @login_required
 def cycle_results(request, pk):
     cycle = _cycle(request, pk)
@@ -347,6 +367,7 @@ def cycle_results(request, pk):
     )
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def results_compute(request, pk):
@@ -359,6 +380,7 @@ def results_compute(request, pk):
     return redirect("core:job_detail", job.pk)
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def results_correct(request, pk):
@@ -374,6 +396,7 @@ def results_correct(request, pk):
     return redirect("core:job_detail", job.pk)
 
 
+@access(read=TAKING_PART)
 @login_required
 def results_export(request, pk):
     from core.spreadsheets import workbook_bytes
@@ -428,6 +451,7 @@ def results_export(request, pk):
 
 
 # ---- the filing ------------------------------------------------------------------------------------
+@access(read=CENTER_EDITORS)
 @login_required
 def my_filings(request):
     return render(
@@ -435,6 +459,7 @@ def my_filings(request):
     )
 
 
+@access(read=FILING_READERS)
 @login_required
 def filing_detail(request, pk):
     filing = _filing(request, pk)
@@ -469,6 +494,7 @@ def filing_detail(request, pk):
     return render(request, "evaluations/filing_detail.html", context)
 
 
+@access(read=CENTER_EDITORS, write=CENTER_EDITORS)
 @login_required
 def filing_edit(request, pk):
     filing = _filing(request, pk, "change")
@@ -496,6 +522,7 @@ def filing_edit(request, pk):
     )
 
 
+@access(read=CENTER_EDITORS, write=CENTER_EDITORS)
 @login_required
 def self_assessment(request, pk):
     filing = _filing(request, pk, "change")
@@ -529,6 +556,7 @@ def self_assessment(request, pk):
     return render(request, "evaluations/self_assessment.html", {**detail, "upload_form": UploadForm()})
 
 
+@access(write=CENTER_EDITORS)
 @login_required
 @require_POST
 def evidence_upload(request, pk):
@@ -548,6 +576,7 @@ def evidence_upload(request, pk):
     return redirect(reverse("evaluations:self_assessment", args=[filing.pk]) + f"#indicator-{indicator.code}")
 
 
+@access(write=CENTER_EDITORS)
 @login_required
 @require_POST
 def evidence_delete(request, pk):
@@ -562,6 +591,7 @@ def evidence_delete(request, pk):
     return redirect("evaluations:self_assessment", evidence.filing_id)
 
 
+@access(read=FILING_READERS)
 @login_required
 def evidence_download(request, pk):
     evidence = get_object_or_404(restrict(Evidence.objects.all(), request.user), pk=pk)
@@ -579,6 +609,7 @@ def evidence_download(request, pk):
     )
 
 
+@access(read=FILING_READERS)
 @login_required
 def work_plan_download(request, pk):
     filing = _filing(request, pk)
@@ -600,6 +631,7 @@ def _filing_action(request, pk, action, call, success):
     return redirect(safe_next(request, reverse("evaluations:filing_detail", args=[filing.pk])))
 
 
+@access(write=CENTER_EDITORS)
 @login_required
 @require_POST
 def filing_submit(request, pk):
@@ -612,6 +644,7 @@ def filing_submit(request, pk):
     )
 
 
+@access(write=REVIEWERS)
 @login_required
 @require_POST
 def filing_review(request, pk):
@@ -624,6 +657,7 @@ def filing_review(request, pk):
     )
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def filing_accept(request, pk):
@@ -634,6 +668,7 @@ def filing_accept(request, pk):
     )
 
 
+@access(write=REVIEWERS)
 @login_required
 @require_POST
 def filing_return(request, pk):
@@ -659,6 +694,7 @@ def filing_return(request, pk):
     )
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def filing_reopen(request, pk):
@@ -677,6 +713,7 @@ def filing_reopen(request, pk):
     )
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def audit_score_correct(request, pk):
@@ -703,6 +740,7 @@ def audit_score_correct(request, pk):
 
 
 # ---- supervising unit and auditor ------------------------------------------------------------------
+@access(read=REVIEWERS)
 @login_required
 def review_list(request):
     state = request.GET.get("state", FilingState.SUBMITTED)
@@ -714,6 +752,7 @@ def review_list(request):
     )
 
 
+@access(read=in_scope(Role.AUDITOR))
 @login_required
 def my_assignments(request):
     return render(
@@ -723,6 +762,7 @@ def my_assignments(request):
     )
 
 
+@access(read=AUDITORS, write=AUDITORS)
 @login_required
 def audit_score(request, pk):
     filing = _filing(request, pk, "audit")
@@ -758,6 +798,7 @@ def audit_score(request, pk):
     return render(request, "evaluations/audit_score.html", {**detail, "assignment": assignment})
 
 
+@access(read=SIGNED_IN, write=SIGNED_IN)
 @login_required
 def notifications(request):
     from .models import Notification

@@ -5,6 +5,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.access import BUREAU, FILING_READERS, PUBLIC, TAKING_PART, access
 from core.errors import ApplicationError
 from core.params import int_param
 from core.permissions import restrict
@@ -26,6 +27,7 @@ def _cycle_or_404(request, pk, action="view"):
     return get_object_or_404(restrict(Cycle.objects.all(), request.user, action), pk=pk)
 
 
+@access(read=TAKING_PART)
 @login_required
 def document_list(request):
     kind = request.GET.get("kind", "")
@@ -58,6 +60,7 @@ def document_list(request):
     )
 
 
+@access(read=FILING_READERS)
 @login_required
 def document_detail(request, pk):
     document = get_object_or_404(selectors.documents_for(request.user, include_superseded=True), pk=pk)
@@ -68,6 +71,7 @@ def document_detail(request, pk):
     )
 
 
+@access(read=FILING_READERS)
 @login_required
 def document_download(request, pk):
     document = get_object_or_404(selectors.documents_for(request.user, include_superseded=True), pk=pk)
@@ -80,6 +84,7 @@ def document_download(request, pk):
     )
 
 
+@access(read=BUREAU)
 @login_required
 def cycle_zip(request, cycle_pk):
     _bureau_or_404(request.user)
@@ -93,6 +98,7 @@ def cycle_zip(request, cycle_pk):
     return response
 
 
+@access(write=BUREAU)
 @login_required
 @require_POST
 def cycle_render(request, cycle_pk):
@@ -108,6 +114,7 @@ def cycle_render(request, cycle_pk):
     return redirect("core:job_detail", pk=job.pk)
 
 
+@access(read=PUBLIC, write=PUBLIC)
 @require_http_methods(["GET", "POST"])
 def verify(request):
     """Public (no login): check a report by its verification code or by uploading the PDF."""
@@ -126,6 +133,7 @@ def verify(request):
     return render(request, "reports/verify.html", {"form": form, "result": result})
 
 
+@access(read=PUBLIC)
 @require_http_methods(["GET"])
 def verify_code(request, code):
     document = services.document_by_code(code)
@@ -140,6 +148,7 @@ def verify_code(request, code):
     )
 
 
+@access(write=TAKING_PART)
 @login_required
 @require_POST
 def test_pdf_create(request):

@@ -15,7 +15,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from accounts.roles import Role
 from centers.models import ServiceCenter
+from core.access import BUREAU, CENTER_EDITORS, CENTER_READERS, access, in_scope, roles
 from core.errors import ApplicationError
 from core.permissions import can, restrict
 
@@ -58,6 +60,7 @@ def _querystring(request, **drop) -> str:
 # ---- roster ---------------------------------------------------------------------------------------
 
 
+@access(read=CENTER_READERS)
 @login_required
 def roster(request, center_pk):
     center = _center(request, center_pk)
@@ -100,6 +103,7 @@ def roster(request, center_pk):
     )
 
 
+@access(read=CENTER_READERS)
 @login_required
 def roster_export(request, center_pk):
     center = _center(request, center_pk)
@@ -118,6 +122,7 @@ def roster_export(request, center_pk):
     return response
 
 
+@access(read=CENTER_EDITORS, write=CENTER_EDITORS)
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_create(request, center_pk):
@@ -136,6 +141,7 @@ def member_create(request, center_pk):
     return render(request, "staffing/member_form.html", {"center": center, "form": form, "member": None})
 
 
+@access(read=CENTER_READERS)
 @login_required
 def member_detail(request, pk):
     member = _member(request, pk)
@@ -156,6 +162,7 @@ def member_detail(request, pk):
     )
 
 
+@access(read=CENTER_EDITORS, write=CENTER_EDITORS)
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_edit(request, pk):
@@ -180,6 +187,7 @@ def member_edit(request, pk):
     )
 
 
+@access(read=CENTER_EDITORS, write=CENTER_EDITORS)
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_end(request, pk):
@@ -207,6 +215,7 @@ def member_end(request, pk):
     )
 
 
+@access(read=CENTER_EDITORS, write=CENTER_EDITORS)
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_delete(request, pk):
@@ -234,6 +243,8 @@ def member_delete(request, pk):
     )
 
 
+# Contracts are personal data: the person's own center and the bureau only.
+@access(read=CENTER_EDITORS)
 @login_required
 def contract_download(request, pk):
     """The contract file: only the person's own center and the bureau; logged (personal data)."""
@@ -249,6 +260,7 @@ def contract_download(request, pk):
 # ---- district staffing table ------------------------------------------------------------------------
 
 
+@access(read=BUREAU)
 @login_required
 def district_table(request):
     if not request.user.has_perm("staffing.view_staffmember"):
@@ -273,6 +285,7 @@ def district_table(request):
 # ---- trainings ------------------------------------------------------------------------------------
 
 
+@access(read=CENTER_READERS)
 @login_required
 def training_list(request, center_pk):
     center = _center(request, center_pk)
@@ -296,6 +309,7 @@ def training_list(request, center_pk):
     )
 
 
+@access(read=CENTER_EDITORS, write=CENTER_EDITORS)
 @login_required
 @require_http_methods(["GET", "POST"])
 def training_create(request, center_pk):
@@ -315,6 +329,7 @@ def training_create(request, center_pk):
     return render(request, "staffing/training_form.html", {"center": center, "form": form, "training": None})
 
 
+@access(read=CENTER_EDITORS, write=CENTER_EDITORS)
 @login_required
 @require_http_methods(["GET", "POST"])
 def training_edit(request, pk):
@@ -344,8 +359,13 @@ def training_edit(request, pk):
 
 
 # ---- talent pool ----------------------------------------------------------------------------------
+# The whole pool is read by the bureau and the people of centers and supervising units; it is kept
+# (added to, edited) by the bureau and the district center, whose talent pool it is.
+TALENT_READERS = roles(Role.BUREAU, Role.DIRECTOR, Role.SUPERVISOR)
+TALENT_KEEPERS = BUREAU | in_scope(Role.DIRECTOR)
 
 
+@access(read=TALENT_READERS)
 @login_required
 def talent_list(request):
     if not TalentProfile.readable_by(request.user):
@@ -374,6 +394,7 @@ def _keeper_or_404(request) -> ServiceCenter:
     return keeper
 
 
+@access(read=TALENT_KEEPERS, write=TALENT_KEEPERS)
 @login_required
 @require_http_methods(["GET", "POST"])
 def talent_create(request):
@@ -391,6 +412,7 @@ def talent_create(request):
     return render(request, "staffing/talent_form.html", {"form": form, "profile": None})
 
 
+@access(read=TALENT_KEEPERS, write=TALENT_KEEPERS)
 @login_required
 @require_http_methods(["GET", "POST"])
 def talent_edit(request, pk):
@@ -410,6 +432,7 @@ def talent_edit(request, pk):
     return render(request, "staffing/talent_form.html", {"form": form, "profile": profile})
 
 
+@access(read=TALENT_KEEPERS, write=TALENT_KEEPERS)
 @login_required
 @require_http_methods(["GET", "POST"])
 def talent_delete(request, pk):
@@ -426,6 +449,7 @@ def talent_delete(request, pk):
     return render(request, "staffing/talent_delete.html", {"form": form, "profile": profile})
 
 
+@access(read=TALENT_KEEPERS, write=TALENT_KEEPERS)
 @login_required
 @require_http_methods(["GET", "POST"])
 def talent_import(request):
@@ -447,6 +471,7 @@ def talent_import(request):
     return render(request, "staffing/talent_import.html", {"form": form})
 
 
+@access(read=TALENT_KEEPERS)
 @login_required
 def talent_template(request):
     _keeper_or_404(request)
@@ -455,6 +480,7 @@ def talent_template(request):
     return response
 
 
+@access(read=TALENT_READERS)
 @login_required
 def talent_export(request):
     if not TalentProfile.readable_by(request.user):
@@ -473,6 +499,7 @@ def talent_export(request):
     return response
 
 
+@access(read=CENTER_EDITORS, write=CENTER_EDITORS)
 @login_required
 @require_http_methods(["GET", "POST"])
 def training_delete(request, pk):

@@ -11,14 +11,17 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from core.access import access, roles
 from core.api.errors import error_response
 from core.errors import ApplicationError
 
 from .. import selectors, services
 from ..filtersets import UserFilterSet
+from ..roles import Role
 from . import serializers as s
 
 
+@access(read=roles(Role.ACCOUNT_ADMIN), write=roles(Role.ACCOUNT_ADMIN))
 class UserViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

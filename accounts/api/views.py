@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from core.access import PUBLIC, SIGNED_IN, access
 from core.errors import ApplicationError
 
 from .. import tokens, two_factor
@@ -20,6 +21,7 @@ class TokenObtainSerializer(AuthTokenSerializer):
     )
 
 
+@access(write=PUBLIC)
 class ObtainTokenView(APIView):
     """POST username and password (and ``code`` for users enrolled in two-factor), get
     ``{"token": "…"}``. Failed attempts, wrong codes included, count toward the lockout."""
@@ -56,6 +58,7 @@ class ObtainTokenView(APIView):
         return Response({"token": token.key, "expires_at": tokens.token_expires_at(token)})
 
 
+@access(write=SIGNED_IN)
 class RevokeTokenView(APIView):
     """POST: end the caller's own API token at once (the next call with it is a 401)."""
 

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from core.access import BUREAU, CENTER_EDITORS, CENTER_READERS, access
 from core.api.mixins import RestrictedQuerysetMixin
 from core.errors import ApplicationError
 from core.permissions import can
@@ -49,6 +50,7 @@ class WriteViewSet(
     pass
 
 
+@access(read=CENTER_READERS, write=CENTER_EDITORS, create=BUREAU)
 class ServiceCenterViewSet(WriteViewSet):
     queryset = selectors.center_queryset().order_by("level", "street_town__sort_order", "name", "pk")
     serializer_class = s.ServiceCenterSerializer
@@ -117,14 +119,16 @@ class CenterRecordViewSet(WriteViewSet):
 
 
 def _record_viewset(model, serializer, filterset):
-    return type(
-        f"{model.__name__}ViewSet",
-        (CenterRecordViewSet,),
-        {
-            "queryset": model.objects.select_related("center").order_by("pk"),
-            "serializer_class": serializer,
-            "filterset_class": filterset,
-        },
+    return access(read=CENTER_READERS, write=CENTER_EDITORS)(
+        type(
+            f"{model.__name__}ViewSet",
+            (CenterRecordViewSet,),
+            {
+                "queryset": model.objects.select_related("center").order_by("pk"),
+                "serializer_class": serializer,
+                "filterset_class": filterset,
+            },
+        )
     )
 
 
@@ -145,6 +149,7 @@ ArchiveInventoryViewSet = _record_viewset(
 )
 
 
+@access(read=CENTER_READERS, write=CENTER_EDITORS)
 class RatingRecordViewSet(WriteViewSet):
     queryset = RatingRecord.objects.select_related("center", "organization").order_by("-rated_on", "pk")
     serializer_class = s.RatingRecordSerializer
@@ -175,6 +180,7 @@ class RatingRecordViewSet(WriteViewSet):
         )
 
 
+@access(read=CENTER_READERS, write=BUREAU)
 class SocialOrganizationViewSet(WriteViewSet):
     serializer_class = s.SocialOrganizationSerializer
     filterset_class = filtersets.OrganizationFilterSet

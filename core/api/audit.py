@@ -6,6 +6,8 @@ from __future__ import annotations
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound
 
+from accounts.roles import Role
+from core.access import access, roles
 from core.audit_log import AuditEntryFilterSet, action_label, can_read_audit_log
 from core.models import AuditEntry
 
@@ -37,6 +39,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         return action_label(entry)
 
 
+@access(read=roles(Role.AUDIT_ADMIN))
 class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AuditEntrySerializer
     filterset_class = AuditEntryFilterSet

@@ -10,6 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from accounts.roles import Role
+from core.access import BUREAU, CENTER_EDITORS, FILING_READERS, TAKING_PART, access, in_scope
 from core.api.mixins import RestrictedQuerysetMixin
 from core.audit import log_action
 from core.params import int_param
@@ -21,16 +23,21 @@ from ..models import Assignment, AuditScore, Cycle, Draw, Evidence, Filing, Indi
 from ..models.filing import FIGURE_NAMES
 from . import serializers as s
 
+REVIEWERS = BUREAU | in_scope(Role.SUPERVISOR)
+AUDITORS = BUREAU | in_scope(Role.AUDITOR)
+
 
 class ReadOnly(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     pass
 
 
+@access(read=TAKING_PART)
 class CycleViewSet(ReadOnly):
     queryset = Cycle.objects.order_by("-year")
     serializer_class = s.CycleSerializer
 
 
+@access(read=TAKING_PART)
 class IndicatorViewSet(ReadOnly):
     """The rubric: ``?cycle=<id>``."""
 
@@ -46,6 +53,7 @@ def _filing_for(request, pk, action: str) -> Filing:
     return get_object_or_404(restrict(selectors.filing_queryset(), request.user, action), pk=pk)
 
 
+@access(read=FILING_READERS, write=CENTER_EDITORS, review=REVIEWERS, accept=BUREAU, return_=REVIEWERS)
 class FilingViewSet(RestrictedQuerysetMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Annual filings with their frozen snapshot (detail). PATCH saves the activity figures."""
 
@@ -119,6 +127,7 @@ class FilingViewSet(RestrictedQuerysetMixin, mixins.UpdateModelMixin, viewsets.R
         return Response([{"field": f, "message": m} for f, m in services.filing_missing_items(filing)])
 
 
+@access(read=FILING_READERS, write=CENTER_EDITORS)
 class EvidenceViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Evidence files: list and upload (multipart: filing, indicator, file); download through ``/download/``."""
 
@@ -154,6 +163,7 @@ class EvidenceViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewsets
         return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
 
 
+@access(read=FILING_READERS, write=CENTER_EDITORS)
 class SelfScoreViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Self-assessment scores; POST {filing, indicator, score, comment} sets one (person-scored only)."""
 
@@ -176,6 +186,7 @@ class SelfScoreViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewset
         return Response(s.SelfScoreSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
 
 
+@access(read=AUDITORS, write=AUDITORS)
 class AuditScoreViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Spot-check scores; POST {filing, indicator, score|confirmed, comment}; POST ``submit/`` {filing} locks."""
 
@@ -218,6 +229,7 @@ class AuditScoreViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewse
         return Response(s.AssignmentSerializer(assignment).data)
 
 
+@access(read=TAKING_PART)
 class DrawViewSet(ReadOnly):
     """The spot-check samples, with ``/verify/`` re-running the draw from its stored inputs."""
 
@@ -232,12 +244,15 @@ class DrawViewSet(ReadOnly):
         return Response({"rerun": rerun, "stored": [c["id"] for c in draw.result], "matches": matches})
 
 
+@access(read=AUDITORS)
 class AssignmentViewSet(ReadOnly):
     queryset = Assignment.objects.select_related("filing__center", "auditor").order_by("-cycle__year", "pk")
     serializer_class = s.AssignmentSerializer
     filterset_fields = ["cycle"]
 
 
+# A center's result, once published: whoever may see its filing.
+@access(read=FILING_READERS)
 class ResultViewSet(ReadOnly):
     """Results (published ones for everyone but the bureau); ``?cycle=<id>&revision=<n>``."""
 

@@ -1,11 +1,13 @@
 from rest_framework import viewsets
 
+from core.access import FILING_READERS, access
 from core.api.mixins import RestrictedQuerysetMixin
 from reports.models import ReportDocument
 
 from .serializers import ReportDocumentSerializer
 
 
+@access(read=FILING_READERS)
 class ReportDocumentViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     """Rendered reports the user may read (every revision; ``?current=1`` for current ones only).
     The PDF itself is fetched from ``download_url`` (permission-checked, logged)."""

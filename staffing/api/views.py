@@ -11,7 +11,9 @@ from django.shortcuts import get_object_or_404
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
+from accounts.roles import Role
 from centers.models import ServiceCenter
+from core.access import BUREAU, CENTER_EDITORS, CENTER_READERS, access, in_scope, roles
 from core.api.errors import error_response
 from core.api.mixins import RestrictedQuerysetMixin
 from core.errors import ApplicationError
@@ -21,6 +23,9 @@ from staffing.filtersets import StaffMemberFilterSet, TalentProfileFilterSet
 from staffing.models import StaffMember, TalentProfile, Training
 
 from .serializers import StaffMemberSerializer, TalentProfileSerializer, TrainingSerializer
+
+TALENT_READERS = roles(Role.BUREAU, Role.DIRECTOR, Role.SUPERVISOR)
+TALENT_KEEPERS = BUREAU | in_scope(Role.DIRECTOR)  # the bureau and the district center
 
 
 class StaffingViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
@@ -48,6 +53,7 @@ class StaffingViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
         return dict(serializer.validated_data)
 
 
+@access(read=CENTER_READERS, write=CENTER_EDITORS)
 class StaffMemberViewSet(StaffingViewSet):
     """人员名册。?center=<id> 限定中心；?on=YYYY-MM-DD 为该日在册人员；?kind= 人员类别。"""
 
@@ -83,6 +89,7 @@ class StaffMemberViewSet(StaffingViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@access(read=CENTER_READERS, write=CENTER_EDITORS)
 class TrainingViewSet(StaffingViewSet):
     """参加培训。?center=<id>；?year=YYYY。"""
 
@@ -125,6 +132,7 @@ class TrainingViewSet(StaffingViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@access(read=TALENT_READERS, write=TALENT_KEEPERS)
 class TalentProfileViewSet(StaffingViewSet):
     """专业人才档案库。?q= 关键词；?expertise=；?willing=lecture|consult；?min_years=。"""
 
