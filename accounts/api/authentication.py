@@ -16,6 +16,11 @@ class LoginStepRequired(exceptions.APIException):
     has_specific_message = True
 
 
+class TokenExpired(exceptions.AuthenticationFailed):
+    default_code = "token_expired"
+    has_specific_message = True  # core.api.errors shows this Chinese detail, not the generic 401 text
+
+
 class GatedTokenAuthentication(TokenAuthentication):
     """Also ends a token past API_TOKEN_HOURS (accounts.tokens): deleted, and the call is a 401."""
 
@@ -23,7 +28,7 @@ class GatedTokenAuthentication(TokenAuthentication):
         user, token = super().authenticate_credentials(key)
         if tokens.token_is_expired(token):
             tokens.tokens_end(user=user, reason="expired")
-            raise exceptions.AuthenticationFailed("令牌已过期，请重新获取令牌（POST /api/v1/auth/token/）。")
+            raise TokenExpired("令牌已过期，请重新获取令牌（POST /api/v1/auth/token/）。")
         step = security.token_gate_step(user)
         if step is not None:
             raise LoginStepRequired(detail=API_MESSAGES[step], code=API_CODES[step])

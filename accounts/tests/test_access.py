@@ -99,8 +99,8 @@ def test_deactivation_makes_session_and_token_fail_at_once(client, world):
     page = client.get(url)
     assert page.status_code == 302 and "/accounts/login/" in page["Location"]
     api = client.get("/api/v1/centers/", HTTP_AUTHORIZATION=f"Token {token.key}")
-    # DRF answers 403 (not 401) because session authentication comes first; the code says why.
-    assert api.status_code == 403 and api.json()["error"]["code"] == "authentication_failed"
+    # 401: token authentication comes first (issue 14 §2), so a dead token asks for credentials.
+    assert api.status_code == 401 and api.json()["error"]["code"] == "authentication_failed"
     assert not Token.objects.filter(user=user).exists()
     from django.contrib.sessions.models import Session
 
