@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.utils.functional import lazy
+from drf_spectacular.views import SpectacularAPIView
 
 from accounts.api.views import ObtainTokenView
+from centers.api.schema import DistrictSwaggerView, portal_name
 from core.views import healthz
 
-admin.site.site_header = "青浦区社会组织服务中心门户 管理后台"
+# The district's portal name, read when the page renders (the district is data: centers.selectors).
+admin.site.site_header = lazy(lambda: f"{portal_name()} 管理后台", str)()
 admin.site.site_title = "门户管理后台"
 
 api_v1 = [
@@ -27,6 +30,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", DistrictSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]

@@ -16,6 +16,7 @@ from django.db import transaction
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from centers.selectors import current_district
 from core.audit import log_action
 from core.errors import ApplicationError
 
@@ -144,7 +145,7 @@ def talent_template() -> bytes:
         [
             "张三",
             "男",
-            "青浦区某社会工作服务社",
+            f"{current_district().name}某社会工作服务社",
             "社会工作",
             "社区治理项目设计",
             "社会工作师",
