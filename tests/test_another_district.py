@@ -142,6 +142,11 @@ def test_load_district_replaces_the_unused_district_and_reports_what_it_created(
         "已新增 38 项" in out
     )  # the district, its bureau, 17 streets/towns, their 17 units, 2 industry units
     assert SupervisingUnit.objects.count() == 1 + 17 + 2
+    from core.models import PolicyParameter
+
+    sources = set(PolicyParameter.objects.values_list("source", flat=True))
+    assert "松民〔2017〕12号《关于推进本区社会组织服务中心建设的实施意见》 三(一)" in sources
+    assert not any("青民" in source for source in sources)
     assert District.objects.get().structure == "1+17+X"
 
 
@@ -268,6 +273,18 @@ def test_migrate_loads_the_district_file_named_by_district_file(settings, db):
     assert District.objects.get().code == "310117" and StreetTown.objects.count() == 17
     load_reference_district()  # twice: nothing new
     assert SupervisingUnit.objects.count() == 20
+
+
+def test_migrate_with_another_districts_file_stops_with_the_reason(settings, db):
+    from centers.reference import load_reference_district
+
+    settings.DISTRICT_FILE = SONGJIANG_FILE
+    with pytest.raises(CommandError) as exc:
+        load_reference_district()
+    assert str(exc.value).startswith(
+        "DISTRICT_FILE：数据库中已有青浦区（310118），而文件是松江区（310117）的"
+    )
+    assert list(District.objects.values_list("code", flat=True)) == ["310118"]
 
 
 # ---- one district per installation ----------------------------------------------------------------

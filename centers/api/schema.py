@@ -1,6 +1,7 @@
 """The API docs carry the district's portal name (the district is data, not a setting)."""
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError
 from drf_spectacular.views import SpectacularSwaggerView
 
 from centers.selectors import current_district
@@ -11,7 +12,7 @@ FALLBACK_NAME = "社会组织服务中心门户"
 def portal_name() -> str:
     try:
         return current_district().portal_name or FALLBACK_NAME
-    except ImproperlyConfigured:
+    except (ImproperlyConfigured, DatabaseError):  # no district yet, or no database (``check --deploy``)
         return FALLBACK_NAME
 
 

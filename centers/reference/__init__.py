@@ -289,6 +289,21 @@ def _replace_district(existing, *, using: str, report: LoadReport) -> None:
     )
 
 
+def _cite_policy(district, old_citation: str | None, *, using: str, report: LoadReport) -> None:
+    """The policy parameters (core.reference) name their source: the district's policy, not Qingpu's."""
+    from core.models import PolicyParameter
+    from core.reference import POLICY
+
+    citation = district.policy_citation
+    for parameter in PolicyParameter.objects.using(using).order_by("key"):
+        for old in {POLICY, old_citation} - {None, citation}:
+            if parameter.source.startswith(old):
+                parameter.source = citation + parameter.source[len(old) :]
+                parameter.save(using=using, update_fields=["source"])
+                report.changed.append(f"政策参数“{parameter.label}”的依据改为 {parameter.source}")
+                break
+
+
 def load_district(
     path: Path | None = None,
     *,
@@ -321,6 +336,7 @@ def load_district(
         values = {f: get(data) for f, (_, get) in DISTRICT_FIELDS.items()}
         labels = {f: label for f, (label, _) in DISTRICT_FIELDS.items()}
         district = District.objects.using(using).filter(code=code).first()
+        old_citation = district.policy_citation if district and district.policy_number else None
         if district is None:
             district = District(code=code, **values)
             district.save(using=using)
@@ -328,6 +344,7 @@ def load_district(
         else:
             _update(district, values, labels, overwrite=overwrite, report=report, prefix="", using=using)
         report.district = district
+        _cite_policy(district, old_citation, using=using, report=report)
 
         units = SupervisingUnit.objects.using(using).filter(district=district)
         bureau = units.filter(kind=SupervisingUnitKind.BUREAU).order_by("pk").first()
@@ -386,5 +403,11 @@ def load_district(
 
 
 def load_reference_district(*, using: str = "default", path: Path | None = None, **kwargs):
-    """post_migrate: load ``DISTRICT_FILE`` (Qingpu's when unset), creating only what is missing."""
-    return load_district(path, overwrite=False, using=using).district
+    """post_migrate: load ``DISTRICT_FILE`` (Qingpu's when unset), creating only what is missing.
+    A wrong file or another district's stops ``migrate`` with the Chinese message (no traceback)."""
+    from django.core.management.base import CommandError
+
+    try:
+        return load_district(path, overwrite=False, using=using).district
+    except DistrictFileError as exc:
+        raise CommandError(f"DISTRICT_FILE：{exc}") from None
