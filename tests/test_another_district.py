@@ -583,3 +583,34 @@ def test_seed_demo_says_it_is_qingpus_and_loads_nothing_in_songjiang(songjiang):
         "演示数据是为青浦区（310118）编写的，本门户服务的是松江区（310117）：未载入演示数据" in err.getvalue()
     )
     assert not ServiceCenter.objects.exists() and not User.objects.filter(username="bureau").exists()
+
+
+# ---- the district is read once per process -----------------------------------------------------------
+
+
+def test_current_district_is_read_once_and_refreshed_when_saved(songjiang, django_assert_num_queries):
+    from centers.selectors import clear_district_cache, current_district
+
+    clear_district_cache()
+    with django_assert_num_queries(1):
+        assert current_district().structure == "1+17+X"
+        assert current_district().structure == "1+17+X"
+    district = District.objects.get()
+    district.portal_name = "松江区社会组织服务平台"
+    district.save()
+    StreetTown.objects.create(district=district, name="新城镇", kind="town", sort_order=18)
+    with django_assert_num_queries(1):
+        assert current_district().portal_name == "松江区社会组织服务平台"
+        assert current_district().structure == "1+18+X"
+
+
+def test_pages_gain_no_query_for_the_district_once_it_is_read(client, sj_people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("disclosure:center_list")
+    client.get(url)  # the process has read its district
+    with CaptureQueriesContext(connection) as queries:
+        text = client.get(url).content.decode()
+    assert "松江区社会组织服务中心门户" in text
+    assert not [q for q in queries.captured_queries if 'FROM "centers_district"' in q["sql"]]
