@@ -614,3 +614,18 @@ def test_pages_gain_no_query_for_the_district_once_it_is_read(client, sj_people)
         text = client.get(url).content.decode()
     assert "松江区社会组织服务中心门户" in text
     assert not [q for q in queries.captured_queries if 'FROM "centers_district"' in q["sql"]]
+
+
+def test_the_admin_offers_no_second_district(client, songjiang):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("sj_admin2", password="x" * 12)
+    client.force_login(admin)
+    assert client.get(reverse("admin:centers_district_add")).status_code == 403
+    assert (
+        client.post(reverse("admin:centers_district_add"), {"code": "310118", "name": "青浦区"}).status_code
+        == 403
+    )
+    assert list(District.objects.values_list("code", flat=True)) == ["310117"]
+    page = client.get(reverse("admin:centers_district_change", args=[songjiang.pk])).content.decode()
+    assert "松江区社会组织服务中心门户" in page
