@@ -56,6 +56,10 @@ def test_it_starts_with_good_values_and_chinese_shanghai_defaults():
         ({"ALLOWED_HOSTS": " , "}, "ALLOWED_HOSTS is set but empty"),
         ({"SECRET_KEY": None, "SECRET_KEY_FILE": "/nonexistent/secret"}, "SECRET_KEY_FILE: cannot read"),
         ({"SESSION_IDLE_MINUTES": "thirty"}, "SESSION_IDLE_MINUTES='thirty' is not a whole number"),
+        (
+            {"DISTRICT_FILE": "/nonexistent/district.json"},
+            "DISTRICT_FILE: 找不到区数据文件 /nonexistent/district.json",
+        ),
     ],
 )
 def test_it_refuses_bad_values_naming_the_variable(overrides, named):
