@@ -629,3 +629,34 @@ def test_the_admin_offers_no_second_district(client, songjiang):
     assert list(District.objects.values_list("code", flat=True)) == ["310117"]
     page = client.get(reverse("admin:centers_district_change", args=[songjiang.pk])).content.decode()
     assert "松江区社会组织服务中心门户" in page
+
+
+def test_a_crawl_of_the_portal_as_songjiangs_bureau_finds_no_qingpu(client, sj_people):
+    """Every page reachable by links from the bureau's home (with a published cycle), and the public
+    pages, read as 松江区's bureau: none names 青浦, 310118 or 1+11+X."""
+    import re
+
+    from reports.factories import build_published_cycle
+
+    street_centers = list(ServiceCenter.objects.filter(level=CenterLevel.STREET_TOWN).order_by("pk"))[:3]
+    build_published_cycle(
+        year=2025, centers=street_centers, bureau=sj_people["bureau"], auditor=sj_people["auditor"]
+    )
+    client.force_login(sj_people["bureau"])
+    skip = re.compile(r"logout|/download|\.xlsx|\.zip|\.pdf|/files/|/static/|/media/|/admin/|/api/")
+    queue, seen = ["/", "/public/"], set()
+    while queue and len(seen) < 80:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        assert response.status_code in (200, 302), url
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        text = response.content.decode()
+        assert_no_qingpu(text, url)
+        for link in re.findall(r'href="(/[^"#?]*)', text):
+            if not skip.search(link) and link not in seen:
+                queue.append(link)
+    assert len(seen) >= 20
