@@ -184,6 +184,18 @@ def login(live_server):
 
 
 # ---- Data ------------------------------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def _fresh_district_cache():
+    """current_district() is kept per process and cleared when a District/StreetTown is saved; a test's
+    rolled-back transaction (or a restored snapshot) must not leave the next test a district that is
+    gone, so every test starts and ends with an empty cache."""
+    from centers.selectors import clear_district_cache
+
+    clear_district_cache()
+    yield
+    clear_district_cache()
+
+
 @pytest.fixture(scope="session")
 def demo_snapshot(django_db_setup, django_db_blocker):
     """seed_demo once per session, in a transaction that is rolled back, captured as a snapshot."""

@@ -52,7 +52,6 @@ def build() -> None:
         ArchiveInventory,
         BankAccount,
         BoardMember,
-        District,
         GovernanceRule,
         IncomeLine,
         RatingRecord,
@@ -64,8 +63,9 @@ def build() -> None:
         Supervisor,
         Venue,
     )
+    from centers.selectors import current_district
 
-    district = District.objects.get(code="310118")
+    district = current_district()
     street_towns = list(StreetTown.objects.filter(district=district))
     bureau = SupervisingUnit.objects.get(district=district, kind=SupervisingUnitKind.BUREAU)
     ServiceCenter.objects.get_or_create(

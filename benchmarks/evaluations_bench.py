@@ -51,10 +51,11 @@ def build():
     from accounts.models import User
     from accounts.services import make_bureau_staff
     from centers.choices import CenterLevel, SupervisingUnitKind
-    from centers.models import District, ServiceCenter, SupervisingUnit
+    from centers.models import ServiceCenter, SupervisingUnit
+    from centers.selectors import current_district
 
     call_command("migrate", verbosity=0)
-    district = District.objects.order_by("pk").first()
+    district = current_district()
     unit = SupervisingUnit.objects.get(district=district, kind=SupervisingUnitKind.BUREAU)
     have = ServiceCenter.objects.filter(
         level=CenterLevel.INDUSTRY, name__startswith="基准行业服务中心"

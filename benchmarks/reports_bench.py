@@ -83,10 +83,11 @@ def build_centers(count: int):
 
     from centers import demo as centers_demo
     from centers.choices import CenterLevel, SupervisingUnitKind
-    from centers.models import District, ServiceCenter, SupervisingUnit
+    from centers.models import ServiceCenter, SupervisingUnit
+    from centers.selectors import current_district
 
     centers_demo.seed(stdout=io.StringIO(), password="")
-    district = District.objects.first()
+    district = current_district()
     authority, _ = SupervisingUnit.objects.get_or_create(
         district=district,
         name="青浦区基准测试行业主管部门",

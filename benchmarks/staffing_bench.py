@@ -45,12 +45,13 @@ def timed(label, fn, repeat=5):
 
 def main(centers_n: int, staff_n: int) -> None:
     from accounts.models import User
-    from centers.models import District, ServiceCenter, SupervisingUnit
+    from centers.models import ServiceCenter, SupervisingUnit
+    from centers.selectors import current_district
     from staffing.choices import StaffKind
     from staffing.models import StaffMember
     from staffing.selectors import district_staffing_rows, roster_snapshot, staffing_figures
 
-    district = District.objects.get(code="310118")
+    district = current_district()
     unit = SupervisingUnit.objects.get(name="青浦区民政局")
     ServiceCenter.objects.bulk_create(
         ServiceCenter(

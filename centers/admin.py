@@ -8,7 +8,13 @@ from .models import District, StreetTown, SupervisingUnit
 
 @admin.register(District)
 class DistrictAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
+    """The one district of the installation (centers.checks): edited here or by ``load_district``;
+    a second one cannot be added."""
+
+    list_display = ["code", "name", "portal_name", "registration_authority_name", "policy_number"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not District.objects.exists()
 
 
 @admin.register(StreetTown)

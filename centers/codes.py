@@ -7,7 +7,7 @@ computed with ``stdnum.cn.uscc.calc_check_digit``.
 
 from stdnum.cn import uscc
 
-from .validators import CIVIL_AFFAIRS_DEPARTMENT, DISTRICT_DIVISION_CODE
+from .validators import CIVIL_AFFAIRS_DEPARTMENT
 
 _GB11714_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -19,6 +19,11 @@ def organization_code(serial: int) -> str:
     return body + {10: "X", 11: "0"}.get(check, str(check))
 
 
-def make_credit_code(kind: str, serial: int, division: str = DISTRICT_DIVISION_CODE) -> str:
+def make_credit_code(kind: str, serial: int, division: str | None = None) -> str:
+    """A valid code of ``kind``; ``division`` defaults to the current district's code (District.code)."""
+    if division is None:
+        from .selectors import current_district
+
+        division = current_district().code
     first17 = f"{CIVIL_AFFAIRS_DEPARTMENT}{kind}{division}{organization_code(serial)}"
     return first17 + uscc.calc_check_digit(first17)

@@ -46,8 +46,8 @@ from .models import (
     Supervisor,
     Venue,
 )
-from .reference import load_reference_district
 from .rules import add_years
+from .selectors import current_district
 
 # Social organizations per street/town (a plausible spread; 徐泾 and 夏阳 are the most populous).
 ORGANIZATIONS_PER_STREET_TOWN = {
@@ -110,8 +110,14 @@ def _person(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
 
 
+# The demo data set is written for Qingpu (its towns, its directors, its organizations' names):
+# seed_demo loads it only into a portal serving that district (core/management/commands/seed_demo.py).
+DEMO_DISTRICT_CODE = "310118"
+DEMO_DISTRICT_NAME = "青浦区"
+
+
 def seed(*, stdout, password):
-    district = load_reference_district()
+    district = current_district()
     bureau = SupervisingUnit.objects.get(district=district, kind=SupervisingUnitKind.BUREAU)
     ServiceCenter.objects.get_or_create(
         district=district,

@@ -21,15 +21,28 @@ from .models import (
 )
 
 
+def _district_street_towns(request=None):
+    """Only the installation's district's streets/towns (and units) are offered as filters."""
+    from .selectors import current_district
+
+    return StreetTown.objects.filter(district=current_district())
+
+
+def _district_units(request=None):
+    from .selectors import current_district
+
+    return SupervisingUnit.objects.filter(district=current_district())
+
+
 class CenterFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="名称或代码", method="search")
     level = django_filters.ChoiceFilter(label="层级", choices=CenterLevel.choices, empty_label="全部层级")
     status = django_filters.ChoiceFilter(label="状态", choices=CenterStatus.choices, empty_label="全部状态")
     street_town = django_filters.ModelChoiceFilter(
-        label="街镇", queryset=StreetTown.objects.all(), empty_label="全部街镇"
+        label="街镇", queryset=_district_street_towns, empty_label="全部街镇"
     )
     supervising_unit = django_filters.ModelChoiceFilter(
-        label="业务主管单位", queryset=SupervisingUnit.objects.all(), empty_label="全部主管单位"
+        label="业务主管单位", queryset=_district_units, empty_label="全部主管单位"
     )
 
     class Meta:
@@ -47,7 +60,7 @@ class OrganizationFilterSet(django_filters.FilterSet):
         label="状态", choices=OrganizationStatus.choices, empty_label="全部状态"
     )
     street_town = django_filters.ModelChoiceFilter(
-        label="街镇", queryset=StreetTown.objects.all(), empty_label="全部街镇"
+        label="街镇", queryset=_district_street_towns, empty_label="全部街镇"
     )
     industry = django_filters.CharFilter(label="所属行业", lookup_expr="exact")
     registered_after = django_filters.DateFilter(

@@ -21,6 +21,21 @@ from .models import (
     Venue,
 )
 
+
+class DistrictScopedForm(forms.ModelForm):
+    """Offers only the installation's district's streets/towns and supervising units
+    (the services refuse any other: centers.services.district_problems)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .selectors import current_district
+
+        district = current_district()
+        for name in ("street_town", "supervising_unit"):
+            if name in self.fields:
+                self.fields[name].queryset = self.fields[name].queryset.filter(district=district)
+
+
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 PROFILE_FIELDS = [
@@ -46,7 +61,9 @@ def _date_widgets(model):
 def center_form_class(bureau: bool):
     """The bureau edits a center's level, status and placing; a director edits its profile."""
     fields = BUREAU_FIELDS if bureau else PROFILE_FIELDS
-    return modelform_factory(ServiceCenter, fields=fields, widgets=_date_widgets(ServiceCenter))
+    return modelform_factory(
+        ServiceCenter, form=DistrictScopedForm, fields=fields, widgets=_date_widgets(ServiceCenter)
+    )
 
 
 # kind (URL part) → (model, editable fields, Chinese title of the section)
@@ -98,7 +115,7 @@ def register_form_class(kind: str):
     return modelform_factory(model, fields=fields, widgets=_date_widgets(model))
 
 
-class OrganizationForm(forms.ModelForm):
+class OrganizationForm(DistrictScopedForm):
     class Meta:
         model = SocialOrganization
         fields = [

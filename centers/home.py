@@ -4,17 +4,15 @@ from django.utils import timezone
 
 from accounts.roles import Role
 
-from .models import District
 from .rules import evaluate_center, evaluate_district, summarise
+from .selectors import current_district
 
 
 def home_panels(request) -> list[dict]:
     user = request.user
     year = timezone.localdate().year
     if user.role == Role.BUREAU:
-        district = District.objects.order_by("pk").first()
-        if district is None:
-            return []
+        district = current_district()
         return [
             {
                 "title": f"{year} 年建设达标",

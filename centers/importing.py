@@ -119,7 +119,10 @@ def _parse_date(value) -> date | None:
 
 def validate_rows(rows: list[dict], district: District | None = None) -> ImportResult:
     """Check every row; errors name the row, column and value. Valid rows are parsed in place."""
-    district = district or District.objects.order_by("pk").first()
+    if district is None:
+        from .selectors import current_district
+
+        district = current_district()
     street_towns = {st.name: st.pk for st in StreetTown.objects.filter(district=district)}
     today = timezone.localdate()
     result = ImportResult(total=len(rows))
@@ -340,15 +343,25 @@ def export_organizations(queryset) -> bytes:
 
 
 def template_workbook() -> bytes:
-    """The import template: the columns and two example rows that validate."""
+    """The import template: the columns and two example rows that validate in this district (its
+    name, its division code, its first street/town)."""
+    from .selectors import current_district
+
+    district = current_district()
+    first_street_town = (
+        StreetTown.objects.filter(district=district)
+        .order_by("sort_order", "name")
+        .values_list("name", flat=True)
+        .first()
+    )
     header = [h for h, _ in COLUMNS]
     examples = [
         [
-            "青浦区示例志愿服务社",
+            f"{district.name}示例志愿服务社",
             make_credit_code(OrganizationKind.PRIVATE_NON_ENTERPRISE, 10_000_001),
             "民办非企业单位",
             "2019-06-18",
-            "朱家角镇",
+            first_street_town or "",
             "",
             "正常",
             "",
@@ -356,7 +369,7 @@ def template_workbook() -> bytes:
             "2022-11-30",
         ],
         [
-            "青浦区示例书画协会",
+            f"{district.name}示例书画协会",
             make_credit_code(OrganizationKind.SOCIAL_GROUP, 10_000_002),
             "社会团体",
             "2017-03-02",

@@ -24,10 +24,28 @@ from .validators import validate_area, validate_not_future, validate_positive_am
 
 
 class District(TimeStampedModel):
-    """A district (区) — reference data, loaded from centers/reference/<district>.json."""
+    """The district (区) the installation serves — reference data, loaded from its district file
+    (``DISTRICT_FILE``, Qingpu's ``centers/reference/qingpu.json`` when unset; see
+    ``centers.reference``). Everything a person reads that names the district, its bureau, the portal
+    or the policy comes from this row: ``centers.selectors.current_district()``."""
 
-    code = models.CharField(_("行政区划代码"), max_length=12, unique=True)
+    code = models.CharField(
+        _("行政区划代码"), max_length=12, unique=True, help_text=_("6 位区划代码，如 310118")
+    )
     name = models.CharField(_("名称"), max_length=50)
+    bureau_name = models.CharField(_("区民政局全称"), max_length=100, default="")
+    registration_authority_name = models.CharField(
+        _("登记管理机关名称"), max_length=100, default="", help_text=_("如 某某区民政局（社团局）")
+    )
+    portal_name = models.CharField(_("门户名称"), max_length=100, default="")
+    policy_number = models.CharField(_("政策文号"), max_length=50, default="")
+    policy_title = models.CharField(_("政策名称"), max_length=200, default="")
+    structure_label = models.CharField(
+        _("服务中心体系标签"),
+        max_length=20,
+        default="1+N+X",
+        help_text=_("N 显示为本区街镇数，如 1+N+X 显示为 1+11+X"),
+    )
 
     class Meta:
         verbose_name = _("区")
@@ -36,6 +54,19 @@ class District(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+    @property
+    def structure(self) -> str:
+        """The "1+N+X" label with N the number of streets and towns, e.g. 1+11+X."""
+        count = getattr(self, "street_town_count", None)
+        if count is None:
+            count = self.street_towns.count()
+        return self.structure_label.replace("N", str(count))
+
+    @property
+    def policy_citation(self) -> str:
+        """青民〔2016〕45号《关于加强本区社会组织服务中心建设的指导意见》"""
+        return f"{self.policy_number}《{self.policy_title}》"
 
 
 class StreetTown(TimeStampedModel):

@@ -3,10 +3,12 @@ N (social organizations in a center's area), the history of a center's registers
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from itertools import islice
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from core.permissions import restrict
 
@@ -16,6 +18,7 @@ from .models import (
     ArchiveInventory,
     BankAccount,
     BoardMember,
+    District,
     GovernanceRule,
     HandOver,
     IncomeLine,
@@ -46,6 +49,56 @@ REGISTER_MODELS = (
     AnnualPlan,
     RatingRecord,
 )
+
+
+# ---- the district ----------------------------------------------------------------------------------
+# One district per installation (see centers.checks). Every page, PDF, e-mail and validator reads it
+# through current_district(), which keeps it per process: saving or deleting a District or StreetTown
+# clears it (centers.apps connects the signals), each Celery task starts afresh (task_prerun), and
+# another process sees an admin edit within DISTRICT_CACHE_SECONDS.
+DISTRICT_CACHE_SECONDS = 60
+_district_cache: dict = {}
+
+
+def current_district() -> District:
+    """The district this installation serves, with ``street_town_count`` for its "1+N+X" label."""
+    cached = _district_cache.get("entry")
+    if cached is not None and cached[1] > time.monotonic():
+        return cached[0]
+    districts = list(District.objects.annotate(street_town_count=Count("street_towns")).order_by("pk")[:2])
+    if not districts:
+        raise ImproperlyConfigured(
+            "数据库中还没有区的数据：请运行 python manage.py migrate（载入 DISTRICT_FILE 指定的区数据文件）"
+            "或 python manage.py load_district 文件。"
+        )
+    if len(districts) > 1:
+        raise ImproperlyConfigured(many_districts_message())
+    _district_cache["entry"] = (districts[0], time.monotonic() + DISTRICT_CACHE_SECONDS)
+    return districts[0]
+
+
+def clear_district_cache(**kwargs) -> None:
+    _district_cache.clear()
+
+
+def many_districts_message() -> str:
+    names = "、".join(f"{d.name}（{d.code}）" for d in District.objects.order_by("code"))
+    return (
+        f"数据库中有多个区：{names}。本门户一套只服务一个区，请为每个区使用各自的数据库"
+        "（DATABASE_URL 与 DISTRICT_FILE），并删除多余的区。"
+    )
+
+
+def sender_address() -> str:
+    """The e-mails' sender: ``DEFAULT_FROM_EMAIL``, named after the district's portal unless it names itself."""
+    from email.utils import parseaddr
+
+    from django.conf import settings
+
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    if name:
+        return settings.DEFAULT_FROM_EMAIL
+    return f"{current_district().portal_name} <{address or settings.DEFAULT_FROM_EMAIL}>"
 
 
 def center_queryset() -> QuerySet[ServiceCenter]:

@@ -17,6 +17,7 @@ from core.uploads import check_upload
 from .choices import CenterLevel
 from .models import RatingRecord, ServiceCenter, SocialOrganization
 from .rules import add_years
+from .selectors import current_district
 from .validators import credit_code_kind_error, normalise_credit_code, validate_credit_code
 
 
@@ -42,8 +43,24 @@ def _snapshot(instance) -> dict:
 # ---- centers -----------------------------------------------------------------------------------------
 
 
-def _validate_center(center: ServiceCenter) -> None:
+def district_problems(instance, names=("street_town", "supervising_unit")) -> dict[str, list[str]]:
+    """One district per installation: the record, its street/town and its unit must be this district's."""
+    district = current_district()
     fields: dict[str, list[str]] = {}
+    if instance.district_id != district.pk:
+        fields["district"] = [f"只能登记{district.name}的数据，请从本区选择。"]
+    for name in names:
+        related = getattr(instance, name, None) if getattr(instance, f"{name}_id", None) else None
+        if related is not None and related.district_id != district.pk:
+            label = instance._meta.get_field(name).verbose_name
+            fields[name] = [f"“{related}”不属于{district.name}，请从本区的{label}中选择。"]
+    return fields
+
+
+def _validate_center(center: ServiceCenter) -> None:
+    if center.district_id is None:
+        center.district = current_district()
+    fields: dict[str, list[str]] = district_problems(center)
     if center.credit_code:
         center.credit_code = normalise_credit_code(center.credit_code)
         try:
@@ -251,16 +268,11 @@ def organization_save(
         status=organization.status,
         deregistered_on=organization.deregistered_on,
     )
+    if organization.district_id is None:
+        organization.district = current_district()
+    errors.update(district_problems(organization, names=("street_town",)))
     if errors:
         raise ApplicationError("社会组织信息有误，请按提示修改。", fields=errors)
-    if organization.district_id is None:
-        from .models import District
-
-        organization.district = (
-            organization.street_town.district
-            if organization.street_town_id
-            else District.objects.order_by("pk").first()
-        )
     _clean_and_save(organization)
     log_action(
         "centers.organization.created" if creating else "centers.organization.changed",

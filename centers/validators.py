@@ -11,9 +11,9 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from .choices import OrganizationKind
 
-# Positions 3–8 of a code registered in this district (GB 32100-2015). A code from elsewhere is a
-# warning only: an organization may have moved in.
-DISTRICT_DIVISION_CODE = "310118"
+# Positions 3–8 of a code registered in this district (GB 32100-2015) are the district's code
+# (District.code, from its district file). A code from elsewhere is a warning only: an organization
+# may have moved in.
 CIVIL_AFFAIRS_DEPARTMENT = "5"
 MIN_AREA = Decimal("0")  # exclusive
 MAX_AREA = Decimal("100000")  # exclusive: an area of 100,000 m² or more is a typing error
@@ -66,10 +66,14 @@ def credit_code_warnings(code: str) -> list[str]:
     warnings = []
     if len(code) == 18 and code[0] != CIVIL_AFFAIRS_DEPARTMENT:
         warnings.append(f"代码第 1 位为“{code[0]}”，不是民政部门（5）登记的代码，请确认。")
-    if len(code) == 18 and code[2:8] != DISTRICT_DIVISION_CODE:
-        warnings.append(
-            f"代码第 3–8 位为 {code[2:8]}，不是青浦区（{DISTRICT_DIVISION_CODE}）登记，请确认是否为迁入组织。"
-        )
+    if len(code) == 18:
+        from .selectors import current_district
+
+        district = current_district()
+        if code[2:8] != district.code:
+            warnings.append(
+                f"代码第 3–8 位为 {code[2:8]}，不是{district.name}（{district.code}）登记，请确认是否为迁入组织。"
+            )
     return warnings
 
 

@@ -39,7 +39,7 @@ from .forms import (
     center_form_class,
     register_form_class,
 )
-from .models import District, RatingRecord, ServiceCenter, SocialOrganization
+from .models import RatingRecord, ServiceCenter, SocialOrganization
 from .rules import rule_title
 
 OVERVIEW_RULES = (
@@ -117,7 +117,7 @@ def overview(request):
     """The bureau's district overview: every center of 1+11+X with its compliance at a glance."""
     if not _is_bureau(request.user):
         raise Http404
-    district = District.objects.order_by("pk").first()
+    district = selectors.current_district()
     context = _overview_context(request, selectors.centers_for(request.user), "overview")
     context["cover"] = selectors.district_coverage(district, context["year"]) if district else None
     context["district"] = district
@@ -180,7 +180,7 @@ def _center_form(request, pk):
     if pk is None:
         if not request.user.has_perm("centers.add_servicecenter"):
             raise Http404
-        center = ServiceCenter(district=District.objects.order_by("pk").first())
+        center = ServiceCenter(district=selectors.current_district())
     else:
         center = _center(request, pk, "change")
     form = center_form_class(bureau)(request.POST or None, instance=center)
@@ -324,7 +324,7 @@ def organization_edit(request, pk=None):
     if not request.user.has_perm("centers.change_socialorganization"):
         raise Http404
     if pk is None:
-        organization = SocialOrganization(district=District.objects.order_by("pk").first())
+        organization = SocialOrganization(district=selectors.current_district())
     else:
         organization = get_object_or_404(
             restrict(SocialOrganization.objects.all(), request.user, "change"), pk=pk

@@ -731,7 +731,9 @@ def _notify(
             continue  # already sent to this recipient for this deadline
         if email and user.email:
             link = f"{settings.PORTAL_BASE_URL}{url}" if url else ""
-            send_mail(title, f"{body}\n\n{link}".strip(), None, [user.email], fail_silently=True)
+            from centers.selectors import sender_address
+
+            send_mail(title, f"{body}\n\n{link}".strip(), sender_address(), [user.email], fail_silently=True)
             Notification.objects.filter(pk=note.pk).update(emailed=True)
         sent += 1
     return sent

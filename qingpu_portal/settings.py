@@ -24,6 +24,10 @@ from .env import (
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+# The district this installation serves: its district file, loaded after every migrate (centers.reference).
+DISTRICT_FILE = Path(env_str("DISTRICT_FILE", str(BASE_DIR / "centers" / "reference" / "qingpu.json")))
+if not DISTRICT_FILE.is_file():
+    raise ImproperlyConfigured(f"DISTRICT_FILE: 找不到区数据文件 {DISTRICT_FILE}，请检查路径。")
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -125,6 +129,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.role",
                 "accounts.context_processors.security_notices",
+                "centers.context_processors.district",
             ],
         },
     },
@@ -240,7 +245,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
 # --- E-mail ---------------------------------------------------------------------------------------
 globals().update(email_settings("EMAIL_URL", "console://"))
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "青浦区社会组织服务中心门户 <noreply@localhost>")
+# A bare address gets the district's portal name as its display name (centers.selectors.sender_address).
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@localhost")
 
 # --- Celery ---------------------------------------------------------------------------------------
 REDIS_URL = env_url("REDIS_URL", None, schemes={"redis", "rediss"})
@@ -302,8 +308,13 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "青浦区社会组织服务中心门户 API",
-    "DESCRIPTION": "Qingpu service-center portal API (v1). 所有接口按对象权限过滤：无权访问的对象返回 404。",
+    # The title shown is the district's portal name + " API" (centers.api.schema); this is the fallback.
+    "TITLE": "社会组织服务中心门户 API",
+    "DESCRIPTION": "Service-center portal API (v1). 所有接口按对象权限过滤：无权访问的对象返回 404。",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "centers.api.schema.district_title_hook",
+    ],
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

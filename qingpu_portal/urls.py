@@ -1,14 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularSwaggerSplitView
+from django.utils.functional import lazy
 
 from accounts.api.views import ObtainTokenView, RevokeTokenView
+from centers.api.schema import DistrictSwaggerView, portal_name
 from core.access import SIGNED_IN, access
 from core.api.audit import AuditEntryViewSet
 from core.api.schema import PortalSchemaView
 from core.views import healthz, livez, readyz
 
-admin.site.site_header = "青浦区社会组织服务中心门户 管理后台"
+# The district's portal name, read when the page renders (the district is data: centers.selectors).
+admin.site.site_header = lazy(lambda: f"{portal_name()} 管理后台", str)()
 admin.site.site_title = "门户管理后台"
 
 api_v1 = [
@@ -42,7 +44,7 @@ urlpatterns = [
     path("api/schema/", PortalSchemaView.as_view(), name="api-schema"),
     path(
         "api/docs/",
-        access(read=SIGNED_IN)(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        access(read=SIGNED_IN)(DistrictSwaggerView.as_view(url_name="api-schema")),
         name="api-docs",
     ),
     path("admin/", admin.site.urls),

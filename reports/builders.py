@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
+from centers.selectors import current_district
 from core.errors import ApplicationError
 
 from .choices import ReportKind
@@ -58,7 +59,27 @@ def build_spec(kind: str, params: dict) -> ReportSpec:
     }.get(kind)
     if builder is None:
         raise ApplicationError(f"未知的报告类型“{kind}”。")
-    return builder(**params)
+    spec = builder(**params)
+    # Issuer, seal block, portal name and "1+N+X" come from the district's data (and are fingerprinted:
+    # a renamed bureau makes a new revision).
+    spec.context["district"] = district_particulars()
+    return spec
+
+
+def district_particulars() -> dict:
+    """What a PDF prints about the district: its name, bureau, registration authority, portal, policy."""
+    district = current_district()
+    return {
+        "name": district.name,
+        "code": district.code,
+        "bureau_name": district.bureau_name,
+        "registration_authority": district.registration_authority_name,
+        "seal_label": f"{district.registration_authority_name}（盖章）",
+        "portal_name": district.portal_name,
+        "policy_number": district.policy_number,
+        "policy_title": district.policy_title,
+        "structure": district.structure,
+    }
 
 
 # ---- shared pieces ----------------------------------------------------------------------------------
@@ -468,7 +489,7 @@ def district_summary_spec(*, cycle_id) -> ReportSpec:
     return ReportSpec(
         kind=ReportKind.DISTRICT_SUMMARY,
         subject_key=f"district_summary/cycle-{cycle.pk}",
-        title=f"青浦区社会组织服务中心 {cycle.year} 年度考评汇总报告",
+        title=f"{current_district().name}社会组织服务中心 {cycle.year} 年度考评汇总报告",
         template="reports/pdf/district_summary.html",
         context=context,
         links={"cycle": cycle},

@@ -334,14 +334,23 @@ def test_pdf_request(*, requester) -> Job:
 
 def test_pdf_render(job: Job, ctx: JobContext) -> dict:
     from centers.models import StreetTown
+    from centers.selectors import current_district
+
+    from .builders import district_particulars
 
     ctx.progress(10, "读取街镇列表")
-    names = list(StreetTown.objects.order_by("sort_order").values_list("name", flat=True))
+    district = district_particulars()
+    names = list(
+        StreetTown.objects.filter(district_id=current_district().pk)
+        .order_by("sort_order")
+        .values_list("name", flat=True)
+    )
     ctx.progress(30, "排版 PDF")
     pdf = render_pdf(
         "reports/pdf/test_page.html",
         {
-            "title": "青浦区社会组织服务中心门户 测试报告",
+            "title": f"{district['portal_name']} 测试报告",
+            "district": district,
             "requester": job.requester.display_name if job.requester else "系统",
             "generated_at": timezone.now(),
             "job_id": job.pk,

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from centers.selectors import current_district
 from core import spreadsheets
 from core.audit import log_action
 from core.errors import ApplicationError
@@ -118,7 +119,7 @@ def talent_template() -> bytes:
     example = [
         "张三",
         "男",
-        "青浦区某社会工作服务社",
+        f"{current_district().name}某社会工作服务社",
         "社会工作",
         "社区治理项目设计",
         "社会工作师",

@@ -59,6 +59,10 @@ def test_it_starts_with_good_values_and_chinese_shanghai_defaults():
         ({"SESSION_IDLE_MINUTES": "thirty"}, "SESSION_IDLE_MINUTES='thirty' is not a whole number"),
         ({"PASSWORD_MAX_AGE_DAYS": "-1"}, "PASSWORD_MAX_AGE_DAYS=-1 is outside 0..3650"),
         ({"TWO_FACTOR_ROLES": "account_admin,root"}, "TWO_FACTOR_ROLES: unknown role(s) root"),
+        (
+            {"DISTRICT_FILE": "/nonexistent/district.json"},
+            "DISTRICT_FILE: 找不到区数据文件 /nonexistent/district.json",
+        ),
     ],
 )
 def test_it_refuses_bad_values_naming_the_variable(overrides, named):

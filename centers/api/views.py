@@ -22,7 +22,6 @@ from ..models import (
     ArchiveInventory,
     BankAccount,
     BoardMember,
-    District,
     GovernanceRule,
     HandOver,
     IncomeLine,
@@ -59,7 +58,7 @@ class ServiceCenterViewSet(WriteViewSet):
     def perform_create(self, serializer):
         if not self.request.user.has_perm("centers.add_servicecenter"):
             raise NotFound
-        center = ServiceCenter(district=District.objects.order_by("pk").first())
+        center = ServiceCenter(district=selectors.current_district())
         serializer.instance = services.center_save(
             center=center, data=serializer.validated_data, actor=self.request.user
         )

@@ -42,7 +42,10 @@ _serial = itertools.count(9_000_000)
 
 
 def district() -> District:
-    return District.objects.get(code="310118")
+    """The installation's district (Qingpu's after migrate; another when a test loads its file)."""
+    from centers.selectors import current_district
+
+    return current_district()
 
 
 def street_town(name: str = "朱家角镇") -> StreetTown:
@@ -57,7 +60,7 @@ def center_for(name: str = "朱家角镇", **fields) -> ServiceCenter:
         street_town=st,
         defaults={
             "district": st.district,
-            "name": f"青浦区{name}社会组织服务中心",
+            "name": f"{st.district.name}{name}社会组织服务中心",
             "supervising_unit": st.supervising_unit,
             "status": CenterStatus.OPERATING,
             "established_on": date(2015, 3, 1),
@@ -75,7 +78,7 @@ def district_center(**fields) -> ServiceCenter:
         level=CenterLevel.DISTRICT,
         district=d,
         defaults={
-            "name": "青浦区社会组织服务中心",
+            "name": f"{d.name}社会组织服务中心",
             "supervising_unit": SupervisingUnit.objects.get(district=d, kind=SupervisingUnitKind.BUREAU),
             "established_on": date(2014, 6, 1),
         },
@@ -89,12 +92,12 @@ def district_center(**fields) -> ServiceCenter:
 def industry_center(industry: str = "教育", **fields) -> ServiceCenter:
     d = district()
     unit, _ = SupervisingUnit.objects.get_or_create(
-        district=d, name=f"青浦区{industry}局", defaults={"kind": SupervisingUnitKind.INDUSTRY_AUTHORITY}
+        district=d, name=f"{d.name}{industry}局", defaults={"kind": SupervisingUnitKind.INDUSTRY_AUTHORITY}
     )
     return ServiceCenter.objects.create(
         district=d,
         level=CenterLevel.INDUSTRY,
-        name=f"青浦区{industry}行业社会组织服务中心",
+        name=f"{d.name}{industry}行业社会组织服务中心",
         industry=industry,
         supervising_unit=unit,
         established_on=date(2016, 1, 1),

@@ -12,7 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.roles import Role
 from centers.choices import CenterLevel
-from centers.models import District, ServiceCenter, StreetTown
+from centers.models import ServiceCenter, StreetTown
+from centers.selectors import current_district
 from core.testing import make_user
 from evaluations import services
 from evaluations.choices import CombinationRule, CycleState
@@ -51,7 +52,7 @@ def upload(name: str, content: bytes = PDF) -> SimpleUploadedFile:
 
 @pytest.fixture
 def centers(db):
-    district = District.objects.order_by("pk").first()
+    district = current_district()
     out = []
     for st in StreetTown.objects.filter(district=district).order_by("sort_order"):
         center, _ = ServiceCenter.objects.get_or_create(

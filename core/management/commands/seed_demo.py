@@ -34,6 +34,16 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(f"DEMO_PASSWORD 不符合密码规则：{'；'.join(exc.messages)}") from exc
 
+        from centers.demo import DEMO_DISTRICT_CODE, DEMO_DISTRICT_NAME
+        from centers.selectors import current_district
+
+        district = current_district()
+        if district.code != DEMO_DISTRICT_CODE:
+            self.stderr.write(
+                f"演示数据是为{DEMO_DISTRICT_NAME}（{DEMO_DISTRICT_CODE}）编写的，本门户服务的是"
+                f"{district.name}（{district.code}）：未载入演示数据，也未创建演示账号。"
+            )
+            return
         with transaction.atomic():
             for app in DEMO_APPS:
                 try:
