@@ -353,7 +353,7 @@ def database_table_count() -> int:
         return cursor.fetchone()[0]
 
 
-# Drops every table and sequence of the schema; runs in the same transaction as the restore.
+# Drops every table, sequence and (non-extension) function of the schema; runs in the same transaction as the restore.
 _PG_DROP_ALL = """
 DO $$
 DECLARE r record;
@@ -363,6 +363,12 @@ BEGIN
   END LOOP;
   FOR r IN SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = current_schema() LOOP
     EXECUTE format('DROP SEQUENCE IF EXISTS %I CASCADE', r.sequence_name);
+  END LOOP;
+  -- functions the migrations created (the audit log's guard trigger): the dump creates them again
+  FOR r IN SELECT p.oid::regprocedure AS sig FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+           LEFT JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
+           WHERE n.nspname = current_schema() AND d.objid IS NULL LOOP
+    EXECUTE format('DROP FUNCTION IF EXISTS %s CASCADE', r.sig);
   END LOOP;
 END
 $$;

@@ -227,6 +227,18 @@ def matrix(demo, settings, tmp_path):
     report = ReportDocument.objects.filter(center=center_a, cycle=cycle).order_by("pk").first()
     job = job_create(kind="test_pdf", label="测试", requester=users["director_a"])
     job.output_file.save("matrix-job.pdf", ContentFile(b"%PDF-1.4 matrix"), save=True)
+    # an audit archive (core.audit.archive_and_purge writes these), for the audit admin's download
+    import gzip
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
+    from core.audit import ARCHIVE_DIR, log_action
+
+    archive_dir = Path(django_settings.MEDIA_ROOT) / ARCHIVE_DIR
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    (archive_dir / "audit-matrix.jsonl.gz").write_bytes(gzip.compress(b"{}\n"))
+    audit_entry = log_action("core.matrix.sample")
 
     venue = Venue.objects.filter(center=center_a).order_by("pk").first()
     rule = GovernanceRule.objects.filter(center=center_a).order_by("pk").first()
@@ -247,6 +259,7 @@ def matrix(demo, settings, tmp_path):
     # Path kwargs per URL name; "scope" overrides who of the personas has the object in scope.
     nobody = frozenset()
     page_samples = {
+        "core:audit_archive_download": {"name": "audit-matrix.jsonl.gz"},
         "core:job_detail": {"pk": job.pk},
         "core:job_status": {"pk": job.pk},
         "core:job_download": {"pk": job.pk},
@@ -350,6 +363,7 @@ def matrix(demo, settings, tmp_path):
         "filing": filing.pk,
         "evidence": evidence.pk,
         "report-document": report.pk,
+        "auditentry": audit_entry.pk,
     }
     from centers.models import (
         ArchiveInventory,

@@ -32,7 +32,7 @@ def test_health_is_ok_with_a_live_worker(worker, client):
 def test_test_pdf_job_runs_on_the_worker_and_only_its_requester_downloads_it(
     worker, client, job_waiter, pdf_tools, tmp_path
 ):
-    requester = make_user("requester", Role.DIRECTOR)
+    requester = make_user("requester", Role.BUREAU)  # the test PDF is the bureau's (issue 14 §5)
     outsider = make_user("outsider", Role.DIRECTOR)
     client.force_login(requester)
     response = client.post(reverse("reports:test_pdf_create"))

@@ -59,7 +59,7 @@ def test_an_account_administrator_must_enrol_before_anything_else_works(client):
     assert len(tokens) == 10 and all(token in codes_page for token in tokens)
     assert client.get(response["Location"]).status_code == 302  # shown once
     assert client.get("/").status_code == 200
-    assert client.get("/api/v1/centers/").status_code == 200  # past the gate: the view narrows the list
+    assert client.get("/api/v1/users/").status_code == 200  # past the gate: their own list (账号管理)
 
 
 def test_other_roles_may_use_the_site_without_enrolling(client):

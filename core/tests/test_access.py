@@ -10,7 +10,7 @@ from accounts.roles import Role
 from centers.tests import factories as f
 from core.access import BUREAU, PUBLIC, SIGNED_IN, access, declaration_of, in_scope, roles
 from core.models import Job
-from core.testing import make_user
+from core.testing import login_as, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def cycle():
 def test_it_shows_administrators_no_evaluation_cycle(client, cycle, role):
     # Before the declarations every signed-in user read every cycle (Cycle.restrict_queryset opens
     # "view" to all): the account and audit administrators read no business data.
-    client.force_login(make_user("t_admin", role))
+    login_as(client, make_user("t_admin", role))
     assert client.get(reverse("evaluations:cycle_list")).status_code == 404
     assert client.get(reverse("evaluations:cycle_detail", args=[cycle.pk])).status_code == 404
     api = client.get("/api/v1/evaluation-cycles/")
@@ -37,7 +37,7 @@ def test_it_shows_administrators_no_evaluation_cycle(client, cycle, role):
 
 
 def test_it_lets_the_audit_administrator_start_no_report_job(client):
-    client.force_login(make_user("t_auditadmin", Role.AUDIT_ADMIN))
+    login_as(client, make_user("t_auditadmin", Role.AUDIT_ADMIN))
     assert client.post(reverse("reports:test_pdf_create")).status_code == 404
     assert not Job.objects.exists()
 

@@ -218,7 +218,8 @@ def test_archives_are_listed_and_downloaded_by_the_audit_admin_only(client, tmp_
     download = client.get(reverse("core:audit_archive_download", args=[name]))
     assert download.status_code == 200
     assert gzip.decompress(b"".join(download.streaming_content)).startswith(b"{")
-    assert client.get(reverse("core:audit_archive_download", args=["../../etc/passwd"])).status_code == 404
+    assert client.get("/audit/archives/..%2F..%2Fetc%2Fpasswd").status_code == 404
+    assert client.get(reverse("core:audit_archive_download", args=["audit-none.jsonl.gz"])).status_code == 404
     bureau = Client()
     login_as(bureau, make_user("au_bureau3", Role.BUREAU))
     assert bureau.get(reverse("core:audit_archive_download", args=[name])).status_code == 404
