@@ -48,7 +48,9 @@ def error_response(status_code: int, code: str, message: str, fields: dict | Non
 
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
-        return error_response(400, exc.code, exc.message, exc.fields)
+        # a stale save (core.versioning) is a conflict with the stored record, not bad input
+        status_code = status.HTTP_409_CONFLICT if exc.code == "conflict" else status.HTTP_400_BAD_REQUEST
+        return error_response(status_code, exc.code, exc.message, exc.fields)
     if isinstance(exc, DjangoValidationError):
         app_exc = ApplicationError.from_validation_error(exc)
         return error_response(400, "invalid", app_exc.message, app_exc.fields)

@@ -12,7 +12,6 @@ from rest_framework import status, viewsets
 from rest_framework.response import Response
 
 from centers.models import ServiceCenter
-from core.api.errors import error_response
 from core.api.mixins import RestrictedQuerysetMixin
 from core.errors import ApplicationError
 from core.permissions import restrict
@@ -31,11 +30,6 @@ class StaffingViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
         if self.request.user.is_authenticated:
             context["phone_visible"] = selectors.phone_visible_center_ids(self.request.user)
         return context
-
-    def handle_exception(self, exc):
-        if isinstance(exc, ApplicationError) and exc.code == "conflict":
-            return error_response(status.HTTP_409_CONFLICT, "conflict", exc.message, exc.fields)
-        return super().handle_exception(exc)
 
     def _center_for_change(self, pk) -> ServiceCenter:
         if pk in (None, ""):
