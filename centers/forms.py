@@ -3,6 +3,8 @@
 from django import forms
 from django.forms import modelform_factory
 
+from core.versioning import VersionedFormMixin, VersionedModelForm
+
 from .models import (
     AnnualPlan,
     ArchiveInventory,
@@ -46,7 +48,9 @@ def _date_widgets(model):
 def center_form_class(bureau: bool):
     """The bureau edits a center's level, status and placing; a director edits its profile."""
     fields = BUREAU_FIELDS if bureau else PROFILE_FIELDS
-    return modelform_factory(ServiceCenter, fields=fields, widgets=_date_widgets(ServiceCenter))
+    return modelform_factory(
+        ServiceCenter, form=VersionedModelForm, fields=fields, widgets=_date_widgets(ServiceCenter)
+    )
 
 
 # kind (URL part) → (model, editable fields, Chinese title of the section)
@@ -95,10 +99,10 @@ FILE_FIELDS = {
 
 def register_form_class(kind: str):
     model, fields = REGISTER_KINDS[kind]
-    return modelform_factory(model, fields=fields, widgets=_date_widgets(model))
+    return modelform_factory(model, form=VersionedModelForm, fields=fields, widgets=_date_widgets(model))
 
 
-class OrganizationForm(forms.ModelForm):
+class OrganizationForm(VersionedModelForm):
     class Meta:
         model = SocialOrganization
         fields = [
@@ -112,6 +116,10 @@ class OrganizationForm(forms.ModelForm):
             "deregistered_on",
         ]
         widgets = _date_widgets(SocialOrganization)
+
+
+class DeleteForm(VersionedFormMixin, forms.Form):
+    """The delete confirmation carries the version its reader saw."""
 
 
 class ImportForm(forms.Form):

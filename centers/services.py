@@ -13,6 +13,7 @@ from core.audit import log_action
 from core.errors import ApplicationError
 from core.selectors import policy_value
 from core.uploads import check_upload
+from core.versioning import bump, lock_and_check
 
 from .choices import CenterLevel
 from .models import RatingRecord, ServiceCenter, SocialOrganization
@@ -65,12 +66,25 @@ def _validate_center(center: ServiceCenter) -> None:
         raise ApplicationError("服务中心信息有误，请按提示修改。", fields=fields)
 
 
+def _locked_for_update(instance, version):
+    """For an update: the stored row, locked, after refusing a stale ``version``; the instance's version
+    moves on by one. For a create: None."""
+    if instance.pk is None:
+        return None
+    current = lock_and_check(instance, version)
+    bump(instance, current)
+    return current
+
+
 @transaction.atomic
-def center_save(*, center: ServiceCenter, data: dict, actor) -> ServiceCenter:
-    """Create (``center.pk`` is None) or update a service center from cleaned ``data``."""
-    before = _snapshot(center) if center.pk else {}
+def center_save(*, center: ServiceCenter, data: dict, actor, version=None) -> ServiceCenter:
+    """Create (``center.pk`` is None) or update a service center from cleaned ``data``.
+
+    An update names the ``version`` its editor read; a stale one is refused (core.versioning)."""
     creating = center.pk is None
-    old_unit = center.supervising_unit_id
+    current = _locked_for_update(center, version)
+    before = _snapshot(current) if current else {}
+    old_unit = current.supervising_unit_id if current else center.supervising_unit_id
     for name, value in data.items():
         setattr(center, name, value)
     _validate_center(center)
@@ -110,10 +124,13 @@ def _validate_record(instance) -> None:
 
 
 @transaction.atomic
-def record_save(*, instance, data: dict, actor):
-    """Create or update one register row hanging off a center (venue, income line, rule, …)."""
+def record_save(*, instance, data: dict, actor, version=None):
+    """Create or update one register row hanging off a center (venue, income line, rule, …).
+
+    An update names the ``version`` its editor read; a stale one is refused (core.versioning)."""
     creating = instance.pk is None
-    before = {} if creating else _snapshot(type(instance).objects.get(pk=instance.pk))
+    current = _locked_for_update(instance, version)
+    before = _snapshot(current) if current else {}
     for name, value in data.items():
         if isinstance(value, UploadedFile):
             check_upload(value, field=name)  # by content: PDF, JPEG, PNG, DOCX, XLSX; size; no path
@@ -132,7 +149,9 @@ def record_save(*, instance, data: dict, actor):
 
 
 @transaction.atomic
-def record_delete(*, instance, actor) -> None:
+def record_delete(*, instance, actor, version) -> None:
+    """Delete one register row; ``version`` is the one its deleter read (a changed row is refused)."""
+    instance = lock_and_check(instance, version)
     before = _snapshot(instance)
     log_action(
         f"centers.{instance._meta.model_name}.deleted", actor=actor, obj=instance, data={"before": before}
@@ -183,11 +202,14 @@ def organization_problems(
 
 @transaction.atomic
 def organization_save(
-    *, organization: SocialOrganization, data: dict, actor
+    *, organization: SocialOrganization, data: dict, actor, version=None
 ) -> tuple[SocialOrganization, list[str]]:
-    """Create or update a social organization (bureau only). Returns it and the code's warnings."""
+    """Create or update a social organization (bureau only). Returns it and the code's warnings.
+
+    An update names the ``version`` its editor read; a stale one is refused (core.versioning)."""
     creating = organization.pk is None
-    before = {} if creating else _snapshot(SocialOrganization.objects.get(pk=organization.pk))
+    current = _locked_for_update(organization, version)
+    before = _snapshot(current) if current else {}
     for name, value in data.items():
         setattr(organization, name, value)
     organization.credit_code = normalise_credit_code(organization.credit_code)

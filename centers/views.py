@@ -28,6 +28,7 @@ from .filtersets import CenterFilterSet, OrganizationFilterSet
 from .forms import (
     FILE_FIELDS,
     REGISTER_KINDS,
+    DeleteForm,
     ImportForm,
     OrganizationForm,
     center_form_class,
@@ -165,8 +166,9 @@ def center_edit(request, pk=None):
     form = center_form_class(bureau)(request.POST or None, instance=center)
     if request.method == "POST" and form.is_valid():
         try:
-            data = {name: form.cleaned_data[name] for name in form.fields}
-            center = services.center_save(center=center, data=data, actor=request.user)
+            center = services.center_save(
+                center=center, data=form.service_data(), actor=request.user, version=form.read_version
+            )
         except ApplicationError as exc:
             _apply_error(form, exc)
         else:
@@ -195,8 +197,9 @@ def record_edit(request, center_pk, kind, pk=None):
         form.fields["contract"].queryset = center.contracts.all()
     if request.method == "POST" and form.is_valid():
         try:
-            data = {name: form.cleaned_data[name] for name in form.fields}
-            services.record_save(instance=instance, data=data, actor=request.user)
+            services.record_save(
+                instance=instance, data=form.service_data(), actor=request.user, version=form.read_version
+            )
         except ApplicationError as exc:
             _apply_error(form, exc)
         else:
@@ -214,11 +217,20 @@ def record_edit(request, center_pk, kind, pk=None):
 def record_delete(request, center_pk, kind, pk):
     center = _center(request, center_pk, "change")
     instance = _record(request, center, kind, pk)
-    if request.method == "POST":
-        services.record_delete(instance=instance, actor=request.user)
-        messages.success(request, f"已删除{instance._meta.verbose_name}：{instance}。")
-        return redirect("centers:center_detail", pk=center.pk)
-    return render(request, "centers/record_confirm_delete.html", {"center": center, "instance": instance})
+    form = DeleteForm(request.POST or None, version=instance.version)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_delete(instance=instance, actor=request.user, version=form.read_version)
+        except ApplicationError as exc:
+            form.add_application_error(exc)
+        else:
+            messages.success(request, f"已删除{instance._meta.verbose_name}：{instance}。")
+            return redirect("centers:center_detail", pk=center.pk)
+    return render(
+        request,
+        "centers/record_confirm_delete.html",
+        {"center": center, "instance": instance, "form": form},
+    )
 
 
 @login_required
@@ -297,9 +309,11 @@ def organization_edit(request, pk=None):
     rating_form = register_form_class("rating")(prefix="rating")
     if request.method == "POST" and form.is_valid():
         try:
-            data = {name: form.cleaned_data[name] for name in form.fields}
             organization, warnings = services.organization_save(
-                organization=organization, data=data, actor=request.user
+                organization=organization,
+                data=form.service_data(),
+                actor=request.user,
+                version=form.read_version,
             )
         except ApplicationError as exc:
             _apply_error(form, exc)
@@ -326,9 +340,8 @@ def organization_rating_create(request, pk):
     form = register_form_class("rating")(request.POST, request.FILES, prefix="rating")
     if form.is_valid():
         try:
-            data = {name: form.cleaned_data[name] for name in form.fields}
             services.record_save(
-                instance=RatingRecord(organization=organization), data=data, actor=request.user
+                instance=RatingRecord(organization=organization), data=form.service_data(), actor=request.user
             )
         except ApplicationError as exc:
             messages.error(request, str(exc))

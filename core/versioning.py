@@ -19,7 +19,7 @@ CONFLICT_MESSAGE = (
     "请刷新页面查看最新内容后重新修改。"
 )
 MISSING_MESSAGE = "缺少版本号：请从最新页面提交修改。"
-MISSING_FIELD_MESSAGE = "请提供读取记录时的版本号（version）。"
+MISSING_FIELD_MESSAGE = "请提供读取记录时的版本号：刷新页面后重新修改。"
 
 
 class VersionedModel(models.Model):
@@ -81,6 +81,7 @@ class VersionField(forms.IntegerField):
     """The hidden field carrying the version an editor read."""
 
     def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("版本"))
         kwargs.setdefault("widget", forms.HiddenInput)
         kwargs.setdefault("required", False)
         kwargs.setdefault("min_value", 0)
@@ -115,3 +116,11 @@ class VersionedFormMixin:
                     self.add_error(name, message)
                 elif message != exc.message:
                     self.add_error(None, message)
+
+
+class VersionedModelForm(VersionedFormMixin, forms.ModelForm):
+    """A ModelForm of a versioned record (``modelform_factory(..., form=VersionedModelForm)``)."""
+
+    def service_data(self) -> dict:
+        """The cleaned model fields, without the version (passed to the service on its own)."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "version"}

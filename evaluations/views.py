@@ -48,12 +48,25 @@ def _filing(request, pk, action="view") -> Filing:
 def _fail(request, exc: ApplicationError, form=None) -> None:
     messages.error(request, exc.message)
     for field, errs in exc.fields.items():
-        if form is not None and field in form.fields:
+        if form is not None and field in form.fields and not form.fields[field].widget.is_hidden:
             for e in errs:
                 form.add_error(field, e)
         else:
             for e in errs:
                 messages.error(request, e)
+
+
+def _posted_versions(request, entries) -> dict:
+    """indicator id → the version of its score the page was opened at (hidden ``version_<id>``)."""
+    return {pk: request.POST.get(f"version_{pk}", "") for pk in entries}
+
+
+def _shown_version(request, row, score, errors):
+    """The version a score form carries: the stored one, or after a refused save the one posted (so
+    saving again stays refused until the page is reloaded and the colleague's change seen)."""
+    if errors and request.method == "POST":
+        return request.POST.get(f"version_{row['indicator'].pk}", "")
+    return score.version if score else 0
 
 
 def _page(request, items, per_page=50):
@@ -120,7 +133,9 @@ def cycle_edit(request, pk):
     form = CycleForm(request.POST or None, cycle=cycle)
     if request.method == "POST" and form.is_valid():
         try:
-            services.cycle_update(cycle=cycle, actor=request.user, **form.service_fields())
+            services.cycle_update(
+                cycle=cycle, actor=request.user, version=form.read_version, **form.service_fields()
+            )
         except ApplicationError as exc:
             _fail(request, exc, form)
         else:
@@ -150,11 +165,17 @@ def indicator_edit(request, pk, indicator_pk=None):
     if indicator:
         initial = {f: getattr(indicator, f) for f in IndicatorForm.base_fields if f != "category"}
         initial["category"] = indicator.category_id
-    form = IndicatorForm(request.POST or None, cycle=cycle, initial=initial)
+    form = IndicatorForm(
+        request.POST or None, cycle=cycle, initial=initial, version=indicator.version if indicator else None
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.indicator_save(
-                cycle=cycle, actor=request.user, indicator=indicator, **form.service_fields()
+                cycle=cycle,
+                actor=request.user,
+                indicator=indicator,
+                version=form.read_version,
+                **form.service_fields(),
             )
         except ApplicationError as exc:
             _fail(request, exc, form)
@@ -464,17 +485,15 @@ def filing_edit(request, pk):
     filing = _filing(request, pk, "change")
     form = FiguresForm(request.POST or None, request.FILES or None, filing=filing)
     if request.method == "POST" and form.is_valid():
-        try:
+        try:  # figures and work plan together or not at all
             services.filing_save_figures(
                 filing=filing,
                 actor=request.user,
+                version=form.read_version,
                 values={name: form.cleaned_data.get(name) for name, _ in FILING_FIGURES},
                 notes=form.cleaned_data.get("notes", ""),
+                work_plan=request.FILES.get("work_plan"),
             )
-            if request.FILES.get("work_plan"):
-                services.filing_upload_work_plan(
-                    filing=filing, actor=request.user, upload=request.FILES["work_plan"]
-                )
         except ApplicationError as exc:
             _fail(request, exc, form)
         else:
@@ -501,7 +520,12 @@ def self_assessment(request, pk):
             if not row["indicator"].is_computed
         }
         try:
-            services.self_scores_save(filing=filing, actor=request.user, entries=entries)
+            services.self_scores_save(
+                filing=filing,
+                actor=request.user,
+                entries=entries,
+                versions=_posted_versions(request, entries),
+            )
         except ApplicationError as exc:
             messages.error(request, exc.message)
             errors = exc.fields
@@ -515,6 +539,7 @@ def self_assessment(request, pk):
     for row in detail["indicators"]:
         row["error"] = errors.get(f"score_{row['indicator'].pk}")
         row["posted_score"] = request.POST.get(f"score_{row['indicator'].pk}") if errors else None
+        row["version"] = _shown_version(request, row, row["self"], errors)
         row["preview"] = preview.get(row["indicator"].pk)
     return render(request, "evaluations/self_assessment.html", {**detail, "upload_form": UploadForm()})
 
@@ -725,7 +750,12 @@ def audit_score(request, pk):
             for row in detail["indicators"]
         }
         try:
-            services.audit_scores_save(filing=filing, actor=request.user, entries=entries)
+            services.audit_scores_save(
+                filing=filing,
+                actor=request.user,
+                entries=entries,
+                versions=_posted_versions(request, entries),
+            )
             if request.POST.get("submit"):
                 services.assignment_submit(filing=filing, actor=request.user)
                 messages.success(request, "抽检评分已提交并锁定。")
@@ -740,6 +770,7 @@ def audit_score(request, pk):
     )
     for row in detail["indicators"]:
         row["error"] = errors.get(f"score_{row['indicator'].pk}")
+        row["version"] = _shown_version(request, row, row.get("audit"), errors)
         row["computed"] = computed.get(row["indicator"].pk)
     return render(request, "evaluations/audit_score.html", {**detail, "assignment": assignment})
 

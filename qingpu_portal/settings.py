@@ -175,7 +175,7 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media-not-served/"
 STORAGES = {
     "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "core.storage.AtomicFileSystemStorage",  # temp file + link: never half a file
         "OPTIONS": {"location": MEDIA_ROOT},
     },
     "staticfiles": {

@@ -46,7 +46,12 @@ class WriteViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    pass
+    """Writes go through the services; an update carries the version read (stale → 409)."""
+
+    @staticmethod
+    def split_version(serializer) -> tuple[dict, object]:
+        data = dict(serializer.validated_data)
+        return data, data.pop("version", None)
 
 
 class ServiceCenterViewSet(WriteViewSet):
@@ -58,12 +63,11 @@ class ServiceCenterViewSet(WriteViewSet):
         if not self.request.user.has_perm("centers.add_servicecenter"):
             raise NotFound
         center = ServiceCenter(district=District.objects.order_by("pk").first())
-        serializer.instance = services.center_save(
-            center=center, data=serializer.validated_data, actor=self.request.user
-        )
+        data, _version = self.split_version(serializer)
+        serializer.instance = services.center_save(center=center, data=data, actor=self.request.user)
 
     def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
+        data, version = self.split_version(serializer)
         if not self.request.user.has_perm("centers.change_servicecenter"):
             forbidden = sorted(
                 k for k, v in data.items() if k not in PROFILE_FIELDS and getattr(serializer.instance, k) != v
@@ -74,7 +78,7 @@ class ServiceCenterViewSet(WriteViewSet):
                     fields={k: ["无权修改此项。"] for k in forbidden},
                 )
         serializer.instance = services.center_save(
-            center=serializer.instance, data=data, actor=self.request.user
+            center=serializer.instance, data=data, actor=self.request.user, version=version
         )
 
     @extend_schema(
@@ -105,14 +109,14 @@ class CenterRecordViewSet(WriteViewSet):
     def perform_create(self, serializer):
         self._check_center(serializer.validated_data.get("center"))
         model = self.get_queryset().model
-        serializer.instance = services.record_save(
-            instance=model(), data=serializer.validated_data, actor=self.request.user
-        )
+        data, _version = self.split_version(serializer)
+        serializer.instance = services.record_save(instance=model(), data=data, actor=self.request.user)
 
     def perform_update(self, serializer):
         self._check_center(serializer.validated_data.get("center", serializer.instance.center))
+        data, version = self.split_version(serializer)
         serializer.instance = services.record_save(
-            instance=serializer.instance, data=serializer.validated_data, actor=self.request.user
+            instance=serializer.instance, data=data, actor=self.request.user, version=version
         )
 
 
@@ -164,14 +168,16 @@ class RatingRecordViewSet(WriteViewSet):
 
     def perform_create(self, serializer):
         self._check(serializer.validated_data)
+        data, _version = self.split_version(serializer)
         serializer.instance = services.record_save(
-            instance=RatingRecord(), data=serializer.validated_data, actor=self.request.user
+            instance=RatingRecord(), data=data, actor=self.request.user
         )
 
     def perform_update(self, serializer):
         self._check(serializer.validated_data, serializer.instance)
+        data, version = self.split_version(serializer)
         serializer.instance = services.record_save(
-            instance=serializer.instance, data=serializer.validated_data, actor=self.request.user
+            instance=serializer.instance, data=data, actor=self.request.user, version=version
         )
 
 
@@ -189,11 +195,13 @@ class SocialOrganizationViewSet(WriteViewSet):
     def perform_create(self, serializer):
         if not self.request.user.has_perm("centers.add_socialorganization"):
             raise NotFound
+        data, _version = self.split_version(serializer)
         serializer.instance, _ = services.organization_save(
-            organization=SocialOrganization(), data=serializer.validated_data, actor=self.request.user
+            organization=SocialOrganization(), data=data, actor=self.request.user
         )
 
     def perform_update(self, serializer):
+        data, version = self.split_version(serializer)
         serializer.instance, _ = services.organization_save(
-            organization=serializer.instance, data=serializer.validated_data, actor=self.request.user
+            organization=serializer.instance, data=data, actor=self.request.user, version=version
         )

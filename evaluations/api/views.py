@@ -65,6 +65,7 @@ class FilingViewSet(RestrictedQuerysetMixin, mixins.UpdateModelMixin, viewsets.R
         services.filing_save_figures(
             filing=serializer.instance,
             actor=self.request.user,
+            version=self.request.data.get("version"),
             values=values,
             notes=self.request.data.get("notes"),
         )
@@ -170,6 +171,7 @@ class SelfScoreViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewset
             filing=filing,
             actor=request.user,
             entries={v["indicator"]: (v.get("score", ""), v.get("comment", ""))},
+            versions={v["indicator"]: v.get("version", 0)},
         )
         return Response(s.SelfScoreSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
 
@@ -205,6 +207,7 @@ class AuditScoreViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewse
                     "confirmed": v.get("confirmed"),
                 }
             },
+            versions={v["indicator"]: v.get("version", 0)},
         )
         return Response(s.AuditScoreSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
 

@@ -96,7 +96,11 @@ def test_lists_show_only_ones_own_filings(world):
     mine = client_for(world["director"]).get(reverse("evaluations:my_filings")).content.decode()
     assert "朱家角镇" in mine and "金泽镇" not in mine
     services.filing_save_figures(
-        filing=world["jz26"], actor=world["bureau"], values={"trainees": 1}, today=date(2026, 12, 1)
+        filing=world["jz26"],
+        actor=world["bureau"],
+        version=1,
+        values={"trainees": 1},
+        today=date(2026, 12, 1),
     )
     reviews = (
         client_for(world["supervisor"])

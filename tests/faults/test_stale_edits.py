@@ -210,6 +210,8 @@ def assigned(people):  # noqa: F811
     services.filing_review(filing=filing, actor=bureau)
     services.filing_accept(filing=filing, actor=bureau)
     Cycle.objects.filter(pk=cycle.pk).update(state="spot_check")
+    cycle.refresh_from_db()
+    services.draw_create(cycle=cycle, actor=bureau, seed=7, must_include=[people["zjj"].pk])
     services.assignment_set(cycle=cycle, center_id=people["zjj"].pk, auditor=people["auditor"], actor=bureau)
     return filing
 
@@ -242,8 +244,8 @@ def test_api_stale_figures_and_scores_are_409(people, filing):  # noqa: F811
     assert SelfScore.objects.get(filing=filing, indicator=indicator).score == Decimal("1")
 
 
-def test_cycle_settings_second_stale_save_is_refused(people, filing):  # noqa: F811
-    cycle = filing.cycle
+def test_cycle_settings_second_stale_save_is_refused(people):  # noqa: F811
+    cycle = services.cycle_create(year=2027, actor=people["bureau"])  # a draft: its settings are editable
     url = reverse("evaluations:cycle_edit", args=[cycle.pk])
     a, b = session(people["bureau"]), session(people["bureau"])
     page = a.get(url)
