@@ -12,6 +12,7 @@ from django.forms.models import model_to_dict
 from core.audit import log_action
 from core.errors import ApplicationError
 from core.selectors import policy_value
+from core.storage import StorageFailure, atomic
 from core.uploads import check_upload
 from core.versioning import bump, lock_and_check
 
@@ -123,7 +124,7 @@ def _validate_record(instance) -> None:
         raise ApplicationError("记录有误，请按提示修改。", fields=fields)
 
 
-@transaction.atomic
+@atomic()  # an uploaded copy written for a save that fails is removed with it
 def record_save(*, instance, data: dict, actor, version=None):
     """Create or update one register row hanging off a center (venue, income line, rule, …).
 
@@ -131,14 +132,19 @@ def record_save(*, instance, data: dict, actor, version=None):
     creating = instance.pk is None
     current = _locked_for_update(instance, version)
     before = _snapshot(current) if current else {}
+    file_fields = []
     for name, value in data.items():
         if isinstance(value, UploadedFile):
             check_upload(value, field=name)  # by content: PDF, JPEG, PNG, DOCX, XLSX; size; no path
+            file_fields.append(name)
         setattr(instance, name, value)
     if isinstance(instance, RatingRecord):
         _set_valid_until(instance)
     _validate_record(instance)
-    _clean_and_save(instance)
+    try:
+        _clean_and_save(instance)
+    except StorageFailure as exc:
+        raise exc.for_field(file_fields[0]) if file_fields else exc from exc
     log_action(
         f"centers.{instance._meta.model_name}.{'created' if creating else 'changed'}",
         actor=actor,

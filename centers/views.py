@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApplicationError
+from core.idempotency import REPEATED_MESSAGE, create_once
 from core.permissions import can, restrict
 
 from . import importing, selectors, services
@@ -166,14 +167,30 @@ def center_edit(request, pk=None):
     form = center_form_class(bureau)(request.POST or None, instance=center)
     if request.method == "POST" and form.is_valid():
         try:
-            center = services.center_save(
-                center=center, data=form.service_data(), actor=request.user, version=form.read_version
-            )
+            if form.creating:
+                saved, first = create_once(
+                    key=form.idempotency_key,
+                    actor=request.user,
+                    create=lambda: services.center_save(
+                        center=center, data=form.service_data(), actor=request.user
+                    ),
+                )
+            else:
+                saved, first = (
+                    services.center_save(
+                        center=center, data=form.service_data(), actor=request.user, version=form.read_version
+                    ),
+                    True,
+                )
         except ApplicationError as exc:
             _apply_error(form, exc)
         else:
-            messages.success(request, "服务中心信息已保存。")
-            return redirect("centers:center_detail", pk=center.pk)
+            messages.success(request, "服务中心信息已保存。") if first else messages.info(
+                request, REPEATED_MESSAGE
+            )
+            if saved is None:
+                return redirect("centers:center_list")
+            return redirect("centers:center_detail", pk=saved.pk)
     return render(request, "centers/center_form.html", {"form": form, "center": center})
 
 
@@ -197,13 +214,26 @@ def record_edit(request, center_pk, kind, pk=None):
         form.fields["contract"].queryset = center.contracts.all()
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_save(
-                instance=instance, data=form.service_data(), actor=request.user, version=form.read_version
-            )
+            if form.creating:
+                _saved, first = create_once(
+                    key=form.idempotency_key,
+                    actor=request.user,
+                    create=lambda: services.record_save(
+                        instance=instance, data=form.service_data(), actor=request.user
+                    ),
+                )
+            else:
+                services.record_save(
+                    instance=instance, data=form.service_data(), actor=request.user, version=form.read_version
+                )
+                first = True
         except ApplicationError as exc:
             _apply_error(form, exc)
         else:
-            messages.success(request, f"{instance._meta.verbose_name}已保存。")
+            if first:
+                messages.success(request, f"{instance._meta.verbose_name}已保存。")
+            else:
+                messages.info(request, REPEATED_MESSAGE)
             return redirect("centers:center_detail", pk=center.pk)
     return render(
         request,
@@ -309,18 +339,34 @@ def organization_edit(request, pk=None):
     rating_form = register_form_class("rating")(prefix="rating")
     if request.method == "POST" and form.is_valid():
         try:
-            organization, warnings = services.organization_save(
-                organization=organization,
-                data=form.service_data(),
-                actor=request.user,
-                version=form.read_version,
-            )
+            if form.creating:
+                saved, first = create_once(
+                    key=form.idempotency_key,
+                    actor=request.user,
+                    create=lambda: services.organization_save(
+                        organization=organization, data=form.service_data(), actor=request.user
+                    ),
+                )
+            else:
+                saved, first = (
+                    services.organization_save(
+                        organization=organization,
+                        data=form.service_data(),
+                        actor=request.user,
+                        version=form.read_version,
+                    ),
+                    True,
+                )
         except ApplicationError as exc:
             _apply_error(form, exc)
         else:
-            messages.success(request, f"社会组织“{organization}”已保存。")
-            for warning in warnings:
-                messages.warning(request, warning)
+            if first:
+                organization, warnings = saved
+                messages.success(request, f"社会组织“{organization}”已保存。")
+                for warning in warnings:
+                    messages.warning(request, warning)
+            else:
+                messages.info(request, REPEATED_MESSAGE)
             return redirect("centers:organization_list")
     ratings = organization.ratings.all() if organization.pk else []
     return render(
@@ -340,16 +386,29 @@ def organization_rating_create(request, pk):
     form = register_form_class("rating")(request.POST, request.FILES, prefix="rating")
     if form.is_valid():
         try:
-            services.record_save(
-                instance=RatingRecord(organization=organization), data=form.service_data(), actor=request.user
+            _saved, first = create_once(
+                key=form.idempotency_key,
+                actor=request.user,
+                create=lambda: services.record_save(
+                    instance=RatingRecord(organization=organization),
+                    data=form.service_data(),
+                    actor=request.user,
+                ),
             )
         except ApplicationError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, "评估记录已保存。")
+            messages.success(request, "评估记录已保存。") if first else messages.info(
+                request, REPEATED_MESSAGE
+            )
     else:
         messages.error(
-            request, "评估记录有误：" + "；".join(f"{k}: {'，'.join(v)}" for k, v in form.errors.items())
+            request,
+            "评估记录有误："
+            + "；".join(
+                f"{form.fields[k].label if k in form.fields else '表单'}：{'，'.join(v)}"
+                for k, v in form.errors.items()
+            ),
         )
     return redirect("centers:organization_edit", pk=organization.pk)
 

@@ -18,6 +18,7 @@ CONFLICT_MESSAGE = (
     "该记录已被他人修改（您打开时为第 {read} 版，现为第 {current} 版），您的修改未保存，以免覆盖对方的内容。"
     "请刷新页面查看最新内容后重新修改。"
 )
+FORM_CONTROL_FIELDS = ("version", "idempotency_key")
 MISSING_MESSAGE = "缺少版本号：请从最新页面提交修改。"
 MISSING_FIELD_MESSAGE = "请提供读取记录时的版本号：刷新页面后重新修改。"
 
@@ -89,23 +90,43 @@ class VersionField(forms.IntegerField):
 
 
 class VersionedFormMixin:
-    """A form that carries the version its editor read (``instance.version`` or ``version=`` given).
+    """An edit form carries the version its editor read (``instance.version`` or ``version=`` given);
+    a create form (an unsaved instance, or no version given) carries an idempotency key instead
+    (core.idempotency), so posting it twice makes one row.
 
-    The service compares it with the locked row; ``add_application_error`` shows the refusal.
+    The service compares the version with the locked row; ``add_application_error`` shows a refusal.
     """
 
-    def __init__(self, *args, version: int | None = None, **kwargs):
+    def __init__(self, *args, version: int | None = None, creating: bool | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["version"] = VersionField()
         instance = getattr(self, "instance", None)
         if version is None and instance is not None and instance.pk:
             version = instance.version
-        if version is not None and "version" not in self.initial:
-            self.initial["version"] = version
+        self.creating = (version is None) if creating is None else creating
+        if self.creating:
+            import uuid
+
+            from .idempotency import IdempotencyKeyField
+
+            self.fields["idempotency_key"] = IdempotencyKeyField()
+            if not self.is_bound:
+                self.initial["idempotency_key"] = uuid.uuid4()
+        else:
+            self.fields["version"] = VersionField()
+            if "version" not in self.initial:
+                self.initial["version"] = version
+
+    @property
+    def idempotency_key(self):
+        return self.cleaned_data.get("idempotency_key")
 
     @property
     def read_version(self):
         return self.cleaned_data.get("version")
+
+    def service_data(self) -> dict:
+        """The cleaned fields without the version and the key (given to services on their own)."""
+        return {name: value for name, value in self.cleaned_data.items() if name not in FORM_CONTROL_FIELDS}
 
     def add_application_error(self, exc: ApplicationError) -> None:
         """Show a service's ApplicationError on this form: field messages beside the fields."""
@@ -120,7 +141,3 @@ class VersionedFormMixin:
 
 class VersionedModelForm(VersionedFormMixin, forms.ModelForm):
     """A ModelForm of a versioned record (``modelform_factory(..., form=VersionedModelForm)``)."""
-
-    def service_data(self) -> dict:
-        """The cleaned model fields, without the version (passed to the service on its own)."""
-        return {name: value for name, value in self.cleaned_data.items() if name != "version"}

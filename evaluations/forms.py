@@ -109,6 +109,7 @@ class CycleForm(VersionedFormMixin, forms.Form):
         data = dict(self.cleaned_data)
         data.pop("year", None)
         data.pop("version", None)
+        data.pop("idempotency_key", None)
         if not data.get("title"):
             data.pop("title", None)
         return data
@@ -135,8 +136,7 @@ class IndicatorForm(VersionedFormMixin, forms.Form):
         self.fields["category"].queryset = RubricCategory.objects.filter(cycle=cycle)
 
     def service_fields(self) -> dict:
-        data = dict(self.cleaned_data)
-        data.pop("version", None)
+        data = self.service_data()
         data["formula"] = data.get("formula") or {}
         return data
 

@@ -4,6 +4,7 @@ service or selector, and renders."""
 from __future__ import annotations
 
 import io
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from core.audit import entries_for, log_action
 from core.errors import ApplicationError
+from core.idempotency import REPEATED_MESSAGE, create_once
 from core.permissions import can, restrict
 
 from . import selectors, services
@@ -95,13 +97,22 @@ def cycle_create(request):
     form = CycleForm(request.POST or None, initial=_create_initial())
     if request.method == "POST" and form.is_valid():
         try:
-            cycle = services.cycle_create(
-                year=form.cleaned_data["year"], actor=request.user, **form.service_fields()
+            cycle, first = create_once(
+                key=form.idempotency_key,
+                actor=request.user,
+                create=lambda: services.cycle_create(
+                    year=form.cleaned_data["year"], actor=request.user, **form.service_fields()
+                ),
             )
         except ApplicationError as exc:
             _fail(request, exc, form)
         else:
-            messages.success(request, f"已建立 {cycle.year} 年度考评，并载入默认评分表。")
+            if first:
+                messages.success(request, f"已建立 {cycle.year} 年度考评，并载入默认评分表。")
+            else:
+                messages.info(request, REPEATED_MESSAGE)
+            if cycle is None:
+                return redirect("evaluations:cycle_list")
             return redirect("evaluations:cycle_detail", cycle.pk)
     return render(request, "evaluations/cycle_form.html", {"form": form, "cycle": None})
 
@@ -170,17 +181,27 @@ def indicator_edit(request, pk, indicator_pk=None):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.indicator_save(
-                cycle=cycle,
-                actor=request.user,
-                indicator=indicator,
-                version=form.read_version,
-                **form.service_fields(),
-            )
+            if form.creating:
+                _saved, first = create_once(
+                    key=form.idempotency_key,
+                    actor=request.user,
+                    create=lambda: services.indicator_save(
+                        cycle=cycle, actor=request.user, **form.service_fields()
+                    ),
+                )
+            else:
+                services.indicator_save(
+                    cycle=cycle,
+                    actor=request.user,
+                    indicator=indicator,
+                    version=form.read_version,
+                    **form.service_fields(),
+                )
+                first = True
         except ApplicationError as exc:
             _fail(request, exc, form)
         else:
-            messages.success(request, "指标已保存。")
+            messages.success(request, "指标已保存。") if first else messages.info(request, REPEATED_MESSAGE)
             return redirect("evaluations:cycle_detail", cycle.pk)
     return render(
         request, "evaluations/indicator_form.html", {"form": form, "cycle": cycle, "indicator": indicator}
@@ -540,6 +561,7 @@ def self_assessment(request, pk):
         row["error"] = errors.get(f"score_{row['indicator'].pk}")
         row["posted_score"] = request.POST.get(f"score_{row['indicator'].pk}") if errors else None
         row["version"] = _shown_version(request, row, row["self"], errors)
+        row["upload_key"] = uuid.uuid4()  # each evidence form is one create: posted twice, one file
         row["preview"] = preview.get(row["indicator"].pk)
     return render(request, "evaluations/self_assessment.html", {**detail, "upload_form": UploadForm()})
 
@@ -554,10 +576,20 @@ def evidence_upload(request, pk):
         messages.error(request, "请选择要上传的文件。")
     else:
         try:
-            services.evidence_upload(filing=filing, indicator=indicator, actor=request.user, upload=upload)
-            messages.success(request, f"已上传 {indicator.code} 的佐证材料。")
+            _evidence, first = create_once(
+                key=request.POST.get("idempotency_key"),
+                actor=request.user,
+                create=lambda: services.evidence_upload(
+                    filing=filing, indicator=indicator, actor=request.user, upload=upload
+                ),
+            )
         except ApplicationError as exc:
             _fail(request, exc)
+        else:
+            if first:
+                messages.success(request, f"已上传 {indicator.code} 的佐证材料。")
+            else:
+                messages.info(request, REPEATED_MESSAGE)
     return redirect(reverse("evaluations:self_assessment", args=[filing.pk]) + f"#indicator-{indicator.code}")
 
 

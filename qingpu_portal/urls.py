@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts.api.views import ObtainTokenView
 from core.views import healthz
 
+handler500 = "core.errorpages.server_error"  # a database outage is a 503, a crash the Chinese 500 page
+
 admin.site.site_header = "青浦区社会组织服务中心门户 管理后台"
 admin.site.site_title = "门户管理后台"
 

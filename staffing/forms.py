@@ -43,7 +43,9 @@ class StaffMemberForm(VersionedForm):
         }
 
     def service_data(self) -> dict:
-        data = {k: v for k, v in self.cleaned_data.items() if k not in ("version", "contract")}
+        data = {
+            k: v for k, v in self.cleaned_data.items() if k not in ("version", "idempotency_key", "contract")
+        }
         return data
 
     def uploaded_contract(self):

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from core.audit import log_action
 from core.errors import ApplicationError
+from core.storage import StorageFailure, atomic
 from core.uploads import check_upload
 from core.versioning import check_version
 
@@ -145,10 +146,13 @@ def _save_contract(member: StaffMember, upload) -> None:
     if upload is None:
         return
     member.contract_filename = PurePath(upload.name).name[:200]
-    member.contract.save(upload.name, upload, save=False)
+    try:
+        member.contract.save(upload.name, upload, save=False)
+    except StorageFailure as exc:
+        raise exc.for_field("contract") from exc
 
 
-@transaction.atomic
+@atomic()  # a contract file written for a save that fails is removed with it
 def staff_member_create(*, center, actor, contract=None, **data) -> StaffMember:
     member = StaffMember(center=center)
     _apply(member, data, MEMBER_FIELDS)
@@ -163,7 +167,7 @@ def staff_member_create(*, center, actor, contract=None, **data) -> StaffMember:
     return member
 
 
-@transaction.atomic
+@atomic()
 def staff_member_update(*, member: StaffMember, version, actor, contract=None, **data) -> StaffMember:
     """Change a roster row. ``version`` is the one the editor read; a different current one is refused."""
     member = StaffMember.objects.select_for_update().get(pk=member.pk)
