@@ -39,6 +39,13 @@ def parse_key(raw) -> uuid.UUID:
         raise ApplicationError(EXPIRED_MESSAGE, fields={"idempotency_key": [EXPIRED_MESSAGE]}) from None
 
 
+def submitted_before(key) -> bool:
+    """Whether a create with this key has gone through (committed)."""
+    from .models import IdempotencyKey
+
+    return IdempotencyKey.objects.filter(key=key).exists()
+
+
 def create_once(*, key, actor, create: Callable[[], object]) -> tuple[object | None, bool]:
     """Run ``create()`` (a create service returning the new row) once per ``key``.
 

@@ -116,6 +116,27 @@ class VersionedFormMixin:
             if "version" not in self.initial:
                 self.initial["version"] = version
 
+    def full_clean(self):
+        """Errors of the hidden control fields are shown with the form's own errors (pages show no
+        hidden field's error beside it)."""
+        super().full_clean()
+        if self.creating and self.is_bound and self._errors:
+            # A repeat of a create that went through: no need to validate again (a uniqueness check
+            # would now fail); the view's create_once answers it with the first submission's row.
+            from .idempotency import submitted_before
+
+            key = self.cleaned_data.get("idempotency_key")
+            if key is not None and submitted_before(key):
+                self._errors = forms.utils.ErrorDict()
+                self.cleaned_data = {"idempotency_key": key}
+                return
+        for name in FORM_CONTROL_FIELDS:
+            if self._errors and name in self._errors:
+                self._errors.setdefault(
+                    forms.forms.NON_FIELD_ERRORS, self.error_class(error_class="nonfield")
+                )
+                self._errors[forms.forms.NON_FIELD_ERRORS].extend(self._errors.pop(name))
+
     @property
     def idempotency_key(self):
         return self.cleaned_data.get("idempotency_key")

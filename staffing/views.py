@@ -313,13 +313,15 @@ def training_create(request, center_pk):
     center = _center(request, center_pk, "change")
     form = TrainingForm(request.POST or None, center=center)
     if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in ("title", "organizer", "held_on", "hours")}
         try:
             _training, first = create_once(
                 key=form.idempotency_key,
                 actor=request.user,
                 create=lambda: services.training_create(
-                    center=center, actor=request.user, attendees=form.cleaned_data["attendees"], **data
+                    center=center,
+                    actor=request.user,
+                    attendees=form.cleaned_data["attendees"],
+                    **{k: form.cleaned_data[k] for k in ("title", "organizer", "held_on", "hours")},
                 ),
             )
         except ApplicationError as exc:

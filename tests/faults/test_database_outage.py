@@ -12,6 +12,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
+from centers.models import BoardMember
 from centers.tests import factories as f
 from core.testing import make_user
 
@@ -65,4 +66,4 @@ def test_pages_and_api_answer_503_while_the_database_is_down_and_work_again_afte
 
     up()
     assert browser.get(f"/centers/{center.pk}/").status_code == 200
-    assert not center.boardmember_set.exists()
+    assert not BoardMember.objects.filter(center=center).exists()

@@ -143,7 +143,10 @@ def test_organization_and_staff_member_forms_posted_twice_make_one_row(world):
     }
     SocialOrganization.objects.all().delete()
     org["idempotency_key"] = read_key(bureau.get(url))
-    assert bureau.post(url, org).status_code == 302
+    first = bureau.post(url, org)
+    assert first.status_code == 302, re.findall(
+        r'class="(?:error|form-errors)"[^>]*>(.*?)<', first.content.decode()
+    )
     assert bureau.post(url, org).status_code == 302
     assert SocialOrganization.objects.filter(name="青浦区重复提交协会").count() == 1
 
