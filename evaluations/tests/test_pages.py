@@ -144,14 +144,15 @@ def test_director_files_through_the_pages_and_bad_scores_change_nothing(world):
     page = response.content.decode()
     assert "不能提交" in page and "未填写：举办培训（场次）" in page
     response = client.post(
-        reverse("evaluations:filing_edit", args=[filing.pk]), {"trainings_held": "-3", "trainees": "abc"}
+        reverse("evaluations:filing_edit", args=[filing.pk]),
+        {"trainings_held": "-3", "trainees": "abc", "version": 1},
     )
     assert "不能为负数" in response.content.decode()
     filing.refresh_from_db()
     assert filing.trainings_held is None
     response = client.post(
         reverse("evaluations:filing_edit", args=[filing.pk]),
-        {"trainings_held": "4", "work_plan": upload("计划.pdf")},
+        {"trainings_held": "4", "work_plan": upload("计划.pdf"), "version": 1},
     )
     assert response.status_code == 302
     filing.refresh_from_db()
@@ -167,6 +168,7 @@ def test_evidence_that_is_not_what_its_name_says_is_refused_on_the_page(world):
         {
             "indicator": filing.cycle.indicators.first().pk,
             "file": upload("photo.jpg", b"%PDF-1.4 not a jpeg"),
+            "idempotency_key": "6b1f3c1e-2d7a-4a55-9a34-0c8d1f2e3a4b",
         },
         follow=True,
     )
