@@ -81,4 +81,9 @@ def create_once_or_now(*, key, actor, create: Callable[[], object]) -> tuple[obj
     return create_once(key=key, actor=actor, create=create)
 
 
+def api_key(request):
+    """The API's optional ``Idempotency-Key`` header (a UUID the client makes per intended create)."""
+    return request.headers.get("Idempotency-Key") or None
+
+
 REPEATED_MESSAGE = "该表单已提交过，本次重复提交未再新增记录。"

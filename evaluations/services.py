@@ -1269,14 +1269,19 @@ def assignment_submit(*, filing: Filing, actor) -> Assignment:
 
 
 @transaction.atomic
-def audit_score_correct(*, filing: Filing, indicator: Indicator, actor, score, reason: str) -> AuditScore:
-    """After publication, the bureau corrects one spot-check score (recorded); a new result revision follows."""
+def audit_score_correct(
+    *, filing: Filing, indicator: Indicator, actor, score, reason: str, version
+) -> AuditScore:
+    """After publication, the bureau corrects one spot-check score (recorded); a new result revision follows.
+
+    ``version`` is the one of the score the corrector saw; a score corrected since is refused."""
     _require_cycle_state(filing.cycle, CycleState.PUBLISHED, doing="更正抽检分")
     if not (reason or "").strip():
         raise ApplicationError("请填写更正原因。", fields={"reason": ["更正已公布的结果必须写明原因。"]})
     row = AuditScore.objects.select_for_update().filter(filing=filing, indicator=indicator).order_by().first()
     if row is None:
         raise ApplicationError("该指标没有抽检分。", fields={"indicator": ["只能更正已有的抽检分。"]})
+    check_version(row, version)
     value = _parse_score(score, field="score", maximum=indicator.max_score)
     before = row.score
     row.score = value

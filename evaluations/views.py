@@ -738,6 +738,7 @@ def audit_score_correct(request, pk):
             actor=request.user,
             score=request.POST.get("score", ""),
             reason=request.POST.get("reason", ""),
+            version=request.POST.get(f"version_{indicator.pk}"),
         )
         messages.success(request, f"已更正 {indicator.code} 的抽检分；请在结果页发布更正版本。")
     except ApplicationError as exc:

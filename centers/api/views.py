@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from core.api.mixins import RestrictedQuerysetMixin
 from core.errors import ApplicationError
+from core.idempotency import api_key, create_once_or_now
 from core.permissions import can
 
 from .. import filtersets, selectors, services
@@ -53,6 +54,11 @@ class WriteViewSet(
         data = dict(serializer.validated_data)
         return data, data.pop("version", None)
 
+    def create_once(self, create):
+        """Run a create service once per ``Idempotency-Key`` header (core.idempotency); its row."""
+        obj, _first = create_once_or_now(key=api_key(self.request), actor=self.request.user, create=create)
+        return obj
+
 
 class ServiceCenterViewSet(WriteViewSet):
     queryset = selectors.center_queryset().order_by("level", "street_town__sort_order", "name", "pk")
@@ -64,7 +70,9 @@ class ServiceCenterViewSet(WriteViewSet):
             raise NotFound
         center = ServiceCenter(district=District.objects.order_by("pk").first())
         data, _version = self.split_version(serializer)
-        serializer.instance = services.center_save(center=center, data=data, actor=self.request.user)
+        serializer.instance = self.create_once(
+            lambda: services.center_save(center=center, data=data, actor=self.request.user)
+        )
 
     def perform_update(self, serializer):
         data, version = self.split_version(serializer)
@@ -110,7 +118,9 @@ class CenterRecordViewSet(WriteViewSet):
         self._check_center(serializer.validated_data.get("center"))
         model = self.get_queryset().model
         data, _version = self.split_version(serializer)
-        serializer.instance = services.record_save(instance=model(), data=data, actor=self.request.user)
+        serializer.instance = self.create_once(
+            lambda: services.record_save(instance=model(), data=data, actor=self.request.user)
+        )
 
     def perform_update(self, serializer):
         self._check_center(serializer.validated_data.get("center", serializer.instance.center))
@@ -169,8 +179,8 @@ class RatingRecordViewSet(WriteViewSet):
     def perform_create(self, serializer):
         self._check(serializer.validated_data)
         data, _version = self.split_version(serializer)
-        serializer.instance = services.record_save(
-            instance=RatingRecord(), data=data, actor=self.request.user
+        serializer.instance = self.create_once(
+            lambda: services.record_save(instance=RatingRecord(), data=data, actor=self.request.user)
         )
 
     def perform_update(self, serializer):
@@ -196,9 +206,12 @@ class SocialOrganizationViewSet(WriteViewSet):
         if not self.request.user.has_perm("centers.add_socialorganization"):
             raise NotFound
         data, _version = self.split_version(serializer)
-        serializer.instance, _ = services.organization_save(
-            organization=SocialOrganization(), data=data, actor=self.request.user
+        saved = self.create_once(
+            lambda: services.organization_save(
+                organization=SocialOrganization(), data=data, actor=self.request.user
+            )
         )
+        serializer.instance = saved[0] if isinstance(saved, tuple) else saved
 
     def perform_update(self, serializer):
         data, version = self.split_version(serializer)

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from core.api.mixins import RestrictedQuerysetMixin
 from core.audit import log_action
+from core.idempotency import api_key, create_once_or_now
 from core.permissions import restrict
 
 from .. import filtersets, selectors, services
@@ -135,8 +136,12 @@ class EvidenceViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewsets
         upload = data.validated_data["file"]
         if data.validated_data.get("name"):
             upload._name = data.validated_data["name"]  # checked by the service: no path, matching content
-        evidence = services.evidence_upload(
-            filing=filing, indicator=indicator, actor=request.user, upload=upload
+        evidence, _first = create_once_or_now(
+            key=api_key(request),
+            actor=request.user,
+            create=lambda: services.evidence_upload(
+                filing=filing, indicator=indicator, actor=request.user, upload=upload
+            ),
         )
         return Response(s.EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
 

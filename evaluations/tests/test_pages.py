@@ -230,11 +230,17 @@ def test_bureau_corrects_a_published_spot_check_score_and_issues_a_new_revision(
         == 404
     )
     client = client_for(world["bureau"])
+    read = AuditScore.objects.get(filing=filing, indicator=b2).version
+    version = {f"version_{b2.pk}": read}
     page = client.post(
-        url, {"indicator": b2.pk, "score": "9", "reason": "复核"}, follow=True
+        url, {"indicator": b2.pk, "score": "9", "reason": "复核", **version}, follow=True
     ).content.decode()
     assert "分数应在 0 到 4.0 之间" in page
-    client.post(url, {"indicator": b2.pk, "score": "4", "reason": "复核后更正"})
+    client.post(url, {"indicator": b2.pk, "score": "4", "reason": "复核后更正", **version})
+    assert AuditScore.objects.get(filing=filing, indicator=b2).score == 4
+    # a colleague who opened the page before that correction is refused, nothing overwritten
+    stale = client.post(url, {"indicator": b2.pk, "score": "3", "reason": "另一更正", **version}, follow=True)
+    assert "已被他人修改" in stale.content.decode()
     assert AuditScore.objects.get(filing=filing, indicator=b2).score == 4
     response = client.post(
         reverse("evaluations:results_correct", args=[world["c2025"].pk]), {"reason": "B2 更正"}

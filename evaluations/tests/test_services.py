@@ -368,7 +368,12 @@ def test_publish_freezes_and_a_correction_is_a_new_visible_revision(people, cent
     filing = Filing.objects.get(cycle=cycle, center=people["zjj"])
     b2 = Indicator.objects.get(cycle=cycle, code="B2")
     services.audit_score_correct(
-        filing=filing, indicator=b2, actor=people["bureau"], score="4", reason="复核后更正"
+        filing=filing,
+        indicator=b2,
+        actor=people["bureau"],
+        score="4",
+        reason="复核后更正",
+        version=AuditScore.objects.get(filing=filing, indicator=b2).version,
     )
     job = services.result_correction_request(cycle=cycle, actor=people["bureau"], reason="B2 抽检分更正")
     run_job(str(job.pk), services.results_work)

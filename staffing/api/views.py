@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from centers.models import ServiceCenter
 from core.api.mixins import RestrictedQuerysetMixin
 from core.errors import ApplicationError
+from core.idempotency import api_key, create_once_or_now
 from core.permissions import restrict
 from staffing import selectors, services
 from staffing.filtersets import StaffMemberFilterSet, TalentProfileFilterSet
@@ -54,8 +55,12 @@ class StaffMemberViewSet(StaffingViewSet):
         data = self._parsed(partial=False)
         center = self._center_for_change(getattr(data.pop("center", None), "pk", None))
         data.pop("version", None)
-        member = services.staff_member_create(
-            center=center, actor=request.user, contract=request.FILES.get("contract"), **data
+        member, _first = create_once_or_now(
+            key=api_key(request),
+            actor=request.user,
+            create=lambda: services.staff_member_create(
+                center=center, actor=request.user, contract=request.FILES.get("contract"), **data
+            ),
         )
         return Response(self.get_serializer(member).data, status=status.HTTP_201_CREATED)
 
@@ -97,7 +102,13 @@ class TrainingViewSet(StaffingViewSet):
         center = self._center_for_change(getattr(data.pop("center", None), "pk", None))
         data.pop("version", None)
         attendees = data.pop("attendees", [])
-        training = services.training_create(center=center, actor=request.user, attendees=attendees, **data)
+        training, _first = create_once_or_now(
+            key=api_key(request),
+            actor=request.user,
+            create=lambda: services.training_create(
+                center=center, actor=request.user, attendees=attendees, **data
+            ),
+        )
         return Response(self.get_serializer(training).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
@@ -138,7 +149,11 @@ class TalentProfileViewSet(StaffingViewSet):
             raise Http404
         data = self._parsed(partial=False)
         data.pop("version", None)
-        profile = services.talent_create(center=keeper, actor=request.user, **data)
+        profile, _first = create_once_or_now(
+            key=api_key(request),
+            actor=request.user,
+            create=lambda: services.talent_create(center=keeper, actor=request.user, **data),
+        )
         return Response(self.get_serializer(profile).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):

@@ -237,3 +237,22 @@ def test_two_parallel_posts_with_the_same_key_make_one_row():
     assert statuses == [302, 302]
     assert BoardMember.objects.filter(center=center, name="并发").count() == 1
     assert IdempotencyKey.objects.filter(key=key).count() == 1
+
+
+@pytest.mark.django_db
+def test_api_create_with_the_same_idempotency_key_header_makes_one_row(world):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(world["director"])
+    body = {"center": world["center"].pk, "name": "接口", "role": "member", "term_start": "2022-01-01"}
+    header = {"HTTP_IDEMPOTENCY_KEY": "3f0c9a8e-5b8d-4a6e-9d1e-7c2b4a6f8e01"}
+    first = client.post("/api/v1/board-members/", body, format="json", **header)
+    again = client.post("/api/v1/board-members/", body, format="json", **header)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert BoardMember.objects.filter(name="接口").count() == 1
+    other = client.post("/api/v1/board-members/", body, format="json")  # no key: a create each time
+    assert other.status_code == 201 and BoardMember.objects.filter(name="接口").count() == 2
+    bad = client.post("/api/v1/board-members/", body, format="json", HTTP_IDEMPOTENCY_KEY="x")
+    assert bad.status_code == 400 and "表单已过期" in bad.json()["error"]["message"]
