@@ -176,18 +176,17 @@ def center_edit(request, pk=None):
                     ),
                 )
             else:
-                saved, first = (
-                    services.center_save(
-                        center=center, data=form.service_data(), actor=request.user, version=form.read_version
-                    ),
-                    True,
+                saved = services.center_save(
+                    center=center, data=form.service_data(), actor=request.user, version=form.read_version
                 )
+                first = True
         except ApplicationError as exc:
             _apply_error(form, exc)
         else:
-            messages.success(request, "服务中心信息已保存。") if first else messages.info(
-                request, REPEATED_MESSAGE
-            )
+            if first:
+                messages.success(request, "服务中心信息已保存。")
+            else:
+                messages.info(request, REPEATED_MESSAGE)
             if saved is None:
                 return redirect("centers:center_list")
             return redirect("centers:center_detail", pk=saved.pk)
@@ -348,15 +347,13 @@ def organization_edit(request, pk=None):
                     ),
                 )
             else:
-                saved, first = (
-                    services.organization_save(
-                        organization=organization,
-                        data=form.service_data(),
-                        actor=request.user,
-                        version=form.read_version,
-                    ),
-                    True,
+                saved = services.organization_save(
+                    organization=organization,
+                    data=form.service_data(),
+                    actor=request.user,
+                    version=form.read_version,
                 )
+                first = True
         except ApplicationError as exc:
             _apply_error(form, exc)
         else:
@@ -398,9 +395,10 @@ def organization_rating_create(request, pk):
         except ApplicationError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, "评估记录已保存。") if first else messages.info(
-                request, REPEATED_MESSAGE
-            )
+            if first:
+                messages.success(request, "评估记录已保存。")
+            else:
+                messages.info(request, REPEATED_MESSAGE)
     else:
         messages.error(
             request,

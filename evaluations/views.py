@@ -201,7 +201,10 @@ def indicator_edit(request, pk, indicator_pk=None):
         except ApplicationError as exc:
             _fail(request, exc, form)
         else:
-            messages.success(request, "指标已保存。") if first else messages.info(request, REPEATED_MESSAGE)
+            if first:
+                messages.success(request, "指标已保存。")
+            else:
+                messages.info(request, REPEATED_MESSAGE)
             return redirect("evaluations:cycle_detail", cycle.pk)
     return render(
         request, "evaluations/indicator_form.html", {"form": form, "cycle": cycle, "indicator": indicator}

@@ -327,7 +327,10 @@ def training_create(request, center_pk):
         except ApplicationError as exc:
             form.add_application_error(exc)
         else:
-            messages.success(request, "已登记培训。") if first else messages.info(request, REPEATED_MESSAGE)
+            if first:
+                messages.success(request, "已登记培训。")
+            else:
+                messages.info(request, REPEATED_MESSAGE)
             return redirect("staffing:training_list", center_pk=center.pk)
     return render(request, "staffing/training_form.html", {"center": center, "form": form, "training": None})
 

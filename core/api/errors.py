@@ -22,6 +22,11 @@ MESSAGES = {
 }
 
 
+# ApplicationError codes that are not bad input: a stale save (core.versioning) conflicts with the
+# stored record; a storage failure (core.storage) is the server's, and the client may retry later.
+API_STATUS_BY_CODE = {"conflict": status.HTTP_409_CONFLICT, "storage": status.HTTP_503_SERVICE_UNAVAILABLE}
+
+
 def _flatten(detail):
     if isinstance(detail, dict):
         return {str(k): _as_list(v) for k, v in detail.items()}
@@ -49,7 +54,7 @@ def error_response(status_code: int, code: str, message: str, fields: dict | Non
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         # a stale save (core.versioning) is a conflict with the stored record, not bad input
-        status_code = status.HTTP_409_CONFLICT if exc.code == "conflict" else status.HTTP_400_BAD_REQUEST
+        status_code = API_STATUS_BY_CODE.get(exc.code, status.HTTP_400_BAD_REQUEST)
         return error_response(status_code, exc.code, exc.message, exc.fields)
     if isinstance(exc, DjangoValidationError):
         app_exc = ApplicationError.from_validation_error(exc)

@@ -134,3 +134,21 @@ def test_a_file_written_in_a_failed_transaction_is_removed(settings, tmp_path):
         name = default_storage.save("plans/committed.pdf", ContentFile(PDF))
     assert files_under(tmp_path) == [name]
     assert (tmp_path / name).read_bytes() == PDF
+
+
+def test_api_upload_on_a_full_disk_is_a_503_naming_the_file(people, filing, full_disk):  # noqa: F811
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(people["director"])
+    indicator = filing.cycle.indicators.filter(evidence_required=True).first()
+    response = client.post(
+        "/api/v1/evidence/",
+        {"filing": filing.pk, "indicator": indicator.pk, "file": upload("签到表.pdf")},
+        format="multipart",
+    )
+    assert response.status_code == 503
+    error = response.json()["error"]
+    assert error["code"] == "storage" and "文件“签到表.pdf”未能保存" in error["message"]
+    assert error["fields"] == {"file": [error["message"]]}
+    assert not Evidence.objects.filter(filing=filing).exists() and files_under(full_disk) == []
