@@ -4,7 +4,7 @@ pages (no URL list, no stack trace) — the 404 also with DEBUG on, as `make run
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.test import Client, override_settings
 from django.urls import path
@@ -25,6 +25,10 @@ def _broken(request):
     raise ValueError("internal detail that must not reach the page")
 
 
+def _bad_request(request):
+    raise SuspiciousOperation("tampered")
+
+
 def _database_gone(request):
     raise OperationalError("could not connect to server: Connection refused")
 
@@ -35,6 +39,7 @@ def _connection_closed(request):
 
 urlpatterns = [
     path("__test__/forbidden/", _forbidden),
+    path("__test__/bad/", _bad_request),
     path("__test__/broken/", _broken),
     path("__test__/db/", _database_gone),
     path("__test__/closed/", _connection_closed),
@@ -119,3 +124,12 @@ def test_the_csrf_failure_page_is_chinese():
     response = client.post("/accounts/logout/")
     assert response.status_code == 403
     assert "页面已过期" in page(response)
+
+
+@pytest.mark.django_db
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_bad_request_is_a_chinese_400():
+    response = Client().get("/__test__/bad/")
+    assert response.status_code == 400
+    text = page(response)
+    assert "请求有误" in text and "tampered" not in text
