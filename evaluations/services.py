@@ -1103,8 +1103,11 @@ AUDITOR_FILING_PERMS = ("evaluations.view_filing", "evaluations.audit_filing")
 
 
 @transaction.atomic
-def assignment_set(*, cycle: Cycle, center_id: int, auditor, actor) -> Assignment:
-    """Assign a sampled center's filing to an auditor: grants on that filing only, for this cycle."""
+def assignment_set(*, cycle: Cycle, center_id: int, auditor, actor, version=0) -> Assignment:
+    """Assign a sampled center's filing to an auditor: grants on that filing only, for this cycle.
+
+    ``version`` is the assignment's version its assigner saw (0: none yet). Changing the auditor
+    discards the scores entered so far, so a page opened before someone else's change is refused."""
     from accounts.roles import Role
 
     cycle = _locked_cycle(cycle)
@@ -1117,7 +1120,10 @@ def assignment_set(*, cycle: Cycle, center_id: int, auditor, actor) -> Assignmen
     if auditor is None or auditor.role != Role.AUDITOR:
         raise ApplicationError("请选择抽检评估人员。", fields={"auditor": ["所选用户不是抽检评估人员。"]})
     filing = Filing.objects.get(cycle=cycle, center_id=center_id)
-    assignment = Assignment.objects.filter(filing=filing).select_related("auditor").first()
+    assignment = Assignment.objects.select_for_update(of=("self",)).filter(filing=filing).first()
+    read = parse_version(0 if version in (None, "") else version)
+    if read != (assignment.version if assignment else 0):
+        raise StaleVersion(read=read, current=assignment.version if assignment else 0)
     before = None
     if assignment:
         if assignment.submitted_at:
@@ -1130,6 +1136,7 @@ def assignment_set(*, cycle: Cycle, center_id: int, auditor, actor) -> Assignmen
         AuditScore.objects.filter(filing=filing).delete()
         assignment.auditor = auditor
         assignment.assigned_by = actor
+        bump(assignment)
         assignment.save()
     else:
         assignment = Assignment.objects.create(cycle=cycle, filing=filing, auditor=auditor, assigned_by=actor)

@@ -330,6 +330,7 @@ def cycle_assignments(request, pk):
                     center_id=form.cleaned_data["center"],
                     auditor=form.cleaned_data["auditor"],
                     actor=request.user,
+                    version=request.POST.get("version", ""),
                 )
                 messages.success(request, "已分配评估人员。")
             except ApplicationError as exc:

@@ -47,7 +47,7 @@ class Draw(TimeStampedModel):
         return f"{self.cycle.year} 年度抽检抽样（种子 {self.seed}）"
 
 
-class Assignment(TimeStampedModel):
+class Assignment(VersionedModel, TimeStampedModel):
     """A sampled center's filing assigned to an auditor for this cycle (grants on the filing)."""
 
     cycle = models.ForeignKey(

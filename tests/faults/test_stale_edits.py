@@ -285,3 +285,28 @@ def test_outsider_cannot_probe_versions_of_another_centers_record(registry):
     assert board.name == "赵六" and board.version == 1
     assert ServiceCenter.objects.get(pk=other.pk).version == 1
     assert SocialOrganization.objects.count() == 1
+
+
+def test_reassigning_an_auditor_from_a_stale_page_is_refused(people, assigned):  # noqa: F811
+    """Changing the auditor discards the scores entered so far: a page opened before a colleague's
+    change must not undo it."""
+    from evaluations.models import Assignment
+
+    url = reverse("evaluations:cycle_assignments", args=[assigned.cycle_id])
+    a, b = session(people["bureau"]), session(people["bureau"])
+    row = {"center": people["zjj"].pk}
+
+    def version_of_zjj_row(page) -> str:
+        pattern = (
+            rf'name="center" value="{people["zjj"].pk}">\s*<input type="hidden" name="version" value="(\d+)"'
+        )
+        return re.search(pattern, page.content.decode()).group(1)
+
+    va, vb = version_of_zjj_row(a.get(url)), version_of_zjj_row(b.get(url))
+    assert va == vb == "1"
+    first = a.post(url, {**row, "auditor": people["other_auditor"].pk, "version": va}, follow=True)
+    assert "已分配评估人员" in first.content.decode()
+    response = b.post(url, {**row, "auditor": people["auditor"].pk, "version": vb}, follow=True)
+    assert STALE in response.content.decode()
+    assignment = Assignment.objects.get(filing=assigned)
+    assert assignment.auditor == people["other_auditor"] and assignment.version == 2
