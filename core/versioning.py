@@ -8,11 +8,14 @@ page); a saved change moves the version on by one. Nothing is merged silently.
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .errors import ApplicationError
+from .idempotency import IdempotencyKeyField, submitted_before
 
 CONFLICT_MESSAGE = (
     "该记录已被他人修改（您打开时为第 {read} 版，现为第 {current} 版），您的修改未保存，以免覆盖对方的内容。"
@@ -104,10 +107,6 @@ class VersionedFormMixin:
             version = instance.version
         self.creating = (version is None) if creating is None else creating
         if self.creating:
-            import uuid
-
-            from .idempotency import IdempotencyKeyField
-
             self.fields["idempotency_key"] = IdempotencyKeyField()
             if not self.is_bound:
                 self.initial["idempotency_key"] = uuid.uuid4()
@@ -123,8 +122,6 @@ class VersionedFormMixin:
         if self.creating and self.is_bound and self._errors:
             # A repeat of a create that went through: no need to validate again (a uniqueness check
             # would now fail); the view's create_once answers it with the first submission's row.
-            from .idempotency import submitted_before
-
             key = self.cleaned_data.get("idempotency_key")
             if key is not None and submitted_before(key):
                 self._errors = forms.utils.ErrorDict()
