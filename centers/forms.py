@@ -3,6 +3,8 @@
 from django import forms
 from django.forms import modelform_factory
 
+from core.versioning import VersionedFormMixin, VersionedModelForm
+
 from .models import (
     AnnualPlan,
     ArchiveInventory,
@@ -22,9 +24,10 @@ from .models import (
 )
 
 
-class DistrictScopedForm(forms.ModelForm):
+class DistrictScopedForm(VersionedModelForm):
     """Offers only the installation's district's streets/towns and supervising units
-    (the services refuse any other: centers.services.district_problems)."""
+    (the services refuse any other: centers.services.district_problems); versioned like every edit
+    form (core.versioning)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,7 +115,7 @@ FILE_FIELDS = {
 
 def register_form_class(kind: str):
     model, fields = REGISTER_KINDS[kind]
-    return modelform_factory(model, fields=fields, widgets=_date_widgets(model))
+    return modelform_factory(model, form=VersionedModelForm, fields=fields, widgets=_date_widgets(model))
 
 
 class OrganizationForm(DistrictScopedForm):
@@ -129,6 +132,10 @@ class OrganizationForm(DistrictScopedForm):
             "deregistered_on",
         ]
         widgets = _date_widgets(SocialOrganization)
+
+
+class DeleteForm(VersionedFormMixin, forms.Form):
+    """The delete confirmation carries the version its reader saw."""
 
 
 class ImportForm(forms.Form):

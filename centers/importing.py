@@ -231,12 +231,16 @@ ORG_FIELDS = (
 )
 
 
-def plan_import(result: ImportResult) -> tuple[list, list, list]:
-    """(new organizations, changed organizations, ratings to add) for valid rows; no writes."""
+def plan_import(result: ImportResult, *, lock: bool = False) -> tuple[list, list, list]:
+    """(new organizations, changed organizations, ratings to add) for valid rows; no writes.
+
+    With ``lock`` the matched rows stay locked until the import commits, so an edit made meanwhile is
+    either seen (and the form's version is then stale) or waits; a changed row's version moves on."""
     codes = [r["credit_code"] for r in result.rows]
     existing = {}
+    queryset = SocialOrganization.objects.select_for_update() if lock else SocialOrganization.objects.all()
     for start in range(0, len(codes), 5000):
-        for org in SocialOrganization.objects.filter(credit_code__in=codes[start : start + 5000]):
+        for org in queryset.filter(credit_code__in=codes[start : start + 5000]):
             existing[org.credit_code] = org
     to_create, to_update = [], []
     for row in result.rows:
@@ -248,6 +252,7 @@ def plan_import(result: ImportResult) -> tuple[list, list, list]:
         elif any(getattr(org, f) != row[f] for f in ORG_FIELDS):
             for f in ORG_FIELDS:
                 setattr(org, f, row[f])
+            org.version += 1
             to_update.append(org)
     result.created, result.updated = len(to_create), len(to_update)
     result.unchanged = len(result.rows) - len(to_create) - len(to_update)
@@ -260,7 +265,7 @@ def import_organizations(*, name: str, data: bytes, actor=None, dry_run: bool = 
     result = validate_rows(read_table(name, data))
     if result.errors:
         return result
-    to_create, to_update, rated = plan_import(result)
+    to_create, to_update, rated = plan_import(result, lock=not dry_run)
     if dry_run:
         return result
     if to_create:
@@ -269,7 +274,7 @@ def import_organizations(*, name: str, data: bytes, actor=None, dry_run: bool = 
         bulk_update_with_history(
             to_update,
             SocialOrganization,
-            [f.removesuffix("_id") for f in ORG_FIELDS],
+            [*(f.removesuffix("_id") for f in ORG_FIELDS), "version"],
             batch_size=2000,
             default_user=actor,
         )

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
+from core.versioning import VersionedModel
 
 from .choices import (
     BoardRole,
@@ -121,7 +122,7 @@ class SupervisingUnit(TimeStampedModel):
         return self.name
 
 
-class ServiceCenter(TimeStampedModel):
+class ServiceCenter(VersionedModel, TimeStampedModel):
     """A social-organization service center (社会组织服务中心), a 民办非企业单位 of its own."""
 
     # Who reaches a center follows from their affiliation at request time (core.permissions).
@@ -194,7 +195,7 @@ def document_upload_to(instance, filename: str) -> str:
     return f"centers/{instance._meta.model_name}/{uuid.uuid4().hex}{ext}"
 
 
-class CenterRecord(TimeStampedModel):
+class CenterRecord(VersionedModel, TimeStampedModel):
     """A register row hanging off one center: narrowed by ``restrict`` through its center."""
 
     permission_parent = "center"
@@ -531,7 +532,7 @@ class AnnualPlan(CenterRecord):
         return self.title
 
 
-class SocialOrganization(TimeStampedModel):
+class SocialOrganization(VersionedModel, TimeStampedModel):
     """A registered social organization (registry data kept by the bureau).
 
     Who sees it: the bureau (model-wide permissions) sees and edits all. A director, supervising
@@ -598,7 +599,7 @@ class SocialOrganization(TimeStampedModel):
         return queryset.filter(area)
 
 
-class RatingRecord(TimeStampedModel):
+class RatingRecord(VersionedModel, TimeStampedModel):
     """等级评估 result of a center or of a social organization (exactly one of the two)."""
 
     center = models.ForeignKey(

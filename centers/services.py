@@ -12,7 +12,9 @@ from django.forms.models import model_to_dict
 from core.audit import log_action
 from core.errors import ApplicationError
 from core.selectors import policy_value
+from core.storage import StorageFailure, atomic
 from core.uploads import check_upload
+from core.versioning import bump, lock_and_check
 
 from .choices import CenterLevel
 from .models import RatingRecord, ServiceCenter, SocialOrganization
@@ -132,13 +134,26 @@ def _require_bureau_for_rating(actor) -> None:
         )
 
 
+def _locked_for_update(instance, version):
+    """For an update: the stored row, locked, after refusing a stale ``version``; the instance's version
+    moves on by one. For a create: None."""
+    if instance.pk is None:
+        return None
+    current = lock_and_check(instance, version)
+    bump(instance, current)
+    return current
+
+
 @transaction.atomic
-def center_save(*, center: ServiceCenter, data: dict, actor) -> ServiceCenter:
+def center_save(*, center: ServiceCenter, data: dict, actor, version=None) -> ServiceCenter:
     """Create (``center.pk`` is None) or update a service center from cleaned ``data``; the
-    identity fields (CENTER_IDENTITY_FIELDS) and creation are the bureau's."""
+    identity fields (CENTER_IDENTITY_FIELDS) and creation are the bureau's.
+
+    An update names the ``version`` its editor read; a stale one is refused (core.versioning)."""
     _require_bureau_for_identity(center, data, actor)
-    before = _snapshot(center) if center.pk else {}
     creating = center.pk is None
+    current = _locked_for_update(center, version)
+    before = _snapshot(current) if current else {}
     for name, value in data.items():
         setattr(center, name, value)
     _validate_center(center)
@@ -174,21 +189,29 @@ def _validate_record(instance) -> None:
         raise ApplicationError("记录有误，请按提示修改。", fields=fields)
 
 
-@transaction.atomic
-def record_save(*, instance, data: dict, actor):
-    """Create or update one register row hanging off a center (venue, income line, rule, …)."""
+@atomic()  # an uploaded copy written for a save that fails is removed with it
+def record_save(*, instance, data: dict, actor, version=None):
+    """Create or update one register row hanging off a center (venue, income line, rule, …).
+
+    An update names the ``version`` its editor read; a stale one is refused (core.versioning)."""
     if isinstance(instance, RatingRecord):
         _require_bureau_for_rating(actor)
     creating = instance.pk is None
-    before = {} if creating else _snapshot(type(instance).objects.get(pk=instance.pk))
+    current = _locked_for_update(instance, version)
+    before = _snapshot(current) if current else {}
+    file_fields = []
     for name, value in data.items():
         if isinstance(value, UploadedFile):
             check_upload(value, field=name)  # by content: PDF, JPEG, PNG, DOCX, XLSX; size; no path
+            file_fields.append(name)
         setattr(instance, name, value)
     if isinstance(instance, RatingRecord):
         _set_valid_until(instance)
     _validate_record(instance)
-    _clean_and_save(instance)
+    try:
+        _clean_and_save(instance)
+    except StorageFailure as exc:
+        raise exc.for_field(file_fields[0]) if file_fields else exc from exc
     log_action(
         f"centers.{instance._meta.model_name}.{'created' if creating else 'changed'}",
         actor=actor,
@@ -199,9 +222,11 @@ def record_save(*, instance, data: dict, actor):
 
 
 @transaction.atomic
-def record_delete(*, instance, actor) -> None:
+def record_delete(*, instance, actor, version) -> None:
+    """Delete one register row; ``version`` is the one its deleter read (a changed row is refused)."""
     if isinstance(instance, RatingRecord):
         _require_bureau_for_rating(actor)
+    instance = lock_and_check(instance, version)
     before = _snapshot(instance)
     log_action(
         f"centers.{instance._meta.model_name}.deleted", actor=actor, obj=instance, data={"before": before}
@@ -252,11 +277,14 @@ def organization_problems(
 
 @transaction.atomic
 def organization_save(
-    *, organization: SocialOrganization, data: dict, actor
+    *, organization: SocialOrganization, data: dict, actor, version=None
 ) -> tuple[SocialOrganization, list[str]]:
-    """Create or update a social organization (bureau only). Returns it and the code's warnings."""
+    """Create or update a social organization (bureau only). Returns it and the code's warnings.
+
+    An update names the ``version`` its editor read; a stale one is refused (core.versioning)."""
     creating = organization.pk is None
-    before = {} if creating else _snapshot(SocialOrganization.objects.get(pk=organization.pk))
+    current = _locked_for_update(organization, version)
+    before = _snapshot(current) if current else {}
     for name, value in data.items():
         setattr(organization, name, value)
     organization.credit_code = normalise_credit_code(organization.credit_code)

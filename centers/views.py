@@ -24,6 +24,7 @@ from accounts.roles import Role
 from core.access import BUREAU, CENTER_EDITORS, CENTER_READERS, access, in_scope
 from core.audit import log_action
 from core.errors import ApplicationError
+from core.idempotency import REPEATED_MESSAGE, create_once
 from core.permissions import can, restrict
 from core.spreadsheets import XLSX
 from core.uploads import safe_filename
@@ -34,6 +35,7 @@ from .filtersets import CenterFilterSet, OrganizationFilterSet
 from .forms import (
     FILE_FIELDS,
     REGISTER_KINDS,
+    DeleteForm,
     ImportForm,
     OrganizationForm,
     center_form_class,
@@ -186,13 +188,29 @@ def _center_form(request, pk):
     form = center_form_class(bureau)(request.POST or None, instance=center)
     if request.method == "POST" and form.is_valid():
         try:
-            data = {name: form.cleaned_data[name] for name in form.fields}
-            center = services.center_save(center=center, data=data, actor=request.user)
+            if form.creating:
+                saved, first = create_once(
+                    key=form.idempotency_key,
+                    actor=request.user,
+                    create=lambda: services.center_save(
+                        center=center, data=form.service_data(), actor=request.user
+                    ),
+                )
+            else:
+                saved = services.center_save(
+                    center=center, data=form.service_data(), actor=request.user, version=form.read_version
+                )
+                first = True
         except ApplicationError as exc:
             _apply_error(form, exc)
         else:
-            messages.success(request, "服务中心信息已保存。")
-            return redirect("centers:center_detail", pk=center.pk)
+            if first:
+                messages.success(request, "服务中心信息已保存。")
+            else:
+                messages.info(request, REPEATED_MESSAGE)
+            if saved is None:
+                return redirect("centers:center_list")
+            return redirect("centers:center_detail", pk=saved.pk)
     return render(request, "centers/center_form.html", {"form": form, "center": center})
 
 
@@ -219,12 +237,26 @@ def record_edit(request, center_pk, kind, pk=None):
         form.fields["contract"].queryset = center.contracts.all()
     if request.method == "POST" and form.is_valid():
         try:
-            data = {name: form.cleaned_data[name] for name in form.fields}
-            services.record_save(instance=instance, data=data, actor=request.user)
+            if form.creating:
+                _saved, first = create_once(
+                    key=form.idempotency_key,
+                    actor=request.user,
+                    create=lambda: services.record_save(
+                        instance=instance, data=form.service_data(), actor=request.user
+                    ),
+                )
+            else:
+                services.record_save(
+                    instance=instance, data=form.service_data(), actor=request.user, version=form.read_version
+                )
+                first = True
         except ApplicationError as exc:
             _apply_error(form, exc)
         else:
-            messages.success(request, f"{instance._meta.verbose_name}已保存。")
+            if first:
+                messages.success(request, f"{instance._meta.verbose_name}已保存。")
+            else:
+                messages.info(request, REPEATED_MESSAGE)
             return redirect("centers:center_detail", pk=center.pk)
     return render(
         request,
@@ -239,11 +271,20 @@ def record_edit(request, center_pk, kind, pk=None):
 def record_delete(request, center_pk, kind, pk):
     center = _center(request, center_pk, "change")
     instance = _record(request, center, kind, pk)
-    if request.method == "POST":
-        services.record_delete(instance=instance, actor=request.user)
-        messages.success(request, f"已删除{instance._meta.verbose_name}：{instance}。")
-        return redirect("centers:center_detail", pk=center.pk)
-    return render(request, "centers/record_confirm_delete.html", {"center": center, "instance": instance})
+    form = DeleteForm(request.POST or None, version=instance.version)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_delete(instance=instance, actor=request.user, version=form.read_version)
+        except ApplicationError as exc:
+            form.add_application_error(exc)
+        else:
+            messages.success(request, f"已删除{instance._meta.verbose_name}：{instance}。")
+            return redirect("centers:center_detail", pk=center.pk)
+    return render(
+        request,
+        "centers/record_confirm_delete.html",
+        {"center": center, "instance": instance, "form": form},
+    )
 
 
 @access(read=CENTER_READERS)
@@ -333,16 +374,32 @@ def organization_edit(request, pk=None):
     rating_form = register_form_class("rating")(prefix="rating")
     if request.method == "POST" and form.is_valid():
         try:
-            data = {name: form.cleaned_data[name] for name in form.fields}
-            organization, warnings = services.organization_save(
-                organization=organization, data=data, actor=request.user
-            )
+            if form.creating:
+                saved, first = create_once(
+                    key=form.idempotency_key,
+                    actor=request.user,
+                    create=lambda: services.organization_save(
+                        organization=organization, data=form.service_data(), actor=request.user
+                    ),
+                )
+            else:
+                saved = services.organization_save(
+                    organization=organization,
+                    data=form.service_data(),
+                    actor=request.user,
+                    version=form.read_version,
+                )
+                first = True
         except ApplicationError as exc:
             _apply_error(form, exc)
         else:
-            messages.success(request, f"社会组织“{organization}”已保存。")
-            for warning in warnings:
-                messages.warning(request, warning)
+            if first:
+                organization, warnings = saved
+                messages.success(request, f"社会组织“{organization}”已保存。")
+                for warning in warnings:
+                    messages.warning(request, warning)
+            else:
+                messages.info(request, REPEATED_MESSAGE)
             return redirect("centers:organization_list")
     ratings = organization.ratings.all() if organization.pk else []
     return render(
@@ -363,17 +420,30 @@ def organization_rating_create(request, pk):
     form = register_form_class("rating")(request.POST, request.FILES, prefix="rating")
     if form.is_valid():
         try:
-            data = {name: form.cleaned_data[name] for name in form.fields}
-            services.record_save(
-                instance=RatingRecord(organization=organization), data=data, actor=request.user
+            _saved, first = create_once(
+                key=form.idempotency_key,
+                actor=request.user,
+                create=lambda: services.record_save(
+                    instance=RatingRecord(organization=organization),
+                    data=form.service_data(),
+                    actor=request.user,
+                ),
             )
         except ApplicationError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, "评估记录已保存。")
+            if first:
+                messages.success(request, "评估记录已保存。")
+            else:
+                messages.info(request, REPEATED_MESSAGE)
     else:
         messages.error(
-            request, "评估记录有误：" + "；".join(f"{k}: {'，'.join(v)}" for k, v in form.errors.items())
+            request,
+            "评估记录有误："
+            + "；".join(
+                f"{form.fields[k].label if k in form.fields else '表单'}：{'，'.join(v)}"
+                for k, v in form.errors.items()
+            ),
         )
     return redirect("centers:organization_edit", pk=organization.pk)
 

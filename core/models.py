@@ -147,3 +147,30 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return f"{self.hostname} @ {self.last_seen:%Y-%m-%d %H:%M:%S}"
+
+
+class IdempotencyKey(models.Model):
+    """One create form's submission: the key its page was rendered with, and the row it made.
+
+    A double click, a re-sent POST or two parallel posts with the same key make one row
+    (core.idempotency.create_once); the later ones are answered with the row the first made."""
+
+    key = models.UUIDField(_("提交标识"), primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提交人"), on_delete=models.CASCADE)
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.CASCADE)
+    object_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("表单提交标识")
+        verbose_name_plural = _("表单提交标识")
+
+    def __str__(self):
+        return str(self.key)
+
+    def target(self):
+        """The row the first submission made (None when it has been deleted since)."""
+        if self.content_type_id is None or not self.object_id:
+            return None
+        model = self.content_type.model_class()
+        return model._default_manager.filter(pk=self.object_id).first() if model else None

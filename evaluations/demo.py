@@ -94,9 +94,13 @@ def _seed_2025(bureau):
             "regular_meetings": 10 + index % 3,
             "party_coverage_percent": Decimal("80") + index,
         }
-        services.filing_save_figures(filing=filing, actor=actor, values=figures, today=FILED_ON)
-        services.filing_upload_work_plan(
-            filing=filing, actor=actor, upload=_upload("2025年度工作计划.pdf"), today=FILED_ON
+        filing = services.filing_save_figures(
+            filing=filing,
+            actor=actor,
+            version=filing.version,
+            values=figures,
+            work_plan=_upload("2025年度工作计划.pdf"),
+            today=FILED_ON,
         )
         entries = {}
         for indicator in indicators:
@@ -110,7 +114,7 @@ def _seed_2025(bureau):
                 )
             if not indicator.is_computed:
                 entries[indicator.pk] = (str(_half(indicator.max_score * fraction)), "按年度工作台账自评")
-        services.self_scores_save(filing=filing, actor=actor, entries=entries, today=FILED_ON)
+        services.self_scores_save(filing=filing, actor=actor, entries=entries, versions={}, today=FILED_ON)
         services.filing_submit(filing=filing, actor=actor, today=FILED_ON)
         services.filing_review(
             filing=filing, actor=supervisors.get(filing.center.supervising_unit_id, bureau)
@@ -134,7 +138,7 @@ def _seed_2025(bureau):
                     "score": str(_half(indicator.max_score * factor)),
                     "comment": "佐证材料不足，部分活动无签到记录" if strict else "基本属实",
                 }
-        services.audit_scores_save(filing=filing, actor=auditor, entries=entries)
+        services.audit_scores_save(filing=filing, actor=auditor, entries=entries, versions={})
         services.assignment_submit(filing=filing, actor=auditor)
     services.cycle_advance(cycle=cycle, actor=bureau, to_state=CycleState.SCORING)
     job = services.results_request(cycle=cycle, actor=bureau, enqueue=False)

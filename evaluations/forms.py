@@ -8,6 +8,7 @@ from django import forms
 
 from accounts.models import User
 from accounts.roles import Role
+from core.versioning import VersionedFormMixin
 
 from .choices import CombinationRule, IndicatorMethod
 from .models import Cycle, RubricCategory
@@ -27,7 +28,7 @@ def _bands_text(bands) -> str:
     return "\n".join(f"{b['grade']}={b['min']}" for b in bands)
 
 
-class CycleForm(forms.Form):
+class CycleForm(VersionedFormMixin, forms.Form):
     year = forms.IntegerField(label="考评年度", min_value=2016, max_value=2100)
     title = forms.CharField(label="名称", max_length=200, required=False)
     levels = forms.MultipleChoiceField(
@@ -69,6 +70,8 @@ class CycleForm(forms.Form):
                     "reminder_days": ",".join(str(d) for d in cycle.reminder_days),
                 },
             )
+        if cycle is not None:
+            kwargs.setdefault("version", cycle.version)
         super().__init__(*args, **kwargs)
         if cycle is not None:
             self.fields["year"].disabled = True
@@ -105,12 +108,14 @@ class CycleForm(forms.Form):
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("year", None)
+        data.pop("version", None)
+        data.pop("idempotency_key", None)
         if not data.get("title"):
             data.pop("title", None)
         return data
 
 
-class IndicatorForm(forms.Form):
+class IndicatorForm(VersionedFormMixin, forms.Form):
     category = forms.ModelChoiceField(label="类别", queryset=RubricCategory.objects.none())
     code = forms.CharField(label="编号", max_length=10)
     name = forms.CharField(label="名称", max_length=200)
@@ -131,15 +136,17 @@ class IndicatorForm(forms.Form):
         self.fields["category"].queryset = RubricCategory.objects.filter(cycle=cycle)
 
     def service_fields(self) -> dict:
-        data = dict(self.cleaned_data)
+        data = self.service_data()
         data["formula"] = data.get("formula") or {}
         return data
 
 
-class FiguresForm(forms.Form):
+class FiguresForm(VersionedFormMixin, forms.Form):
     notes = forms.CharField(label="填报说明", widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args, filing=None, **kwargs):
+        if filing is not None:
+            kwargs.setdefault("version", filing.version)
         super().__init__(*args, **kwargs)
         for name, label in FILING_FIGURES:
             decimal = name in ("project_funding", "party_coverage_percent")

@@ -26,7 +26,9 @@ from core.audit import log_action
 from core.errors import ApplicationError
 from core.jobs import JobContext, job_create, job_enqueue
 from core.models import Job
+from core.storage import StorageFailure, atomic, delete_on_commit
 from core.uploads import check_upload
+from core.versioning import StaleVersion, bump, check_version, parse_version
 
 from . import draw as draw_algorithm
 from . import scoring
@@ -175,14 +177,17 @@ def cycle_create(*, year: int, actor, with_default_rubric: bool = True, **fields
 
 
 @transaction.atomic
-def cycle_update(*, cycle: Cycle, actor, **fields) -> Cycle:
+def cycle_update(*, cycle: Cycle, actor, version, **fields) -> Cycle:
+    """Change a draft cycle's settings; ``version`` is the one its editor read (stale → refused)."""
     cycle = _locked_cycle(cycle)
     _require_cycle_state(cycle, CycleState.DRAFT, doing="修改考评设置")
+    check_version(cycle, version)
     before = {k: getattr(cycle, k) for k in fields if k in CYCLE_FIELDS}
     for key, value in fields.items():
         if key in CYCLE_FIELDS:
             setattr(cycle, key, value)
     _validate_cycle(cycle)
+    bump(cycle)
     cycle.save()
     log_action("evaluations.cycle.updated", actor=actor, obj=cycle, data={"before": before, "after": fields})
     return cycle
@@ -266,12 +271,18 @@ def _validate_formula(method: str, formula: dict) -> dict[str, list[str]]:
 
 
 @transaction.atomic
-def indicator_save(*, cycle: Cycle, actor, indicator: Indicator | None = None, **fields) -> Indicator:
-    """Create or edit an indicator of a draft cycle's rubric."""
+def indicator_save(
+    *, cycle: Cycle, actor, indicator: Indicator | None = None, version=None, **fields
+) -> Indicator:
+    """Create or edit an indicator of a draft cycle's rubric; an edit names the ``version`` read."""
     from django.core.exceptions import ValidationError
 
     cycle = _locked_cycle(cycle)
     _require_cycle_state(cycle, CycleState.DRAFT, doing="修改评分表（考评开启后评分表即冻结）")
+    if indicator is not None and indicator.pk:
+        indicator = Indicator.objects.select_for_update().select_related("category").get(pk=indicator.pk)
+        check_version(indicator, version)
+        bump(indicator)
     indicator = indicator or Indicator(cycle=cycle)
     before = {k: str(getattr(indicator, k, "")) for k in fields} if indicator.pk else {}
     for key, value in fields.items():
@@ -419,13 +430,19 @@ def _locked_filing(filing: Filing) -> Filing:
     return Filing.objects.select_for_update(of=("self",)).select_related("cycle", "center").get(pk=filing.pk)
 
 
-@transaction.atomic
+@atomic()
 def filing_save_figures(
-    *, filing: Filing, actor, values: dict, notes: str | None = None, today=None
+    *, filing: Filing, actor, version, values: dict, notes: str | None = None, work_plan=None, today=None
 ) -> Filing:
-    """Save the activity figures (each a whole number ≥ 0, or a decimal for funding and coverage)."""
+    """Save the activity figures (each a whole number ≥ 0, or a decimal for funding and coverage) and,
+    when given, the work plan — together or not at all (one transaction; a file written for a save
+    that fails is removed, see core.storage).
+
+    ``version`` is the one the editor read; a filing changed since is refused (core.versioning).
+    """
     filing = _locked_filing(filing)
     _ensure_editable(filing, today)
+    check_version(filing, version)
     labels = dict(FILING_FIGURES)
     errors: dict[str, list[str]] = {}
     cleaned = {}
@@ -452,6 +469,12 @@ def filing_save_figures(
             errors[name] = [f"{labels[name]}数值过大，请核对。"]
         else:
             cleaned[name] = int(value) if name not in ("project_funding", "party_coverage_percent") else value
+    plan_name = None
+    if work_plan is not None:
+        try:
+            plan_name, _mime = check_upload(work_plan, field="work_plan")
+        except ApplicationError as exc:
+            errors.update(exc.fields or {"work_plan": [exc.message]})
     if errors:
         raise ApplicationError("填报数据有误，请按提示修改。", fields=errors)
     before = {k: getattr(filing, k) for k in cleaned}
@@ -459,32 +482,41 @@ def filing_save_figures(
         setattr(filing, key, value)
     if notes is not None:
         filing.notes = notes
+    if cleaned or notes is not None:
+        log_action(
+            "evaluations.filing.figures_saved",
+            actor=actor,
+            obj=filing,
+            data={"before": before, "after": cleaned},
+        )
+    if plan_name is not None:
+        old = filing.work_plan.name if filing.work_plan else ""
+        try:
+            filing.work_plan.save(plan_name, work_plan, save=False)
+        except StorageFailure as exc:
+            raise exc.for_field("work_plan") from exc
+        filing.work_plan_name = plan_name
+        if old:
+            delete_on_commit(filing.work_plan.storage, old)
+        log_action(
+            "evaluations.filing.work_plan_uploaded",
+            actor=actor,
+            obj=filing,
+            data={"name": plan_name, "replaced": old},
+        )
+    bump(filing)
     filing.save()
-    log_action(
-        "evaluations.filing.figures_saved",
-        actor=actor,
-        obj=filing,
-        data={"before": before, "after": cleaned},
-    )
     return filing
 
 
-@transaction.atomic
-def filing_upload_work_plan(*, filing: Filing, actor, upload, today=None) -> Filing:
-    filing = _locked_filing(filing)
-    _ensure_editable(filing, today)
-    name, _mime = check_upload(upload, field="work_plan")
-    old = filing.work_plan.name if filing.work_plan else ""
-    filing.work_plan.save(name, upload, save=False)
-    filing.work_plan_name = name
-    filing.save(update_fields=["work_plan", "work_plan_name", "updated_at"])
-    log_action(
-        "evaluations.filing.work_plan_uploaded", actor=actor, obj=filing, data={"name": name, "replaced": old}
+def filing_upload_work_plan(*, filing: Filing, actor, upload, version, today=None) -> Filing:
+    """Replace the work plan alone (the figures stay); ``version`` as in filing_save_figures."""
+    return filing_save_figures(
+        filing=filing, actor=actor, version=version, values={}, work_plan=upload, today=today
     )
-    return filing
 
 
-@transaction.atomic
+@atomic()
 def evidence_upload(*, filing: Filing, indicator: Indicator, actor, upload, today=None) -> Evidence:
     filing = _locked_filing(filing)
     _ensure_editable(filing, today)
@@ -506,7 +538,10 @@ def evidence_upload(*, filing: Filing, indicator: Indicator, actor, upload, toda
         sha256=digest.hexdigest(),
         uploaded_by=actor,
     )
-    evidence.file.save(name, upload, save=False)
+    try:
+        evidence.file.save(name, upload, save=False)
+    except StorageFailure as exc:
+        raise exc.for_field("file") from exc
     evidence.save()
     log_action(
         "evaluations.evidence.uploaded",
@@ -531,16 +566,60 @@ def evidence_delete(*, evidence: Evidence, actor, today=None) -> None:
             "sha256": evidence.sha256,
         },
     )
-    evidence.file.delete(save=False)
+    delete_on_commit(evidence.file.storage, evidence.file.name)
     evidence.delete()
 
 
 @transaction.atomic
-def self_scores_save(*, filing: Filing, actor, entries: dict, today=None) -> list[SelfScore]:
-    """Save the director's scores: ``entries`` maps indicator id → (score, comment). All or nothing."""
+def _check_row_versions(rows: dict, indicators: dict, entries: dict, versions: dict) -> None:
+    """Refuse the whole save when any posted row changed since its editor read it.
+
+    ``versions`` maps indicator id → the row version read (0 or missing: there was no score yet)."""
+    stale = []
+    for indicator_id in entries:
+        indicator = indicators.get(int(indicator_id))
+        if indicator is None:
+            continue
+        row = rows.get(indicator.pk)
+        current = row.version if row else 0
+        raw = versions.get(indicator_id, versions.get(str(indicator_id), 0))
+        read = parse_version(0 if raw in (None, "") else raw, field=f"score_{indicator.pk}")
+        if read != current:
+            stale.append((indicator, read, current))
+    if stale:
+        _indicator, read, current = stale[0]
+        raise StaleVersion(
+            read=read,
+            current=current,
+            fields={
+                f"score_{i.pk}": [f"{i.code}：已被他人修改（您打开时为第 {r} 版，现为第 {c} 版）。"]
+                for i, r, c in stale
+            },
+        )
+
+
+def _save_score_row(model, row, *, filing, indicator, **values):
+    """Create the row (version 1) or change it (version + 1)."""
+    if row is None:
+        return model.objects.create(filing=filing, indicator=indicator, **values)
+    for key, value in values.items():
+        setattr(row, key, value)
+    bump(row)
+    row.save()
+    return row
+
+
+@transaction.atomic
+def self_scores_save(*, filing: Filing, actor, entries: dict, versions: dict, today=None) -> list[SelfScore]:
+    """Save the director's scores: ``entries`` maps indicator id → (score, comment). All or nothing.
+
+    ``versions`` maps indicator id → the version of that score its editor read (0: none yet); a score
+    changed since is refused (core.versioning), and with it the whole save."""
     filing = _locked_filing(filing)
     _ensure_editable(filing, today)
     indicators = {i.pk: i for i in filing.cycle.indicators.all()}
+    existing = {s.indicator_id: s for s in SelfScore.objects.filter(filing=filing)}
+    _check_row_versions(existing, indicators, entries, versions)
     errors: dict[str, list[str]] = {}
     cleaned = []
     for indicator_id, (raw_score, comment) in entries.items():
@@ -561,7 +640,6 @@ def self_scores_save(*, filing: Filing, actor, entries: dict, today=None) -> lis
         cleaned.append((indicator, value, (comment or "").strip()))
     if errors:
         raise ApplicationError("自评分有误，请按提示修改。", fields=errors)
-    existing = {s.indicator_id: s for s in SelfScore.objects.filter(filing=filing)}
     saved = []
     changes = []
     for indicator, value, comment in cleaned:
@@ -572,10 +650,14 @@ def self_scores_save(*, filing: Filing, actor, entries: dict, today=None) -> lis
         changes.append(
             {"indicator": indicator.code, "before": str(row.score) if row else None, "after": str(value)}
         )
-        row, _created = SelfScore.objects.update_or_create(
+        row = _save_score_row(
+            SelfScore,
+            row,
             filing=filing,
             indicator=indicator,
-            defaults={"score": value, "comment": comment, "computed_detail": ""},
+            score=value,
+            comment=comment,
+            computed_detail="",
         )
         saved.append(row)
     if changes:
@@ -1023,8 +1105,11 @@ AUDITOR_FILING_PERMS = ("evaluations.view_filing", "evaluations.audit_filing")
 
 
 @transaction.atomic
-def assignment_set(*, cycle: Cycle, center_id: int, auditor, actor) -> Assignment:
-    """Assign a sampled center's filing to an auditor: grants on that filing only, for this cycle."""
+def assignment_set(*, cycle: Cycle, center_id: int, auditor, actor, version=0) -> Assignment:
+    """Assign a sampled center's filing to an auditor: grants on that filing only, for this cycle.
+
+    ``version`` is the assignment's version its assigner saw (0: none yet). Changing the auditor
+    discards the scores entered so far, so a page opened before someone else's change is refused."""
     from accounts.roles import Role
 
     cycle = _locked_cycle(cycle)
@@ -1037,7 +1122,10 @@ def assignment_set(*, cycle: Cycle, center_id: int, auditor, actor) -> Assignmen
     if auditor is None or auditor.role != Role.AUDITOR:
         raise ApplicationError("请选择抽检评估人员。", fields={"auditor": ["所选用户不是抽检评估人员。"]})
     filing = Filing.objects.get(cycle=cycle, center_id=center_id)
-    assignment = Assignment.objects.filter(filing=filing).select_related("auditor").first()
+    assignment = Assignment.objects.select_for_update(of=("self",)).filter(filing=filing).first()
+    read = parse_version(0 if version in (None, "") else version)
+    if read != (assignment.version if assignment else 0):
+        raise StaleVersion(read=read, current=assignment.version if assignment else 0)
     before = None
     if assignment:
         if assignment.submitted_at:
@@ -1050,6 +1138,7 @@ def assignment_set(*, cycle: Cycle, center_id: int, auditor, actor) -> Assignmen
         AuditScore.objects.filter(filing=filing).delete()
         assignment.auditor = auditor
         assignment.assigned_by = actor
+        bump(assignment)
         assignment.save()
     else:
         assignment = Assignment.objects.create(cycle=cycle, filing=filing, auditor=auditor, assigned_by=actor)
@@ -1095,8 +1184,10 @@ def _locked_assignment(filing: Filing, actor) -> Assignment:
 
 
 @transaction.atomic
-def audit_scores_save(*, filing: Filing, actor, entries: dict) -> list[AuditScore]:
-    """Save the auditor's scores. ``entries``: indicator id → {"score", "comment", "confirmed"}.
+def audit_scores_save(*, filing: Filing, actor, entries: dict, versions: dict) -> list[AuditScore]:
+    """Save the auditor's scores. ``entries``: indicator id → {"score", "comment", "confirmed"};
+    ``versions``: indicator id → the version of that score its editor read (0: none yet; a score
+    changed since refuses the whole save, core.versioning).
 
     Scored indicators take a score (0 … max, halves); computed ones are re-checked: confirmed keeps
     the computed score, not confirmed gives 0 and needs a comment. All or nothing.
@@ -1109,6 +1200,8 @@ def audit_scores_save(*, filing: Filing, actor, entries: dict) -> list[AuditScor
     if assignment.submitted_at:
         raise ApplicationError("抽检评分已提交并锁定，不能修改。", code="locked")
     indicators = {i.pk: i for i in indicators_for(filing.cycle)}
+    existing = {s.indicator_id: s for s in AuditScore.objects.filter(filing=filing)}
+    _check_row_versions(existing, indicators, entries, versions)
     computed = computed_scores(filing, indicators.values(), filing.snapshot or {})
     errors: dict[str, list[str]] = {}
     cleaned = []
@@ -1144,16 +1237,20 @@ def audit_scores_save(*, filing: Filing, actor, entries: dict) -> list[AuditScor
         raise ApplicationError("抽检评分有误，请按提示修改。", fields=errors)
     rows = []
     changes = []
-    existing = {s.indicator_id: s for s in AuditScore.objects.filter(filing=filing)}
     for indicator, score, comment, confirmed, detail in cleaned:
         old = existing.get(indicator.pk)
         changes.append(
             {"indicator": indicator.code, "before": str(old.score) if old else None, "after": str(score)}
         )
-        row, _ = AuditScore.objects.update_or_create(
+        row = _save_score_row(
+            AuditScore,
+            old,
             filing=filing,
             indicator=indicator,
-            defaults={"score": score, "comment": comment, "confirmed": confirmed, "computed_detail": detail},
+            score=score,
+            comment=comment,
+            confirmed=confirmed,
+            computed_detail=detail,
         )
         rows.append(row)
     if changes:
@@ -1191,18 +1288,24 @@ def assignment_submit(*, filing: Filing, actor) -> Assignment:
 
 
 @transaction.atomic
-def audit_score_correct(*, filing: Filing, indicator: Indicator, actor, score, reason: str) -> AuditScore:
-    """After publication, the bureau corrects one spot-check score (recorded); a new result revision follows."""
+def audit_score_correct(
+    *, filing: Filing, indicator: Indicator, actor, score, reason: str, version
+) -> AuditScore:
+    """After publication, the bureau corrects one spot-check score (recorded); a new result revision follows.
+
+    ``version`` is the one of the score the corrector saw; a score corrected since is refused."""
     _require_cycle_state(filing.cycle, CycleState.PUBLISHED, doing="更正抽检分")
     if not (reason or "").strip():
         raise ApplicationError("请填写更正原因。", fields={"reason": ["更正已公布的结果必须写明原因。"]})
     row = AuditScore.objects.select_for_update().filter(filing=filing, indicator=indicator).order_by().first()
     if row is None:
         raise ApplicationError("该指标没有抽检分。", fields={"indicator": ["只能更正已有的抽检分。"]})
+    check_version(row, version)
     value = _parse_score(score, field="score", maximum=indicator.max_score)
     before = row.score
     row.score = value
     row.comment = (row.comment + f"\n〔更正〕{reason.strip()}").strip()
+    bump(row)
     row.save()
     assignment = Assignment.objects.get(filing=filing)
     assignment.spot_total = sum(

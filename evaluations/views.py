@@ -3,6 +3,8 @@ service or selector, and renders."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,6 +18,7 @@ from accounts.roles import Role
 from core.access import BUREAU, CENTER_EDITORS, FILING_READERS, SIGNED_IN, TAKING_PART, access, in_scope
 from core.audit import entries_for, log_action
 from core.errors import ApplicationError
+from core.idempotency import REPEATED_MESSAGE, create_once
 from core.params import int_param, safe_next
 from core.permissions import can, restrict
 
@@ -49,12 +52,25 @@ def _filing(request, pk, action="view") -> Filing:
 def _fail(request, exc: ApplicationError, form=None) -> None:
     messages.error(request, exc.message)
     for field, errs in exc.fields.items():
-        if form is not None and field in form.fields:
+        if form is not None and field in form.fields and not form.fields[field].widget.is_hidden:
             for e in errs:
                 form.add_error(field, e)
         else:
             for e in errs:
                 messages.error(request, e)
+
+
+def _posted_versions(request, entries) -> dict:
+    """indicator id → the version of its score the page was opened at (hidden ``version_<id>``)."""
+    return {pk: request.POST.get(f"version_{pk}", "") for pk in entries}
+
+
+def _shown_version(request, row, score, errors):
+    """The version a score form carries: the stored one, or after a refused save the one posted (so
+    saving again stays refused until the page is reloaded and the colleague's change seen)."""
+    if errors and request.method == "POST":
+        return request.POST.get(f"version_{row['indicator'].pk}", "")
+    return score.version if score else 0
 
 
 def _page(request, items, per_page=50):
@@ -89,13 +105,22 @@ def cycle_create(request):
     form = CycleForm(request.POST or None, initial=_create_initial())
     if request.method == "POST" and form.is_valid():
         try:
-            cycle = services.cycle_create(
-                year=form.cleaned_data["year"], actor=request.user, **form.service_fields()
+            cycle, first = create_once(
+                key=form.idempotency_key,
+                actor=request.user,
+                create=lambda: services.cycle_create(
+                    year=form.cleaned_data["year"], actor=request.user, **form.service_fields()
+                ),
             )
         except ApplicationError as exc:
             _fail(request, exc, form)
         else:
-            messages.success(request, f"已建立 {cycle.year} 年度考评，并载入默认评分表。")
+            if first:
+                messages.success(request, f"已建立 {cycle.year} 年度考评，并载入默认评分表。")
+            else:
+                messages.info(request, REPEATED_MESSAGE)
+            if cycle is None:
+                return redirect("evaluations:cycle_list")
             return redirect("evaluations:cycle_detail", cycle.pk)
     return render(request, "evaluations/cycle_form.html", {"form": form, "cycle": None})
 
@@ -129,7 +154,9 @@ def cycle_edit(request, pk):
     form = CycleForm(request.POST or None, cycle=cycle)
     if request.method == "POST" and form.is_valid():
         try:
-            services.cycle_update(cycle=cycle, actor=request.user, **form.service_fields())
+            services.cycle_update(
+                cycle=cycle, actor=request.user, version=form.read_version, **form.service_fields()
+            )
         except ApplicationError as exc:
             _fail(request, exc, form)
         else:
@@ -163,16 +190,35 @@ def indicator_edit(request, pk, indicator_pk=None):
     if indicator:
         initial = {f: getattr(indicator, f) for f in IndicatorForm.base_fields if f != "category"}
         initial["category"] = indicator.category_id
-    form = IndicatorForm(request.POST or None, cycle=cycle, initial=initial)
+    form = IndicatorForm(
+        request.POST or None, cycle=cycle, initial=initial, version=indicator.version if indicator else None
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.indicator_save(
-                cycle=cycle, actor=request.user, indicator=indicator, **form.service_fields()
-            )
+            if form.creating:
+                _saved, first = create_once(
+                    key=form.idempotency_key,
+                    actor=request.user,
+                    create=lambda: services.indicator_save(
+                        cycle=cycle, actor=request.user, **form.service_fields()
+                    ),
+                )
+            else:
+                services.indicator_save(
+                    cycle=cycle,
+                    actor=request.user,
+                    indicator=indicator,
+                    version=form.read_version,
+                    **form.service_fields(),
+                )
+                first = True
         except ApplicationError as exc:
             _fail(request, exc, form)
         else:
-            messages.success(request, "指标已保存。")
+            if first:
+                messages.success(request, "指标已保存。")
+            else:
+                messages.info(request, REPEATED_MESSAGE)
             return redirect("evaluations:cycle_detail", cycle.pk)
     return render(
         request, "evaluations/indicator_form.html", {"form": form, "cycle": cycle, "indicator": indicator}
@@ -318,6 +364,7 @@ def cycle_assignments(request, pk):
                     center_id=form.cleaned_data["center"],
                     auditor=form.cleaned_data["auditor"],
                     actor=request.user,
+                    version=request.POST.get("version", ""),
                 )
                 messages.success(request, "已分配评估人员。")
             except ApplicationError as exc:
@@ -500,17 +547,15 @@ def filing_edit(request, pk):
     filing = _filing(request, pk, "change")
     form = FiguresForm(request.POST or None, request.FILES or None, filing=filing)
     if request.method == "POST" and form.is_valid():
-        try:
+        try:  # figures and work plan together or not at all
             services.filing_save_figures(
                 filing=filing,
                 actor=request.user,
+                version=form.read_version,
                 values={name: form.cleaned_data.get(name) for name, _ in FILING_FIGURES},
                 notes=form.cleaned_data.get("notes", ""),
+                work_plan=request.FILES.get("work_plan"),
             )
-            if request.FILES.get("work_plan"):
-                services.filing_upload_work_plan(
-                    filing=filing, actor=request.user, upload=request.FILES["work_plan"]
-                )
         except ApplicationError as exc:
             _fail(request, exc, form)
         else:
@@ -538,7 +583,12 @@ def self_assessment(request, pk):
             if not row["indicator"].is_computed
         }
         try:
-            services.self_scores_save(filing=filing, actor=request.user, entries=entries)
+            services.self_scores_save(
+                filing=filing,
+                actor=request.user,
+                entries=entries,
+                versions=_posted_versions(request, entries),
+            )
         except ApplicationError as exc:
             messages.error(request, exc.message)
             errors = exc.fields
@@ -552,6 +602,8 @@ def self_assessment(request, pk):
     for row in detail["indicators"]:
         row["error"] = errors.get(f"score_{row['indicator'].pk}")
         row["posted_score"] = request.POST.get(f"score_{row['indicator'].pk}") if errors else None
+        row["version"] = _shown_version(request, row, row["self"], errors)
+        row["upload_key"] = uuid.uuid4()  # each evidence form is one create: posted twice, one file
         row["preview"] = preview.get(row["indicator"].pk)
     return render(request, "evaluations/self_assessment.html", {**detail, "upload_form": UploadForm()})
 
@@ -569,10 +621,20 @@ def evidence_upload(request, pk):
         messages.error(request, "请选择要上传的文件。")
     else:
         try:
-            services.evidence_upload(filing=filing, indicator=indicator, actor=request.user, upload=upload)
-            messages.success(request, f"已上传 {indicator.code} 的佐证材料。")
+            _evidence, first = create_once(
+                key=request.POST.get("idempotency_key"),
+                actor=request.user,
+                create=lambda: services.evidence_upload(
+                    filing=filing, indicator=indicator, actor=request.user, upload=upload
+                ),
+            )
         except ApplicationError as exc:
             _fail(request, exc)
+        else:
+            if first:
+                messages.success(request, f"已上传 {indicator.code} 的佐证材料。")
+            else:
+                messages.info(request, REPEATED_MESSAGE)
     return redirect(reverse("evaluations:self_assessment", args=[filing.pk]) + f"#indicator-{indicator.code}")
 
 
@@ -732,6 +794,7 @@ def audit_score_correct(request, pk):
             actor=request.user,
             score=request.POST.get("score", ""),
             reason=request.POST.get("reason", ""),
+            version=request.POST.get(f"version_{indicator.pk}"),
         )
         messages.success(request, f"已更正 {indicator.code} 的抽检分；请在结果页发布更正版本。")
     except ApplicationError as exc:
@@ -779,7 +842,12 @@ def audit_score(request, pk):
             for row in detail["indicators"]
         }
         try:
-            services.audit_scores_save(filing=filing, actor=request.user, entries=entries)
+            services.audit_scores_save(
+                filing=filing,
+                actor=request.user,
+                entries=entries,
+                versions=_posted_versions(request, entries),
+            )
             if request.POST.get("submit"):
                 services.assignment_submit(filing=filing, actor=request.user)
                 messages.success(request, "抽检评分已提交并锁定。")
@@ -794,6 +862,7 @@ def audit_score(request, pk):
     )
     for row in detail["indicators"]:
         row["error"] = errors.get(f"score_{row['indicator'].pk}")
+        row["version"] = _shown_version(request, row, row.get("audit"), errors)
         row["computed"] = computed.get(row["indicator"].pk)
     return render(request, "evaluations/audit_score.html", {**detail, "assignment": assignment})
 

@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "core.headers.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Chinese error pages: a lost database is a 503, a 404 never Django's technical page (core.errorpages)
+    "core.errorpages.ErrorPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -227,7 +229,7 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media-not-served/"
 STORAGES = {
     "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "core.storage.AtomicFileSystemStorage",  # temp file + link: never half a file
         "OPTIONS": {"location": MEDIA_ROOT},
     },
     "staticfiles": {

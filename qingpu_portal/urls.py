@@ -9,6 +9,8 @@ from core.api.audit import AuditEntryViewSet
 from core.api.schema import PortalSchemaView
 from core.views import healthz, livez, readyz
 
+handler500 = "core.errorpages.server_error"  # a database outage is a 503, a crash the Chinese 500 page
+
 # The district's portal name, read when the page renders (the district is data: centers.selectors).
 admin.site.site_header = lazy(lambda: f"{portal_name()} 管理后台", str)()
 admin.site.site_title = "门户管理后台"

@@ -78,7 +78,12 @@ def document_render(
             .order_by("-revision")
         )
         current = next((d for d in revisions if d.superseded_at is None), None)
-        if current is not None and current.inputs_sha256 == inputs_sha:
+        if (
+            current is not None
+            and current.inputs_sha256 == inputs_sha
+            and current.file
+            and current.file.storage.exists(current.file.name)  # a lost file is made again
+        ):
             return current, False
         revision = revisions[0].revision + 1 if revisions else 1
         code = _unused_code()

@@ -75,13 +75,36 @@ def document_detail(request, pk):
 @login_required
 def document_download(request, pk):
     document = get_object_or_404(selectors.documents_for(request.user, include_superseded=True), pk=pk)
+    try:
+        stored = document.file.open("rb")
+    except (FileNotFoundError, ValueError):  # the row is there, its file is not (lost disk, bad restore)
+        return _missing_file(request, document)
     services.document_download_logged(document=document, user=request.user)
     return FileResponse(
-        document.file.open("rb"),
+        stored,
         as_attachment=True,
         filename=document.download_filename,
         content_type="application/pdf",
     )
+
+
+def _missing_file(request, document):
+    """A 404 that says the file is missing; the bureau is offered to render the year's reports again."""
+    from core.permissions import can
+
+    may_rerender = bool(
+        document.cycle_id
+        and request.user.has_perm("reports.view_reportdocument")
+        and can(request.user, "change", document.cycle)
+    )
+    response = render(
+        request,
+        "reports/document_missing.html",
+        {"document": document, "may_rerender": may_rerender},
+        status=404,
+    )
+    response.portal_error_page = True
+    return response
 
 
 @access(read=BUREAU)

@@ -3,29 +3,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.versioning import VersionedFormMixin
+
 from .models import StaffMember, TalentProfile, Training
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class VersionedForm(forms.ModelForm):
-    """Carries the version the editor read, so a concurrent change is refused on save."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and "version" not in self.initial:
-            self.initial["version"] = self.instance.version
-
-    def add_application_error(self, exc) -> None:
-        """Show a service's ApplicationError on this form: field messages beside the fields."""
-        if not exc.fields:
-            self.add_error(None, exc.message)
-            return
-        for name, messages in exc.fields.items():
-            for message in messages:
-                self.add_error(name if name in self.fields else None, message)
+class VersionedForm(VersionedFormMixin, forms.ModelForm):
+    """Carries the version the editor read, so a concurrent change is refused on save (core.versioning)."""
 
 
 class StaffMemberForm(VersionedForm):
@@ -57,7 +43,9 @@ class StaffMemberForm(VersionedForm):
         }
 
     def service_data(self) -> dict:
-        data = {k: v for k, v in self.cleaned_data.items() if k not in ("version", "contract")}
+        data = {
+            k: v for k, v in self.cleaned_data.items() if k not in ("version", "idempotency_key", "contract")
+        }
         return data
 
     def uploaded_contract(self):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
+from core.versioning import VersionedModel
 
 from .choices import ExpertiseField, Gender, Position, SocialWorkerLevel, StaffKind
 
@@ -35,7 +36,7 @@ def contract_upload_to(instance, filename: str) -> str:
     return f"staffing/contracts/{uuid.uuid4().hex}{suffix}"
 
 
-class StaffMember(TimeStampedModel):
+class StaffMember(VersionedModel, TimeStampedModel):
     """One person's employment at a center (人员名册的一行), from start_date to end_date.
 
     The roster on a date is every row with start_date ≤ date and (end_date empty or ≥ date); changes to
@@ -92,7 +93,6 @@ class StaffMember(TimeStampedModel):
     other_certificates = models.CharField(_("其他证书"), max_length=300, blank=True)
     mobile_phone = models.CharField(_("联系电话"), max_length=20, blank=True, help_text=_("手机或固定电话"))
     note = models.CharField(_("备注"), max_length=300, blank=True)
-    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
     history = HistoricalRecords(excluded_fields=["contract"])
 
@@ -121,7 +121,7 @@ class StaffMember(TimeStampedModel):
         return self.start_date <= on and (self.end_date is None or self.end_date >= on)
 
 
-class Training(TimeStampedModel):
+class Training(VersionedModel, TimeStampedModel):
     """A training the center's staff attended (title, organizer, date, hours), counted by the evaluation."""
 
     permission_parent = "center"
@@ -139,7 +139,6 @@ class Training(TimeStampedModel):
     attendees = models.ManyToManyField(
         StaffMember, verbose_name=_("参训人员"), blank=True, related_name="trainings"
     )
-    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
     history = HistoricalRecords()
 
@@ -153,7 +152,7 @@ class Training(TimeStampedModel):
         return f"{self.held_on:%Y-%m-%d} {self.title}"
 
 
-class TalentProfile(TimeStampedModel):
+class TalentProfile(VersionedModel, TimeStampedModel):
     """A professional in the district's talent pool (专业人才档案库), kept by the district center.
 
     Read by the bureau and by the people of every service center and supervising unit (to find lecturers
@@ -177,7 +176,6 @@ class TalentProfile(TimeStampedModel):
     willing_to_lecture = models.BooleanField(_("愿意授课"), default=False)
     willing_to_consult = models.BooleanField(_("愿意提供咨询"), default=False)
     mobile_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
-    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
     history = HistoricalRecords()
 

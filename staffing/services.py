@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from core.audit import log_action
 from core.errors import ApplicationError
+from core.storage import StorageFailure, atomic
 from core.uploads import check_upload
+from core.versioning import check_version
 
 from .choices import StaffKind
 from .models import StaffMember, TalentProfile, Training
@@ -60,10 +62,6 @@ TALENT_FIELDS = (
     "willing_to_consult",
     "mobile_phone",
 )
-CONFLICT_MESSAGE = (
-    "该记录已被他人修改（您打开时为第 {read} 版，现为第 {current} 版），您的修改未保存，以免覆盖对方的内容。"
-    "请刷新页面查看最新内容后重新修改。"
-)
 
 
 def _snapshot(obj, fields) -> dict:
@@ -76,16 +74,6 @@ def _snapshot(obj, fields) -> dict:
             else (str(value) if isinstance(value, Decimal) else value)
         )
     return out
-
-
-def _check_version(obj, version) -> None:
-    if version is None:
-        raise ApplicationError(
-            "缺少版本号：请从最新页面提交修改。",
-            fields={"version": ["请提供读取记录时的版本号（version）。"]},
-        )
-    if int(version) != obj.version:
-        raise ApplicationError(CONFLICT_MESSAGE.format(read=version, current=obj.version), code="conflict")
 
 
 def _full_clean(obj, exclude=()) -> None:
@@ -158,10 +146,13 @@ def _save_contract(member: StaffMember, upload) -> None:
     if upload is None:
         return
     member.contract_filename = PurePath(upload.name).name[:200]
-    member.contract.save(upload.name, upload, save=False)
+    try:
+        member.contract.save(upload.name, upload, save=False)
+    except StorageFailure as exc:
+        raise exc.for_field("contract") from exc
 
 
-@transaction.atomic
+@atomic()  # a contract file written for a save that fails is removed with it
 def staff_member_create(*, center, actor, contract=None, **data) -> StaffMember:
     member = StaffMember(center=center)
     _apply(member, data, MEMBER_FIELDS)
@@ -176,11 +167,11 @@ def staff_member_create(*, center, actor, contract=None, **data) -> StaffMember:
     return member
 
 
-@transaction.atomic
+@atomic()
 def staff_member_update(*, member: StaffMember, version, actor, contract=None, **data) -> StaffMember:
     """Change a roster row. ``version`` is the one the editor read; a different current one is refused."""
     member = StaffMember.objects.select_for_update().get(pk=member.pk)
-    _check_version(member, version)
+    check_version(member, version)
     before = _snapshot(member, MEMBER_FIELDS)
     _apply(member, data, MEMBER_FIELDS)
     _raise_if(_member_errors(member))
@@ -248,7 +239,7 @@ def staff_member_can_be_deleted(member: StaffMember, today: date | None = None) 
 @transaction.atomic
 def staff_member_delete(*, member: StaffMember, version, actor) -> None:
     member = StaffMember.objects.select_for_update().get(pk=member.pk)
-    _check_version(member, version)
+    check_version(member, version)
     if not staff_member_can_be_deleted(member):
         raise ApplicationError(
             f"{member.name}自 {member.start_date.year} 年起在册，已经或可能出现在年度填报中，不能删除。"
@@ -310,7 +301,7 @@ def training_create(*, center, actor, attendees=(), **data) -> Training:
 @transaction.atomic
 def training_update(*, training: Training, version, actor, attendees=None, **data) -> Training:
     training = Training.objects.select_for_update().get(pk=training.pk)
-    _check_version(training, version)
+    check_version(training, version)
     before = {
         **_snapshot(training, TRAINING_FIELDS),
         "attendees": list(training.attendees.values_list("pk", flat=True)),
@@ -337,7 +328,7 @@ def training_update(*, training: Training, version, actor, attendees=None, **dat
 @transaction.atomic
 def training_delete(*, training: Training, version, actor) -> None:
     training = Training.objects.select_for_update().get(pk=training.pk)
-    _check_version(training, version)
+    check_version(training, version)
     if training.held_on.year < timezone.localdate().year:
         raise ApplicationError(
             f"{training.held_on.year} 年的培训可能已计入以往年度的填报，不能删除；如有错误请修改。",
@@ -386,7 +377,7 @@ def talent_create(*, center, actor, **data) -> TalentProfile:
 @transaction.atomic
 def talent_update(*, profile: TalentProfile, version, actor, **data) -> TalentProfile:
     profile = TalentProfile.objects.select_for_update().get(pk=profile.pk)
-    _check_version(profile, version)
+    check_version(profile, version)
     before = _snapshot(profile, TALENT_FIELDS)
     _apply(profile, data, TALENT_FIELDS)
     _raise_if(talent_errors(profile))
@@ -405,7 +396,7 @@ def talent_update(*, profile: TalentProfile, version, actor, **data) -> TalentPr
 @transaction.atomic
 def talent_delete(*, profile: TalentProfile, version, actor) -> None:
     profile = TalentProfile.objects.select_for_update().get(pk=profile.pk)
-    _check_version(profile, version)
+    check_version(profile, version)
     log_action(
         "staffing.talent.deleted",
         actor=actor,

@@ -19,6 +19,7 @@ from accounts.roles import Role
 from centers.models import ServiceCenter
 from core.access import BUREAU, CENTER_EDITORS, CENTER_READERS, access, in_scope, roles
 from core.errors import ApplicationError
+from core.idempotency import REPEATED_MESSAGE, create_once
 from core.permissions import can, restrict
 
 from . import excel, selectors, services
@@ -130,13 +131,23 @@ def member_create(request, center_pk):
     form = StaffMemberForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            member = services.staff_member_create(
-                center=center, actor=request.user, contract=form.uploaded_contract(), **form.service_data()
+            member, first = create_once(
+                key=form.idempotency_key,
+                actor=request.user,
+                create=lambda: services.staff_member_create(
+                    center=center,
+                    actor=request.user,
+                    contract=form.uploaded_contract(),
+                    **form.service_data(),
+                ),
             )
         except ApplicationError as exc:
             form.add_application_error(exc)
         else:
-            messages.success(request, f"已将{member.name}加入人员名册。")
+            if first:
+                messages.success(request, f"已将{member.name}加入人员名册。")
+            else:
+                messages.info(request, REPEATED_MESSAGE)
             return redirect("staffing:roster", center_pk=center.pk)
     return render(request, "staffing/member_form.html", {"center": center, "form": form, "member": None})
 
@@ -316,15 +327,24 @@ def training_create(request, center_pk):
     center = _center(request, center_pk, "change")
     form = TrainingForm(request.POST or None, center=center)
     if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in ("title", "organizer", "held_on", "hours")}
         try:
-            services.training_create(
-                center=center, actor=request.user, attendees=form.cleaned_data["attendees"], **data
+            _training, first = create_once(
+                key=form.idempotency_key,
+                actor=request.user,
+                create=lambda: services.training_create(
+                    center=center,
+                    actor=request.user,
+                    attendees=form.cleaned_data["attendees"],
+                    **{k: form.cleaned_data[k] for k in ("title", "organizer", "held_on", "hours")},
+                ),
             )
         except ApplicationError as exc:
             form.add_application_error(exc)
         else:
-            messages.success(request, "已登记培训。")
+            if first:
+                messages.success(request, "已登记培训。")
+            else:
+                messages.info(request, REPEATED_MESSAGE)
             return redirect("staffing:training_list", center_pk=center.pk)
     return render(request, "staffing/training_form.html", {"center": center, "form": form, "training": None})
 
@@ -401,13 +421,20 @@ def talent_create(request):
     keeper = _keeper_or_404(request)
     form = TalentProfileForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        data = form.service_data()
         try:
-            profile = services.talent_create(center=keeper, actor=request.user, **data)
+            profile, first = create_once(
+                key=form.idempotency_key,
+                actor=request.user,
+                create=lambda: services.talent_create(center=keeper, actor=request.user, **data),
+            )
         except ApplicationError as exc:
             form.add_application_error(exc)
         else:
-            messages.success(request, f"已将{profile.name}加入人才库。")
+            if first:
+                messages.success(request, f"已将{profile.name}加入人才库。")
+            else:
+                messages.info(request, REPEATED_MESSAGE)
             return redirect("staffing:talent_list")
     return render(request, "staffing/talent_form.html", {"form": form, "profile": None})
 
@@ -419,7 +446,7 @@ def talent_edit(request, pk):
     profile = get_object_or_404(restrict(TalentProfile.objects.all(), request.user, "change"), pk=pk)
     form = TalentProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        data = form.service_data()
         try:
             services.talent_update(
                 profile=profile, version=form.cleaned_data.get("version"), actor=request.user, **data

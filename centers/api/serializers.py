@@ -20,7 +20,18 @@ from ..models import (
 )
 
 
+class VersionField(serializers.IntegerField):
+    """The record's version: read in every answer, sent back with every change (a stale one → 409)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("help_text", "读取时的版本号；修改时须原样提交，记录已被他人修改则返回 409")
+        super().__init__(**kwargs)
+
+
 class ServiceCenterSerializer(serializers.ModelSerializer):
+    version = VersionField()
     level_label = serializers.CharField(source="get_level_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
 
@@ -48,6 +59,7 @@ class ServiceCenterSerializer(serializers.ModelSerializer):
             "email",
             "party_organization",
             "updated_at",
+            "version",
         ]
         read_only_fields = ["district", "updated_at"]
         validators = []  # the service validates (Chinese messages, one transaction)
@@ -59,12 +71,16 @@ def _record_serializer(model_class, fields, read_only=()):
         (),
         {
             "model": model_class,
-            "fields": ["id", "center", *fields],
+            "fields": ["id", "center", *fields, "version"],
             "read_only_fields": list(read_only),
             "validators": [],
         },
     )
-    return type(f"{model_class.__name__}Serializer", (serializers.ModelSerializer,), {"Meta": meta})
+    return type(
+        f"{model_class.__name__}Serializer",
+        (serializers.ModelSerializer,),
+        {"Meta": meta, "version": VersionField()},
+    )
 
 
 VenueSerializer = _record_serializer(
@@ -99,6 +115,8 @@ ArchiveInventorySerializer = _record_serializer(ArchiveInventory, ["year", "volu
 class BankAccountSerializer(serializers.ModelSerializer):
     """The account number is shown in full only to those who may change the center (it and the bureau)."""
 
+    version = VersionField()
+
     class Meta:
         model = BankAccount
         fields = [
@@ -110,6 +128,7 @@ class BankAccountSerializer(serializers.ModelSerializer):
             "npo_accounting",
             "opened_on",
             "closed_on",
+            "version",
         ]
         validators = []
 
@@ -125,16 +144,27 @@ class BankAccountSerializer(serializers.ModelSerializer):
 
 
 class RatingRecordSerializer(serializers.ModelSerializer):
+    version = VersionField()
     grade_label = serializers.CharField(source="get_grade_display", read_only=True)
 
     class Meta:
         model = RatingRecord
-        fields = ["id", "center", "organization", "grade", "grade_label", "rated_on", "valid_until"]
+        fields = [
+            "id",
+            "center",
+            "organization",
+            "grade",
+            "grade_label",
+            "rated_on",
+            "valid_until",
+            "version",
+        ]
         read_only_fields = ["valid_until"]
         validators = []
 
 
 class SocialOrganizationSerializer(serializers.ModelSerializer):
+    version = VersionField()
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     rating_grade = serializers.IntegerField(read_only=True, allow_null=True, default=None)
 
@@ -152,6 +182,7 @@ class SocialOrganizationSerializer(serializers.ModelSerializer):
             "status",
             "deregistered_on",
             "rating_grade",
+            "version",
         ]
         validators = []
         extra_kwargs = {"credit_code": {"validators": []}}

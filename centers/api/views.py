@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from core.access import BUREAU, CENTER_EDITORS, CENTER_READERS, access
 from core.api.mixins import RestrictedQuerysetMixin
 from core.errors import ApplicationError
+from core.idempotency import api_key, create_once_or_now
 from core.permissions import can
 
 from .. import filtersets, selectors, services
@@ -46,7 +47,17 @@ class WriteViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    pass
+    """Writes go through the services; an update carries the version read (stale → 409)."""
+
+    @staticmethod
+    def split_version(serializer) -> tuple[dict, object]:
+        data = dict(serializer.validated_data)
+        return data, data.pop("version", None)
+
+    def create_once(self, create):
+        """Run a create service once per ``Idempotency-Key`` header (core.idempotency); its row."""
+        obj, _first = create_once_or_now(key=api_key(self.request), actor=self.request.user, create=create)
+        return obj
 
 
 @access(read=CENTER_READERS, write=CENTER_EDITORS, create=BUREAU)
@@ -59,12 +70,13 @@ class ServiceCenterViewSet(WriteViewSet):
         if not self.request.user.has_perm("centers.add_servicecenter"):
             raise NotFound
         center = ServiceCenter(district=selectors.current_district())
-        serializer.instance = services.center_save(
-            center=center, data=serializer.validated_data, actor=self.request.user
+        data, _version = self.split_version(serializer)
+        serializer.instance = self.create_once(
+            lambda: services.center_save(center=center, data=data, actor=self.request.user)
         )
 
     def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
+        data, version = self.split_version(serializer)
         if not self.request.user.has_perm("centers.change_servicecenter"):
             forbidden = sorted(
                 k for k, v in data.items() if k not in PROFILE_FIELDS and getattr(serializer.instance, k) != v
@@ -75,7 +87,7 @@ class ServiceCenterViewSet(WriteViewSet):
                     fields={k: ["无权修改此项。"] for k in forbidden},
                 )
         serializer.instance = services.center_save(
-            center=serializer.instance, data=data, actor=self.request.user
+            center=serializer.instance, data=data, actor=self.request.user, version=version
         )
 
     @extend_schema(
@@ -106,14 +118,16 @@ class CenterRecordViewSet(WriteViewSet):
     def perform_create(self, serializer):
         self._check_center(serializer.validated_data.get("center"))
         model = self.get_queryset().model
-        serializer.instance = services.record_save(
-            instance=model(), data=serializer.validated_data, actor=self.request.user
+        data, _version = self.split_version(serializer)
+        serializer.instance = self.create_once(
+            lambda: services.record_save(instance=model(), data=data, actor=self.request.user)
         )
 
     def perform_update(self, serializer):
         self._check_center(serializer.validated_data.get("center", serializer.instance.center))
+        data, version = self.split_version(serializer)
         serializer.instance = services.record_save(
-            instance=serializer.instance, data=serializer.validated_data, actor=self.request.user
+            instance=serializer.instance, data=data, actor=self.request.user, version=version
         )
 
 
@@ -168,14 +182,16 @@ class RatingRecordViewSet(WriteViewSet):
 
     def perform_create(self, serializer):
         self._check(serializer.validated_data)
-        serializer.instance = services.record_save(
-            instance=RatingRecord(), data=serializer.validated_data, actor=self.request.user
+        data, _version = self.split_version(serializer)
+        serializer.instance = self.create_once(
+            lambda: services.record_save(instance=RatingRecord(), data=data, actor=self.request.user)
         )
 
     def perform_update(self, serializer):
         self._check(serializer.validated_data, serializer.instance)
+        data, version = self.split_version(serializer)
         serializer.instance = services.record_save(
-            instance=serializer.instance, data=serializer.validated_data, actor=self.request.user
+            instance=serializer.instance, data=data, actor=self.request.user, version=version
         )
 
 
@@ -194,11 +210,16 @@ class SocialOrganizationViewSet(WriteViewSet):
     def perform_create(self, serializer):
         if not self.request.user.has_perm("centers.add_socialorganization"):
             raise NotFound
-        serializer.instance, _ = services.organization_save(
-            organization=SocialOrganization(), data=serializer.validated_data, actor=self.request.user
+        data, _version = self.split_version(serializer)
+        saved = self.create_once(
+            lambda: services.organization_save(
+                organization=SocialOrganization(), data=data, actor=self.request.user
+            )
         )
+        serializer.instance = saved[0] if isinstance(saved, tuple) else saved
 
     def perform_update(self, serializer):
+        data, version = self.split_version(serializer)
         serializer.instance, _ = services.organization_save(
-            organization=serializer.instance, data=serializer.validated_data, actor=self.request.user
+            organization=serializer.instance, data=data, actor=self.request.user, version=version
         )

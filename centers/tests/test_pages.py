@@ -1,5 +1,6 @@
 """Pages: what they show, that edits work and are recorded, and that query counts do not grow."""
 
+import uuid
 from datetime import date
 
 import pytest
@@ -90,7 +91,8 @@ def test_director_edits_venue_and_the_change_appears_in_history(client, world):
     client.force_login(world.users["director"])
     url = reverse("centers:record_edit", args=[world.own.pk, "venue", world.venue.pk])
     response = client.post(
-        url, {"year": 2024, "address": "朱家角镇某路 1 号", "area": "260", "is_independent": "on"}
+        url,
+        {"year": 2024, "address": "朱家角镇某路 1 号", "area": "260", "is_independent": "on", "version": 1},
     )
     assert response.status_code == 302
     world.venue.refresh_from_db()
@@ -104,7 +106,9 @@ def test_director_edits_venue_and_the_change_appears_in_history(client, world):
 def test_bad_area_on_the_form_shows_chinese_message_and_saves_nothing(client, world):
     client.force_login(world.users["director"])
     url = reverse("centers:record_create", args=[world.own.pk, "venue"])
-    response = client.post(url, {"year": 2025, "address": "x", "area": "-3"})
+    response = client.post(
+        url, {"year": 2025, "address": "x", "area": "-3", "idempotency_key": str(uuid.uuid4())}
+    )
     assert response.status_code == 200
     assert "应大于 0 且小于 100000 平方米" in response.content.decode()
     assert not Venue.objects.filter(year=2025).exists()
@@ -116,7 +120,7 @@ def test_delete_asks_for_confirmation_first(client, world):
     url = reverse("centers:record_delete", args=[world.own.pk, "venue", world.venue.pk])
     assert "确认删除" in client.get(url).content.decode()
     assert Venue.objects.filter(pk=world.venue.pk).exists()
-    client.post(url)
+    client.post(url, {"version": 1})
     assert not Venue.objects.filter(pk=world.venue.pk).exists()
 
 
@@ -153,6 +157,7 @@ def test_bureau_creates_a_center_and_the_unit_users_gain_access(client, world):
             "street_town": f.street_town("白鹤镇").pk,
             "name": "青浦区白鹤镇社会组织服务中心",
             "established_on": "2016-01-01",
+            "idempotency_key": str(uuid.uuid4()),
         },
     )
     assert response.status_code == 302, response.content.decode()
@@ -197,7 +202,9 @@ def test_overview_filters_by_compliance_across_pages(client, world):
 def test_bureau_records_an_organization_rating_and_the_list_shows_it(client, world):
     client.force_login(world.users["bureau"])
     url = reverse("centers:organization_rating_create", args=[world.own_org.pk])
-    response = client.post(url, {"rating-grade": 4, "rating-rated_on": "2024-05-01"})
+    response = client.post(
+        url, {"rating-grade": 4, "rating-rated_on": "2024-05-01", "rating-idempotency_key": str(uuid.uuid4())}
+    )
     assert response.status_code == 302
     rating = world.own_org.ratings.get()
     assert str(rating.valid_until) == "2029-05-01"

@@ -141,7 +141,9 @@ def test_district_center_director_reads_the_whole_district(client, world):
 def test_director_can_edit_own_center_but_not_others_via_api(client, world):
     client.force_login(world.users["director"])
     own = client.patch(
-        f"/api/v1/centers/{world.own.pk}/", {"phone": "021-59230000"}, content_type="application/json"
+        f"/api/v1/centers/{world.own.pk}/",
+        {"phone": "021-59230000", "version": 1},
+        content_type="application/json",
     )
     assert own.status_code == 200 and own.json()["phone"] == "021-59230000"
     other = client.patch(

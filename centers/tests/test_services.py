@@ -118,7 +118,12 @@ def test_second_center_for_the_same_street_town_is_refused(admin_user):
 def test_center_credit_code_must_be_a_private_non_enterprise_unit(admin_user):
     center = f.center_for("朱家角镇")
     with pytest.raises(ApplicationError) as exc:
-        services.center_save(center=center, data={"credit_code": make_credit_code("1", 5)}, actor=admin_user)
+        services.center_save(
+            center=center,
+            data={"credit_code": make_credit_code("1", 5)},
+            actor=admin_user,
+            version=center.version,
+        )
     assert "第 2 位应为 2" in exc.value.fields["credit_code"][0]
 
 

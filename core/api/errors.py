@@ -22,6 +22,16 @@ MESSAGES = {
 }
 
 
+# ApplicationError codes that are not bad input: a stale save (core.versioning) conflicts with the
+# stored record; a storage failure (core.storage) is the server's, and the client may retry later.
+API_STATUS_BY_CODE = {
+    "conflict": status.HTTP_409_CONFLICT,
+    "storage": status.HTTP_503_SERVICE_UNAVAILABLE,
+    "forbidden": status.HTTP_403_FORBIDDEN,
+    "throttled": status.HTTP_429_TOO_MANY_REQUESTS,
+}
+
+
 def _flatten(detail):
     if isinstance(detail, dict):
         return {str(k): _as_list(v) for k, v in detail.items()}
@@ -50,8 +60,9 @@ def exception_handler(exc, context):
     if isinstance(exc, BadInput):
         return error_response(400, "invalid", exc.message, {exc.field: [exc.message]} if exc.field else {})
     if isinstance(exc, ApplicationError):
-        # "forbidden": the actor may see the object but this action is another role's duty.
-        status_code = {"forbidden": 403, "throttled": 429}.get(exc.code, 400)
+        # "forbidden": another role's duty; "throttled": too often; a stale save (core.versioning) is
+        # a conflict with the stored record, not bad input
+        status_code = API_STATUS_BY_CODE.get(exc.code, status.HTTP_400_BAD_REQUEST)
         return error_response(status_code, exc.code, exc.message, exc.fields)
     if isinstance(exc, DjangoValidationError):
         app_exc = ApplicationError.from_validation_error(exc)

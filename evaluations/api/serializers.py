@@ -61,6 +61,7 @@ class FilingSerializer(serializers.ModelSerializer):
         fields = [
             "id", "cycle", "year", "center", "center_name", "state", "state_label", *FIGURE_NAMES, "notes",
             "has_work_plan", "self_total", "submitted_at", "reviewed_at", "accepted_at", "reopened_until",
+            "version",
         ]  # fmt: skip
         read_only_fields = [
             "cycle",
@@ -71,6 +72,7 @@ class FilingSerializer(serializers.ModelSerializer):
             "reviewed_at",
             "accepted_at",
             "reopened_until",
+            "version",
         ]
 
     def get_has_work_plan(self, obj) -> bool:
@@ -114,7 +116,16 @@ class SelfScoreSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SelfScore
-        fields = ["id", "filing", "indicator", "indicator_code", "score", "comment", "computed_detail"]
+        fields = [
+            "id",
+            "filing",
+            "indicator",
+            "indicator_code",
+            "score",
+            "comment",
+            "computed_detail",
+            "version",
+        ]
 
 
 class ScoreInputSerializer(serializers.Serializer):
@@ -124,6 +135,12 @@ class ScoreInputSerializer(serializers.Serializer):
     comment = serializers.CharField(label="说明", required=False, allow_blank=True)
     confirmed = serializers.BooleanField(
         label="复核属实（系统计算的指标）", required=False, allow_null=True, default=None
+    )
+    version = serializers.IntegerField(
+        label="读取时该项评分的版本号（尚无评分为 0）；已被他人修改则返回 409",
+        required=False,
+        min_value=0,
+        default=0,
     )
 
 
@@ -141,6 +158,7 @@ class AuditScoreSerializer(serializers.ModelSerializer):
             "comment",
             "confirmed",
             "computed_detail",
+            "version",
         ]
 
 

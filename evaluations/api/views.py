@@ -14,6 +14,7 @@ from accounts.roles import Role
 from core.access import BUREAU, CENTER_EDITORS, FILING_READERS, TAKING_PART, access, in_scope
 from core.api.mixins import RestrictedQuerysetMixin
 from core.audit import log_action
+from core.idempotency import api_key, create_once_or_now
 from core.params import int_param
 from core.permissions import restrict
 
@@ -75,6 +76,7 @@ class FilingViewSet(RestrictedQuerysetMixin, mixins.UpdateModelMixin, viewsets.R
         services.filing_save_figures(
             filing=serializer.instance,
             actor=self.request.user,
+            version=self.request.data.get("version"),
             values=values,
             notes=self.request.data.get("notes"),
         )
@@ -145,8 +147,12 @@ class EvidenceViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewsets
         upload = data.validated_data["file"]
         if data.validated_data.get("name"):
             upload._name = data.validated_data["name"]  # checked by the service: no path, matching content
-        evidence = services.evidence_upload(
-            filing=filing, indicator=indicator, actor=request.user, upload=upload
+        evidence, _first = create_once_or_now(
+            key=api_key(request),
+            actor=request.user,
+            create=lambda: services.evidence_upload(
+                filing=filing, indicator=indicator, actor=request.user, upload=upload
+            ),
         )
         return Response(s.EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
 
@@ -182,6 +188,7 @@ class SelfScoreViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewset
             filing=filing,
             actor=request.user,
             entries={v["indicator"]: (v.get("score", ""), v.get("comment", ""))},
+            versions={v["indicator"]: v.get("version", 0)},
         )
         return Response(s.SelfScoreSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
 
@@ -218,6 +225,7 @@ class AuditScoreViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewse
                     "confirmed": v.get("confirmed"),
                 }
             },
+            versions={v["indicator"]: v.get("version", 0)},
         )
         return Response(s.AuditScoreSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
 

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
+from core.versioning import VersionedModel
 
 from ..choices import CombinationRule, CycleState, IndicatorMethod
 from ._access import global_perm
@@ -29,7 +30,7 @@ def default_reminder_days() -> list[int]:
     return [7, 3, 1]
 
 
-class Cycle(TimeStampedModel):
+class Cycle(VersionedModel, TimeStampedModel):
     """One year's performance evaluation (绩效考评) and its rules."""
 
     year = models.PositiveSmallIntegerField(_("考评年度"), unique=True)
@@ -123,7 +124,7 @@ class RubricCategory(TimeStampedModel):
         return f"{self.code} {self.name}"
 
 
-class Indicator(TimeStampedModel):
+class Indicator(VersionedModel, TimeStampedModel):
     """An indicator of the rubric, scored by a person or computed by a formula kept as data.
 
     ``formula`` (computed indicators) is one of:

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
+from core.versioning import VersionedModel
 
 from ..choices import FilingState, ReturnStage
 from ._access import global_perm
@@ -50,7 +51,7 @@ def _count(label):
     return models.PositiveIntegerField(label, null=True, blank=True)
 
 
-class Filing(TimeStampedModel):
+class Filing(VersionedModel, TimeStampedModel):
     """A center's annual filing (年度填报) for one cycle: figures, work plan, evidence, self-assessment.
 
     Access: the bureau sees all; the center's director and its supervising unit through their grants on
@@ -208,7 +209,7 @@ class FilingReturn(TimeStampedModel):
         return f"{self.filing} 退回（{self.get_stage_display()}）"
 
 
-class SelfScore(TimeStampedModel):
+class SelfScore(VersionedModel, TimeStampedModel):
     """The director's score for one indicator; computed indicators carry how they were computed."""
 
     filing = models.ForeignKey(

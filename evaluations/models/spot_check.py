@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
+from core.versioning import VersionedModel
 
 from ..choices import CycleState
 from ._access import global_perm
@@ -46,7 +47,7 @@ class Draw(TimeStampedModel):
         return f"{self.cycle.year} 年度抽检抽样（种子 {self.seed}）"
 
 
-class Assignment(TimeStampedModel):
+class Assignment(VersionedModel, TimeStampedModel):
     """A sampled center's filing assigned to an auditor for this cycle (grants on the filing)."""
 
     cycle = models.ForeignKey(
@@ -86,7 +87,7 @@ class Assignment(TimeStampedModel):
         return self.submitted_at is not None
 
 
-class AuditScore(TimeStampedModel):
+class AuditScore(VersionedModel, TimeStampedModel):
     """The auditor's score for one indicator. Computed indicators are re-checked (confirmed or not, with
     a comment), never re-typed: their score is the computed one, or 0 when the evidence does not bear
     it out."""

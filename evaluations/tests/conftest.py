@@ -100,8 +100,12 @@ FIGURES = dict.fromkeys(services.FIGURE_NAMES, 5)
 
 def complete_filing(filing: Filing, actor, *, score_fraction=1.0, today=TODAY):
     """Fill figures, work plan, evidence and every self score; leaves it ready to submit."""
-    services.filing_save_figures(filing=filing, actor=actor, values=FIGURES, today=today)
-    services.filing_upload_work_plan(filing=filing, actor=actor, upload=upload("计划.pdf"), today=today)
+    filing = services.filing_save_figures(
+        filing=filing, actor=actor, version=filing.version, values=FIGURES, today=today
+    )
+    filing = services.filing_upload_work_plan(
+        filing=filing, actor=actor, upload=upload("计划.pdf"), version=filing.version, today=today
+    )
     entries = {}
     for indicator in filing.cycle.indicators.all():
         if indicator.evidence_required:
@@ -113,7 +117,7 @@ def complete_filing(filing: Filing, actor, *, score_fraction=1.0, today=TODAY):
                 indicator.max_score * 2 * __import__("decimal").Decimal(str(score_fraction))
             ).to_integral_value() / 2
             entries[indicator.pk] = (str(value), "自评说明")
-    services.self_scores_save(filing=filing, actor=actor, entries=entries, today=today)
+    services.self_scores_save(filing=filing, actor=actor, entries=entries, versions={}, today=today)
     filing.refresh_from_db()
     return filing
 
@@ -159,7 +163,7 @@ def through_scoring(
                 entries[indicator.pk] = {
                     "score": str((indicator.max_score * fraction * 2).to_integral_value() / 2)
                 }
-        services.audit_scores_save(filing=filing, actor=people["auditor"], entries=entries)
+        services.audit_scores_save(filing=filing, actor=people["auditor"], entries=entries, versions={})
         services.assignment_submit(filing=filing, actor=people["auditor"])
     services.cycle_advance(cycle=cycle, actor=bureau, to_state=CycleState.SCORING)
     cycle.refresh_from_db()

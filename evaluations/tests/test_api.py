@@ -92,7 +92,9 @@ def test_api_writes_go_through_the_services_with_chinese_errors(people, centers)
         "/api/v1/self-scores/", {"filing": filing.pk, "indicator": a2.pk, "score": "2.5"}, format="json"
     )
     assert response.status_code == 201
-    response = client.patch(f"/api/v1/filings/{filing.pk}/", {"trainings_held": -1}, format="json")
+    response = client.patch(
+        f"/api/v1/filings/{filing.pk}/", {"trainings_held": -1, "version": 1}, format="json"
+    )
     assert response.status_code == 400 and "不能为负数" in str(response.json())
     response = client.post(f"/api/v1/filings/{filing.pk}/submit/")
     assert response.status_code == 400 and response.json()["error"]["code"] == "incomplete"
@@ -116,6 +118,9 @@ def test_api_writes_go_through_the_services_with_chinese_errors(people, centers)
         ).status_code
         == 404
     )
-    assert other.patch(f"/api/v1/filings/{filing.pk}/", {"trainees": 1}, format="json").status_code == 404
+    assert (
+        other.patch(f"/api/v1/filings/{filing.pk}/", {"trainees": 1, "version": 1}, format="json").status_code
+        == 404
+    )
     assert api(people["director"]).post(f"/api/v1/filings/{filing.pk}/accept/").status_code == 404
     assert SelfScore.objects.get().score == 2.5

@@ -45,7 +45,9 @@ def test_director_cannot_change_or_delete_a_rating_through_the_api_or_the_pages(
     )
     director = client_for(people["director"])
     assert director.patch(
-        f"/api/v1/ratings/{rating.pk}/", {"grade": 5}, content_type="application/json"
+        f"/api/v1/ratings/{rating.pk}/",
+        {"grade": 5, "version": rating.version},
+        content_type="application/json",
     ).status_code in (403, 404)
     assert director.delete(f"/api/v1/ratings/{rating.pk}/").status_code in (403, 404, 405)
     edit = reverse("centers:record_edit", args=[people["zjj"].pk, "rating", rating.pk])
@@ -79,8 +81,11 @@ def test_bureau_still_records_a_rating(people):
 def test_director_cannot_change_the_centers_identity(people, field, value):
     center = people["zjj"]
     before = ServiceCenter.objects.filter(pk=center.pk).values(field).get()[field]
+    center.refresh_from_db()
     response = client_for(people["director"]).patch(
-        f"/api/v1/centers/{center.pk}/", {field: value}, content_type="application/json"
+        f"/api/v1/centers/{center.pk}/",
+        {field: value, "version": center.version},
+        content_type="application/json",
     )
     assert response.status_code == 403, response.content
     error = response.json()["error"]
@@ -90,8 +95,11 @@ def test_director_cannot_change_the_centers_identity(people, field, value):
 
 def test_director_keeps_the_centers_contacts(people):
     center = people["zjj"]
+    center.refresh_from_db()
     response = client_for(people["director"]).patch(
-        f"/api/v1/centers/{center.pk}/", {"phone": "021-59230000"}, content_type="application/json"
+        f"/api/v1/centers/{center.pk}/",
+        {"phone": "021-59230000", "version": center.version},
+        content_type="application/json",
     )
     assert response.status_code == 200, response.content
     center.refresh_from_db()

@@ -96,7 +96,11 @@ def test_lists_show_only_ones_own_filings(world):
     mine = client_for(world["director"]).get(reverse("evaluations:my_filings")).content.decode()
     assert "朱家角镇" in mine and "金泽镇" not in mine
     services.filing_save_figures(
-        filing=world["jz26"], actor=world["bureau"], values={"trainees": 1}, today=date(2026, 12, 1)
+        filing=world["jz26"],
+        actor=world["bureau"],
+        version=1,
+        values={"trainees": 1},
+        today=date(2026, 12, 1),
     )
     reviews = (
         client_for(world["supervisor"])
@@ -140,14 +144,15 @@ def test_director_files_through_the_pages_and_bad_scores_change_nothing(world):
     page = response.content.decode()
     assert "不能提交" in page and "未填写：举办培训（场次）" in page
     response = client.post(
-        reverse("evaluations:filing_edit", args=[filing.pk]), {"trainings_held": "-3", "trainees": "abc"}
+        reverse("evaluations:filing_edit", args=[filing.pk]),
+        {"trainings_held": "-3", "trainees": "abc", "version": 1},
     )
     assert "不能为负数" in response.content.decode()
     filing.refresh_from_db()
     assert filing.trainings_held is None
     response = client.post(
         reverse("evaluations:filing_edit", args=[filing.pk]),
-        {"trainings_held": "4", "work_plan": upload("计划.pdf")},
+        {"trainings_held": "4", "work_plan": upload("计划.pdf"), "version": 1},
     )
     assert response.status_code == 302
     filing.refresh_from_db()
@@ -163,6 +168,7 @@ def test_evidence_that_is_not_what_its_name_says_is_refused_on_the_page(world):
         {
             "indicator": filing.cycle.indicators.first().pk,
             "file": upload("photo.jpg", b"%PDF-1.4 not a jpeg"),
+            "idempotency_key": "6b1f3c1e-2d7a-4a55-9a34-0c8d1f2e3a4b",
         },
         follow=True,
     )
@@ -224,11 +230,17 @@ def test_bureau_corrects_a_published_spot_check_score_and_issues_a_new_revision(
         == 404
     )
     client = client_for(world["bureau"])
+    read = AuditScore.objects.get(filing=filing, indicator=b2).version
+    version = {f"version_{b2.pk}": read}
     page = client.post(
-        url, {"indicator": b2.pk, "score": "9", "reason": "复核"}, follow=True
+        url, {"indicator": b2.pk, "score": "9", "reason": "复核", **version}, follow=True
     ).content.decode()
     assert "分数应在 0 到 4.0 之间" in page
-    client.post(url, {"indicator": b2.pk, "score": "4", "reason": "复核后更正"})
+    client.post(url, {"indicator": b2.pk, "score": "4", "reason": "复核后更正", **version})
+    assert AuditScore.objects.get(filing=filing, indicator=b2).score == 4
+    # a colleague who opened the page before that correction is refused, nothing overwritten
+    stale = client.post(url, {"indicator": b2.pk, "score": "3", "reason": "另一更正", **version}, follow=True)
+    assert "已被他人修改" in stale.content.decode()
     assert AuditScore.objects.get(filing=filing, indicator=b2).score == 4
     response = client.post(
         reverse("evaluations:results_correct", args=[world["c2025"].pk]), {"reason": "B2 更正"}

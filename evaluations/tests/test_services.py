@@ -44,7 +44,7 @@ def test_an_opened_cycles_rubric_is_frozen(people, centers):
     indicator = cycle.indicators.first()
     with pytest.raises(ApplicationError, match="不能修改评分表"):
         services.indicator_save(
-            cycle=cycle, actor=people["bureau"], indicator=indicator, max_score=Decimal("9")
+            cycle=cycle, actor=people["bureau"], indicator=indicator, version=1, max_score=Decimal("9")
         )
     with pytest.raises(ApplicationError):
         services.cycle_open(cycle=cycle, actor=people["bureau"])
@@ -56,7 +56,9 @@ def test_default_rubric_totals_100_and_opening_refuses_another_total(people, cen
     cycle = services.cycle_create(year=2027, actor=people["bureau"])
     assert sum(i.max_score for i in cycle.indicators.all()) == 100
     indicator = cycle.indicators.get(code="A1")
-    services.indicator_save(cycle=cycle, actor=people["bureau"], indicator=indicator, max_score=Decimal("12"))
+    services.indicator_save(
+        cycle=cycle, actor=people["bureau"], indicator=indicator, version=1, max_score=Decimal("12")
+    )
     with pytest.raises(ApplicationError, match="总分应为 100 分，现为 102"):
         services.cycle_open(cycle=cycle, actor=people["bureau"])
     cycle.refresh_from_db()
@@ -66,7 +68,11 @@ def test_default_rubric_totals_100_and_opening_refuses_another_total(people, cen
 def test_rubric_can_be_copied_into_a_draft_cycle(people, centers):
     source = services.cycle_create(year=2025, actor=people["bureau"])
     services.indicator_save(
-        cycle=source, actor=people["bureau"], indicator=source.indicators.get(code="A2"), name="改过的名称"
+        cycle=source,
+        actor=people["bureau"],
+        indicator=source.indicators.get(code="A2"),
+        version=1,
+        name="改过的名称",
     )
     target = services.cycle_create(year=2026, actor=people["bureau"])
     services.rubric_copy(cycle=target, source=source, actor=people["bureau"])
@@ -100,17 +106,21 @@ def test_self_scores_refuse_above_maximum_negative_and_thirds(people, centers):
     for bad in ("4", "-1", "1.3", "abc"):
         with pytest.raises(ApplicationError):
             services.self_scores_save(
-                filing=filing, actor=people["director"], entries={a2.pk: (bad, "")}, today=TODAY
+                filing=filing, actor=people["director"], entries={a2.pk: (bad, "")}, versions={}, today=TODAY
             )
     assert not SelfScore.objects.filter(filing=filing).exists()
     services.self_scores_save(
-        filing=filing, actor=people["director"], entries={a2.pk: ("2.5", "好")}, today=TODAY
+        filing=filing, actor=people["director"], entries={a2.pk: ("2.5", "好")}, versions={}, today=TODAY
     )
     assert SelfScore.objects.get(filing=filing, indicator=a2).score == Decimal("2.5")
     computed = cycle.indicators.get(code="A1")
     with pytest.raises(ApplicationError, match="自评分有误"):
         services.self_scores_save(
-            filing=filing, actor=people["director"], entries={computed.pk: ("10", "")}, today=TODAY
+            filing=filing,
+            actor=people["director"],
+            entries={computed.pk: ("10", "")},
+            versions={},
+            today=TODAY,
         )
 
 
@@ -212,7 +222,11 @@ def test_return_shows_reasons_by_field_then_resubmit_and_accept(people, centers)
     assert filing.state == FilingState.RETURNED
     assert Notification.objects.filter(recipient=people["director"], kind="filing_returned").count() == 1
     services.filing_save_figures(
-        filing=filing, actor=people["director"], values={"trainings_held": 3}, today=TODAY
+        filing=filing,
+        actor=people["director"],
+        version=Filing.objects.get(pk=filing.pk).version,
+        values={"trainings_held": 3},
+        today=TODAY,
     )
     services.filing_submit(filing=filing, actor=people["director"], today=TODAY)
     services.filing_review(filing=filing, actor=people["supervisor"])
@@ -228,18 +242,20 @@ def test_filing_closes_at_the_deadline_unless_reopened_for_that_center(people, c
     late = cycle.filing_deadline + timedelta(days=1)
     with pytest.raises(ApplicationError, match="截止"):
         services.filing_save_figures(
-            filing=filing, actor=people["director"], values={"trainees": 1}, today=late
+            filing=filing, actor=people["director"], version=1, values={"trainees": 1}, today=late
         )
     services.filing_reopen(
         filing=filing, actor=people["bureau"], until=late + timedelta(days=5), reason="系统故障", today=late
     )
-    services.filing_save_figures(filing=filing, actor=people["director"], values={"trainees": 1}, today=late)
+    services.filing_save_figures(
+        filing=filing, actor=people["director"], version=1, values={"trainees": 1}, today=late
+    )
     assert Filing.objects.get(pk=filing.pk).trainees == 1
     assert entries_for(filing).filter(action="evaluations.filing.reopened").exists()
     other = Filing.objects.get(cycle=cycle, center=people["jz"])
     with pytest.raises(ApplicationError, match="截止"):
         services.filing_save_figures(
-            filing=other, actor=people["other_director"], values={"trainees": 1}, today=late
+            filing=other, actor=people["other_director"], version=1, values={"trainees": 1}, today=late
         )
 
 
@@ -335,7 +351,10 @@ def test_auditor_rechecks_computed_indicators_and_submission_locks(people, cente
     assert a1.confirmed is True and a1.computed_detail
     with pytest.raises(ApplicationError):
         services.audit_scores_save(
-            filing=filing, actor=people["auditor"], entries={a1.indicator_id: {"confirmed": "false"}}
+            filing=filing,
+            actor=people["auditor"],
+            entries={a1.indicator_id: {"confirmed": "false"}},
+            versions={a1.indicator_id: a1.version},
         )
 
 
@@ -350,7 +369,12 @@ def test_publish_freezes_and_a_correction_is_a_new_visible_revision(people, cent
     filing = Filing.objects.get(cycle=cycle, center=people["zjj"])
     b2 = Indicator.objects.get(cycle=cycle, code="B2")
     services.audit_score_correct(
-        filing=filing, indicator=b2, actor=people["bureau"], score="4", reason="复核后更正"
+        filing=filing,
+        indicator=b2,
+        actor=people["bureau"],
+        score="4",
+        reason="复核后更正",
+        version=AuditScore.objects.get(filing=filing, indicator=b2).version,
     )
     job = services.result_correction_request(cycle=cycle, actor=people["bureau"], reason="B2 抽检分更正")
     run_job(str(job.pk), services.results_work)

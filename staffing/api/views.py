@@ -14,9 +14,9 @@ from rest_framework.response import Response
 from accounts.roles import Role
 from centers.models import ServiceCenter
 from core.access import BUREAU, CENTER_EDITORS, CENTER_READERS, access, in_scope, roles
-from core.api.errors import error_response
 from core.api.mixins import RestrictedQuerysetMixin
 from core.errors import ApplicationError
+from core.idempotency import api_key, create_once_or_now
 from core.permissions import restrict
 from staffing import selectors, services
 from staffing.filtersets import StaffMemberFilterSet, TalentProfileFilterSet
@@ -36,11 +36,6 @@ class StaffingViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
         if self.request.user.is_authenticated:
             context["phone_visible"] = selectors.phone_visible_center_ids(self.request.user)
         return context
-
-    def handle_exception(self, exc):
-        if isinstance(exc, ApplicationError) and exc.code == "conflict":
-            return error_response(status.HTTP_409_CONFLICT, "conflict", exc.message, exc.fields)
-        return super().handle_exception(exc)
 
     def _center_for_change(self, pk) -> ServiceCenter:
         if pk in (None, ""):
@@ -66,8 +61,12 @@ class StaffMemberViewSet(StaffingViewSet):
         data = self._parsed(partial=False)
         center = self._center_for_change(getattr(data.pop("center", None), "pk", None))
         data.pop("version", None)
-        member = services.staff_member_create(
-            center=center, actor=request.user, contract=request.FILES.get("contract"), **data
+        member, _first = create_once_or_now(
+            key=api_key(request),
+            actor=request.user,
+            create=lambda: services.staff_member_create(
+                center=center, actor=request.user, contract=request.FILES.get("contract"), **data
+            ),
         )
         return Response(self.get_serializer(member).data, status=status.HTTP_201_CREATED)
 
@@ -110,7 +109,13 @@ class TrainingViewSet(StaffingViewSet):
         center = self._center_for_change(getattr(data.pop("center", None), "pk", None))
         data.pop("version", None)
         attendees = data.pop("attendees", [])
-        training = services.training_create(center=center, actor=request.user, attendees=attendees, **data)
+        training, _first = create_once_or_now(
+            key=api_key(request),
+            actor=request.user,
+            create=lambda: services.training_create(
+                center=center, actor=request.user, attendees=attendees, **data
+            ),
+        )
         return Response(self.get_serializer(training).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
@@ -152,7 +157,11 @@ class TalentProfileViewSet(StaffingViewSet):
             raise Http404
         data = self._parsed(partial=False)
         data.pop("version", None)
-        profile = services.talent_create(center=keeper, actor=request.user, **data)
+        profile, _first = create_once_or_now(
+            key=api_key(request),
+            actor=request.user,
+            create=lambda: services.talent_create(center=keeper, actor=request.user, **data),
+        )
         return Response(self.get_serializer(profile).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):

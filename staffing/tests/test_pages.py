@@ -220,6 +220,7 @@ def test_director_adds_ends_and_cannot_delete_a_person_from_a_past_year(client, 
             "post_grade": "三岗2级",
             "monthly_pay": "7000",
             "mobile_phone": "13700001234",
+            "idempotency_key": "0c6a1d52-8d2b-4f0e-b7c6-3f5e2a1b9c10",
         },
     )
     assert response.status_code == 302
