@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.JobDispatchNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # AxesMiddleware must be last: it turns a lockout into the Chinese lockout page.
@@ -175,7 +176,8 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media-not-served/"
 STORAGES = {
     "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # Files are written under a temporary name and moved into place only when complete (core.storage).
+        "BACKEND": "core.storage.AtomicFileSystemStorage",
         "OPTIONS": {"location": MEDIA_ROOT},
     },
     "staticfiles": {
@@ -195,11 +197,51 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 globals().update(email_settings("EMAIL_URL", "console://"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "青浦区社会组织服务中心门户 <noreply@localhost>")
 
-# --- Celery ---------------------------------------------------------------------------------------
+# --- Celery and jobs (core.jobs) --------------------------------------------------------------------
+# Soft and hard time limits (seconds) per task kind: a render that hangs is stopped and reported.
+JOB_TIME_LIMITS = {
+    "quick": (
+        env_int("JOB_QUICK_SOFT_SECONDS", 60, minimum=1),
+        env_int("JOB_QUICK_HARD_SECONDS", 90, minimum=2),
+    ),
+    "report": (
+        env_int("JOB_REPORT_SOFT_SECONDS", 300, minimum=1),
+        env_int("JOB_REPORT_HARD_SECONDS", 360, minimum=2),
+    ),
+    "cycle": (
+        env_int("JOB_CYCLE_SOFT_SECONDS", 900, minimum=1),
+        env_int("JOB_CYCLE_HARD_SECONDS", 960, minimum=2),
+    ),
+}
+for _kind, (_soft, _hard) in JOB_TIME_LIMITS.items():
+    if _soft >= _hard:
+        raise ImproperlyConfigured(
+            f"JOB_{_kind.upper()}_SOFT_SECONDS must be below JOB_{_kind.upper()}_HARD_SECONDS"
+        )
+LONGEST_TASK_SECONDS = max(hard for _soft, hard in JOB_TIME_LIMITS.values())
+# Database and broker errors: retried after base, 2×base, 4×base … seconds (capped), JOBS_RETRY_MAX times.
+JOBS_RETRY_BACKOFF_SECONDS = env_int("JOBS_RETRY_BACKOFF_SECONDS", 10, minimum=1)
+JOBS_RETRY_BACKOFF_MAX_SECONDS = env_int("JOBS_RETRY_BACKOFF_MAX_SECONDS", 300, minimum=1)
+JOBS_RETRY_MAX = env_int("JOBS_RETRY_MAX", 8, minimum=0)
+JOBS_ERROR_RETRY_SECONDS = env_int("JOBS_ERROR_RETRY_SECONDS", 5, minimum=0)  # other errors (renders: twice)
+JOBS_DISPATCH_SECONDS = env_int("JOBS_DISPATCH_SECONDS", 5, minimum=1)  # outbox dispatcher (beat)
+JOBS_BROKER_BACKOFF_SECONDS = env_int("JOBS_BROKER_BACKOFF_SECONDS", 5, minimum=0)
+JOBS_SWEEP_SECONDS = env_int("JOBS_SWEEP_SECONDS", 60, minimum=1)  # sweeper (beat)
+# A job with no heartbeat for this long is stale: longer than any task may run, so a live one never is.
+JOBS_STALE_SECONDS = env_int("JOBS_STALE_SECONDS", LONGEST_TASK_SECONDS + 60, minimum=1)
+JOBS_MAX_REQUEUES = env_int("JOBS_MAX_REQUEUES", 3, minimum=0)
+
 REDIS_URL = env_url("REDIS_URL", None, schemes={"redis", "rediss"})
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Redis hands an unacknowledged message to another worker after this long: longer than the longest
+    # task and the longest retry countdown (both wait unacknowledged), or a running task would be
+    # delivered twice. A worker killed outright is the sweeper's to recover, long before this.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": max(LONGEST_TASK_SECONDS, JOBS_RETRY_BACKOFF_MAX_SECONDS) + 120,
+        "socket_connect_timeout": 3,
+        "socket_timeout": 10,
+    }
 else:
     # Embedded broker: messages are files under var/celery, so the worker is still a separate process.
     _broker_dir = VAR_DIR / "celery" / "queue"
@@ -215,17 +257,34 @@ else:
         # Exchange bindings (kombu's default is ./control, in whatever directory the process runs).
         "control_folder": str(VAR_DIR / "celery" / "control"),
     }
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits for the broker instead of exiting
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "qingpu")
 CELERY_TASK_IGNORE_RESULT = True  # outcomes live on core.Job rows, not in a result backend
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message to be run again
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker child is replaced after this many tasks (memory a PDF layout leaves behind is returned).
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("WORKER_MAX_TASKS_PER_CHILD", 50, minimum=1)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     # Reminders 7/3/1 days before the evaluation's deadlines and the bureau's overdue list; each is sent
     # once per recipient and deadline, so running it twice (or a restarted beat) sends nothing twice.
     "evaluations-reminders": {"task": "evaluations.tasks.send_reminders_task", "schedule": 6 * 60 * 60},
+    # The outbox: what a broker outage left unsent is sent when the broker is back.
+    "jobs-outbox-dispatch": {
+        "task": "core.tasks.outbox_dispatch_task",
+        "schedule": JOBS_DISPATCH_SECONDS,
+        "options": {"expires": JOBS_DISPATCH_SECONDS * 2},
+    },
+    # Jobs whose heartbeat stopped (a worker killed mid-task): re-queued, or failed with a reason.
+    "jobs-sweep": {
+        "task": "core.tasks.jobs_sweep_task",
+        "schedule": JOBS_SWEEP_SECONDS,
+        "options": {"expires": JOBS_SWEEP_SECONDS * 2},
+    },
 }
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
 

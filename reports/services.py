@@ -11,20 +11,22 @@ progress on one ``core.Job`` row.
 from __future__ import annotations
 
 import io
+import logging
 import uuid
 import zipfile
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from core.audit import log_action
 from core.choices import JobStatus
 from core.errors import ApplicationError
-from core.jobs import JobContext, job_create, job_enqueue
+from core.jobs import JobContext, failure_reason, job_create, job_enqueue
 from core.models import Job
+from core.storage import atomic_with_files, track_new_file
 
 from .integrity import inputs_fingerprint, qr_png_data_uri, sha256_bytes, sha256_file
 from .models import (
@@ -36,6 +38,8 @@ from .models import (
     normalize_code,
 )
 from .pdf import render_document, render_pdf
+
+logger = logging.getLogger(__name__)
 
 TEST_PDF_KIND = "reports.test_pdf"
 CYCLE_REPORTS_KIND = "reports.cycle_reports"
@@ -70,7 +74,7 @@ def document_render(
     Returns ``(document, created)``. A new revision supersedes the previous one, which stays stored.
     """
     inputs_sha = inputs_fingerprint({"kind": spec.kind, "title": spec.title, "data": spec.context})
-    with transaction.atomic():
+    with atomic_with_files():
         # Lock the subject's revisions so two workers never add the same revision twice.
         revisions = list(
             ReportDocument.objects.select_for_update()
@@ -114,17 +118,14 @@ def document_render(
         doc.size = len(pdf)
         doc.page_count = rendered.pages
         doc.file.save(f"{uuid.uuid4().hex}.pdf", ContentFile(pdf), save=False)
-        try:
-            if current is not None:
-                current.superseded_at = generated_at
-                current.save(update_fields=["superseded_at", "updated_at"])
-            doc.save()
-            if current is not None:
-                current.superseded_by = doc
-                current.save(update_fields=["superseded_by", "updated_at"])
-        except Exception:
-            doc.file.delete(save=False)
-            raise
+        track_new_file(doc.file.storage, doc.file.name)
+        if current is not None:
+            current.superseded_at = generated_at
+            current.save(update_fields=["superseded_at", "updated_at"])
+        doc.save()
+        if current is not None:
+            current.superseded_by = doc
+            current.save(update_fields=["superseded_by", "updated_at"])
         log_action(
             "reports.document.rendered",
             actor=actor,
@@ -213,7 +214,7 @@ def cycle_reports_render_now(*, cycle, requester=None, reason: str = "") -> Job:
     """The same as ``cycle_reports_request`` but rendered in this process (demo data, scripts)."""
     job, renders = _cycle_job_create(cycle=cycle, requester=requester, reason=reason)
     for render in renders:
-        report_render_run(str(job.pk), render.pk, final_attempt=True)
+        report_render_run(str(job.pk), render.pk)
     job.refresh_from_db()
     return job
 
@@ -249,42 +250,82 @@ def _cycle_job_create(*, cycle, requester, reason: str) -> tuple[Job, list[Repor
     return job, renders
 
 
-def report_render_run(job_id: str, render_id: int, *, final_attempt: bool) -> None:
-    """Render one report of a fan-out job; on the last failed attempt, record the reason on the job."""
+def report_render_run(job_id: str, render_id: int, *, task=None) -> None:
+    """Render one report of a fan-out job. Under a Celery ``task`` a failure is retried as
+    ``core.jobs.JobTask`` says (outages with back-off); the last failure is recorded on the render and
+    the job in Chinese. Called directly (demo data), the first failure is recorded at once."""
+    try:
+        _report_render_once(job_id, render_id)
+    except Exception as exc:
+        logger.exception("report render %s of job %s failed", render_id, job_id)
+        label = ReportRender.objects.filter(pk=render_id).values_list("label", flat=True).first() or ""
+
+        def record(reason: str) -> None:
+            _render_failed(job_id, render_id, label, reason)
+
+        if task is None:
+            record(failure_reason(exc))
+            return
+        task.retry_or_record(exc, job_id=job_id, record_failure=record, what=label)
+
+
+def _report_render_once(job_id: str, render_id: int) -> None:
     from .builders import build_spec
 
     render = ReportRender.objects.select_related("job").filter(pk=render_id).first()
     if render is None or render.status != RenderStatus.PENDING:
         return  # deleted, or already done by an earlier delivery of the same task
     job = render.job
+    now = timezone.now()
     Job.objects.filter(pk=job.pk, status=JobStatus.PENDING).update(
-        status=JobStatus.RUNNING, started_at=timezone.now(), attempts=1
+        status=JobStatus.RUNNING, started_at=now, attempts=1
     )
-    ReportRender.objects.filter(pk=render.pk).update(attempts=render.attempts + 1)
-    ctx = JobContext(job)
-    try:
-        spec = build_spec(render.kind, render.params)
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=now)
+    ReportRender.objects.filter(pk=render.pk).update(attempts=F("attempts") + 1)
+    spec = build_spec(render.kind, render.params)
+    with atomic_with_files():
         document, created = document_render(spec, job=job, reason=job.params.get("reason", ""))
-    except Exception as exc:
-        reason = str(exc) or exc.__class__.__name__
-        if not final_attempt:
-            ctx.log(f"{render.label}：第 {render.attempts + 1} 次生成失败（{reason}），稍后重试")
-            raise
-        ReportRender.objects.filter(pk=render.pk).update(
-            status=RenderStatus.FAILED, error=reason[:2000], finished_at=timezone.now()
-        )
-        ctx.log(f"{render.label}：生成失败，已放弃重试。原因：{reason}")
-    else:
         status = RenderStatus.DONE if created else RenderStatus.UNCHANGED
-        ReportRender.objects.filter(pk=render.pk).update(
+        # Only a still-pending render is marked: a second delivery running alongside changes nothing.
+        ReportRender.objects.filter(pk=render.pk, status=RenderStatus.PENDING).update(
             status=status, document=document, finished_at=timezone.now()
         )
         note = f"第 {document.revision} 版" if created else f"数据未变，沿用第 {document.revision} 版"
-        ctx.log(f"{render.label}：{note}")
+        JobContext(job).log(f"{render.label}：{note}")
+        _job_progress_update(job)
+
+
+def _render_failed(job_id: str, render_id: int, label: str, reason: str) -> None:
+    with transaction.atomic():
+        updated = ReportRender.objects.filter(pk=render_id, status=RenderStatus.PENDING).update(
+            status=RenderStatus.FAILED, error=reason[:2000], finished_at=timezone.now()
+        )
+        job = Job.objects.filter(pk=job_id).first()
+        if not updated or job is None:
+            return
+        JobContext(job).log(f"{label}：生成失败，已放弃重试。原因：{reason}")
+        _job_progress_update(job)
+
+
+def cycle_reports_failed_reset(job: Job) -> str:
+    """重试失败项 of a cycle's reports (core.jobs.JOB_KINDS): the failed reports become pending again."""
+    failed = ReportRender.objects.filter(job=job, status=RenderStatus.FAILED)
+    count = failed.update(status=RenderStatus.PENDING, error="", finished_at=None, attempts=0)
     _job_progress_update(job)
+    return f"：重新生成失败的 {count} 份报告"
+
+
+def cycle_reports_give_up(job: Job, reason: str) -> None:
+    """The sweeper gave up on the job: its reports still pending are failed with the same reason."""
+    ReportRender.objects.filter(job=job, status=RenderStatus.PENDING).update(
+        status=RenderStatus.FAILED, error=reason, finished_at=timezone.now()
+    )
 
 
 def _job_progress_update(job: Job) -> None:
+    # The job row is locked first, so the last two renders finishing at once both see each other's
+    # state and exactly one of them closes the job.
+    Job.objects.select_for_update().filter(pk=job.pk).values_list("pk", flat=True).first()
     counts = ReportRender.objects.filter(job=job).aggregate(
         total=Count("pk"),
         pending=Count("pk", filter=Q(status=RenderStatus.PENDING)),
