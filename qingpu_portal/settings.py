@@ -123,6 +123,20 @@ if DATABASE_URL.startswith("sqlite"):
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0, minimum=0))
 }
+SQLITE_BUSY_TIMEOUT_SECONDS = env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 60, minimum=1)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves a web process and two worker processes at once: WAL lets readers
+    # and one writer work side by side, every transaction takes the write lock when it begins
+    # (IMMEDIATE: no "database is locked" half-way through when a read turns into a write), and a
+    # writer waits for the lock up to the busy timeout instead of failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}; PRAGMA foreign_keys=ON;"
+        ),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts, login security (网络安全等级保护 2级) ------------------------------------------------

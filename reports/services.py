@@ -67,9 +67,10 @@ def _unused_code() -> str:
 
 
 def document_render(
-    spec: ReportSpec, *, job: Job | None = None, reason: str = "", actor=None
+    spec: ReportSpec, *, job: Job | None = None, reason: str = "", actor=None, force: bool = False
 ) -> tuple[ReportDocument, bool]:
-    """Render ``spec`` unless its current revision was made from the same data.
+    """Render ``spec`` unless its current revision was made from the same data (or ``force``: the
+    operators' render check, ``manage.py check_report_renders``).
 
     Returns ``(document, created)``. A new revision supersedes the previous one, which stays stored.
     """
@@ -82,7 +83,7 @@ def document_render(
             .order_by("-revision")
         )
         current = next((d for d in revisions if d.superseded_at is None), None)
-        if current is not None and current.inputs_sha256 == inputs_sha:
+        if current is not None and current.inputs_sha256 == inputs_sha and not force:
             return current, False
         revision = revisions[0].revision + 1 if revisions else 1
         code = _unused_code()
@@ -196,7 +197,7 @@ def documents_zip(documents, *, user) -> bytes:
 
 
 # ---- a cycle's reports, fanned out -----------------------------------------------------------------
-def cycle_reports_request(*, cycle, requester=None, reason: str = "") -> Job:
+def cycle_reports_request(*, cycle, requester=None, reason: str = "", force: bool = False) -> Job:
     """Queue every report of ``cycle`` (summary, each center report, each filing sheet), one task each.
 
     Called by the evaluations app when a cycle is published or a published result is corrected. Reports
@@ -204,7 +205,7 @@ def cycle_reports_request(*, cycle, requester=None, reason: str = "") -> Job:
     """
     from .tasks import render_report
 
-    job, renders = _cycle_job_create(cycle=cycle, requester=requester, reason=reason)
+    job, renders = _cycle_job_create(cycle=cycle, requester=requester, reason=reason, force=force)
     for render in renders:
         job_enqueue(job, render_report, render.pk)
     return job
@@ -220,7 +221,9 @@ def cycle_reports_render_now(*, cycle, requester=None, reason: str = "") -> Job:
 
 
 @transaction.atomic
-def _cycle_job_create(*, cycle, requester, reason: str) -> tuple[Job, list[ReportRender]]:
+def _cycle_job_create(
+    *, cycle, requester, reason: str, force: bool = False
+) -> tuple[Job, list[ReportRender]]:
     from evaluations.choices import CycleState
 
     from .builders import cycle_report_subjects
@@ -235,7 +238,7 @@ def _cycle_job_create(*, cycle, requester, reason: str) -> tuple[Job, list[Repor
         kind=CYCLE_REPORTS_KIND,
         label=f"生成 {cycle} 考评报告（{len(subjects)} 份）",
         requester=requester,
-        params={"cycle_id": cycle.pk, "reason": reason, "total": len(subjects)},
+        params={"cycle_id": cycle.pk, "reason": reason, "total": len(subjects), "force": force},
     )
     renders = ReportRender.objects.bulk_create(
         [ReportRender(job=job, kind=kind, params=params, label=label) for kind, params, label in subjects]
@@ -258,7 +261,10 @@ def report_render_run(job_id: str, render_id: int, *, task=None) -> None:
         _report_render_once(job_id, render_id)
     except Exception as exc:
         logger.exception("report render %s of job %s failed", render_id, job_id)
-        label = ReportRender.objects.filter(pk=render_id).values_list("label", flat=True).first() or ""
+        try:
+            label = ReportRender.objects.filter(pk=render_id).values_list("label", flat=True).first() or ""
+        except Exception:  # the database may be what failed: the retry needs no label
+            label = ""
 
         def record(reason: str) -> None:
             _render_failed(job_id, render_id, label, reason)
@@ -284,7 +290,9 @@ def _report_render_once(job_id: str, render_id: int) -> None:
     ReportRender.objects.filter(pk=render.pk).update(attempts=F("attempts") + 1)
     spec = build_spec(render.kind, render.params)
     with atomic_with_files():
-        document, created = document_render(spec, job=job, reason=job.params.get("reason", ""))
+        document, created = document_render(
+            spec, job=job, reason=job.params.get("reason", ""), force=job.params.get("force", False)
+        )
         status = RenderStatus.DONE if created else RenderStatus.UNCHANGED
         # Only a still-pending render is marked: a second delivery running alongside changes nothing.
         ReportRender.objects.filter(pk=render.pk, status=RenderStatus.PENDING).update(
