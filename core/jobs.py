@@ -131,10 +131,12 @@ def outbox_dispatch(message_ids: list[int] | None = None, *, limit: int = 500) -
     from qingpu_portal.celery import app
 
     sent = 0
+    pending = JobMessage.objects.filter(sent_at__isnull=True)
+    if message_ids is not None:
+        pending = pending.filter(pk__in=message_ids)
+    if not pending.exists():
+        return 0  # the usual case for the beat: no write transaction (SQLite's lock) at all
     with transaction.atomic():
-        pending = JobMessage.objects.filter(sent_at__isnull=True)
-        if message_ids is not None:
-            pending = pending.filter(pk__in=message_ids)
         batch = list(pending.select_for_update(skip_locked=True).order_by("created_at", "pk")[:limit])
         if not batch:
             return 0

@@ -13,3 +13,5 @@ fi
 export ALLOWED_HOSTS="${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]}"
 # Served on 127.0.0.1 only, over plain HTTP: no HTTPS redirect, cookies not marked secure.
 export SECURE_HTTPS="${SECURE_HTTPS:-false}"
+# The demo accounts' password (seed_demo refuses a default with DEBUG off; this is a local demo only).
+export DEMO_PASSWORD="${DEMO_PASSWORD:-Qingpu2026demo}"
