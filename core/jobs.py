@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextvars
 import errno
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -109,8 +110,28 @@ def job_enqueue(job: Job, task, *args) -> JobMessage:
     """
     name = task if isinstance(task, str) else task.name
     message = JobMessage.objects.create(job=job, task_name=name, args=[str(job.pk), *args])
-    transaction.on_commit(lambda: outbox_dispatch_quietly([message.pk]), robust=True)
+    _after_commit_ids().append(message.pk)
+    transaction.on_commit(_dispatch_after_commit, robust=True)
     return message
+
+
+# Messages written by this thread and not yet tried: the first after-commit hook sends them all in one
+# batch (a fan-out of 23 reports is one connection, not 23); the later hooks find nothing left. Ids of
+# a transaction that rolled back find no row, so they cost nothing.
+_local = threading.local()
+
+
+def _after_commit_ids() -> list[int]:
+    if not hasattr(_local, "ids"):
+        _local.ids = []
+    return _local.ids
+
+
+def _dispatch_after_commit() -> None:
+    ids = _after_commit_ids()[:]
+    del _after_commit_ids()[:]
+    if ids:
+        outbox_dispatch_quietly(ids)
 
 
 # The request's "a send failed" flag, read by core.middleware.JobDispatchNoticeMiddleware.
@@ -136,7 +157,10 @@ def outbox_dispatch(message_ids: list[int] | None = None, *, limit: int = 500) -
         pending = pending.filter(pk__in=message_ids)
     if not pending.exists():
         return 0  # the usual case for the beat: no write transaction (SQLite's lock) at all
-    with transaction.atomic():
+    # One connection for the batch that gives up at the first refusal (kombu's default would retry
+    # for seconds per message, holding the user's page); the beat tries again in a few seconds.
+    options = {**(app.conf.broker_transport_options or {}), "max_retries": 0}
+    with transaction.atomic(), app.connection_for_write(transport_options=options) as connection:
         batch = list(pending.select_for_update(skip_locked=True).order_by("created_at", "pk")[:limit])
         if not batch:
             return 0
@@ -148,7 +172,7 @@ def outbox_dispatch(message_ids: list[int] | None = None, *, limit: int = 500) -
                 error = error or "后台服务暂不可用"
                 continue
             try:
-                app.send_task(message.task_name, args=message.args, retry=False)
+                app.send_task(message.task_name, args=message.args, retry=False, connection=connection)
             except Exception as exc:
                 logger.warning("outbox: could not send %s (%s: %s)", message.pk, type(exc).__name__, exc)
                 _broker_down_until = time.monotonic() + settings.JOBS_BROKER_BACKOFF_SECONDS
