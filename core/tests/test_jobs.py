@@ -237,3 +237,17 @@ def test_a_file_saved_in_a_failed_transaction_is_removed(db):
         assert default_storage.exists(name)
         raise RuntimeError("the row could not be saved")
     assert not default_storage.exists(name)
+
+
+def test_the_job_status_poll_costs_a_fixed_number_of_queries(client, people, django_assert_num_queries):
+    job = jobs.job_create(kind="test", label="测试任务", requester=people["bureau"])
+    for n in range(3):
+        JobMessage.objects.create(job=job, task_name="x", args=[n])
+    client.force_login(people["bureau"])
+    url = reverse("core:job_status", args=[job.pk])
+    client.get(url)
+    with django_assert_num_queries(9):
+        assert client.get(url).json()["broker_notice"] == ""
+    assert client.get(url, HTTP_ACCEPT="application/json").status_code == 200
+    client.force_login(people["director"])
+    assert client.get(url).status_code == 404
