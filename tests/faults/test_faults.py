@@ -11,13 +11,11 @@ import time
 
 import pytest
 
-from .conftest import FAULT_SETTINGS, wait_until
+from .conftest import wait_until
 
 pytestmark = [pytest.mark.worker]
 
 NOTICE = "后台服务暂不可用，任务已记录，恢复后自动执行"
-STALE = int(FAULT_SETTINGS["JOBS_STALE_SECONDS"])
-SWEEP = int(FAULT_SETTINGS["JOBS_SWEEP_SECONDS"])
 
 
 def _force_render(portal, year: int) -> dict:
@@ -116,10 +114,14 @@ def test_database_stopped_for_15_seconds_during_a_render_every_report_is_made(po
 def test_worker_killed_mid_fan_out_every_report_made_once_within_the_sweepers_period(portal):
     started = _force_render(portal, 2025)
     _wait_some_done(portal, started["job"])
-    portal.kill_worker()
+    portal.kill_worker()  # the messages it was running and had reserved stay unacknowledged in Redis
     killed_at = time.monotonic()
     portal.start_worker()
-    job = portal.wait_job(started["job"], STALE + 4 * SWEEP + 120)
+    job = portal.wait_job(started["job"], 400)
+    elapsed = time.monotonic() - killed_at
     assert job["status"] == "succeeded", job["log"]
     _assert_every_report_made_once(portal, started["job"], started["total"])
-    assert time.monotonic() - killed_at < STALE + 4 * SWEEP + 120
+    # Redis would hand the lost messages out again only after its visibility timeout (18 minutes
+    # here); the sweeper re-queued them once the job's heartbeat had been silent for JOBS_STALE_SECONDS.
+    assert "后台进程长时间无响应，已自动重新排队" in job["log"]
+    assert elapsed < 400
