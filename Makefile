@@ -27,7 +27,7 @@ install: $(STAMP)
 # ---- make run: embedded defaults (SQLite + filesystem broker) unless DATABASE_URL / REDIS_URL say otherwise
 # (DEBUG off, a secret key under var/, plain HTTP on loopback: scripts/local_env.sh; DEBUG=true for developers)
 run: install
-	$(PY) manage.py compilemessages --ignore=.venv -v0 || true
+	. scripts/local_env.sh && $(PY) manage.py compilemessages --ignore=.venv -v0
 	. scripts/local_env.sh && $(PY) manage.py migrate --noinput
 	. scripts/local_env.sh && $(PY) manage.py collectstatic --noinput -v0
 	. scripts/local_env.sh && $(PY) manage.py build_report_fonts
