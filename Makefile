@@ -10,7 +10,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/qingpu_portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 .PHONY: help install run serve migrate seed test lint check-migrations pytest system-deps services lock \
-        screenshots bench clean
+        screenshots bench clean check-renders
 
 help:
 	@echo "make run    安装、迁移、载入参考数据与演示数据，并在 http://127.0.0.1:$${PORT:-8000} 启动门户（含后台 worker 与 beat）"
@@ -25,12 +25,13 @@ $(STAMP): requirements.lock pyproject.toml
 install: $(STAMP)
 
 # ---- make run: embedded defaults (SQLite + filesystem broker) unless DATABASE_URL / REDIS_URL say otherwise
-run: export DEBUG ?= true
+# (DEBUG off, a secret key under var/, plain HTTP on loopback: scripts/local_env.sh; DEBUG=true for developers)
 run: install
-	$(PY) manage.py compilemessages --ignore=.venv -v0 || true
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py build_report_fonts
-	$(PY) manage.py seed_demo
+	. scripts/local_env.sh && $(PY) manage.py compilemessages --ignore=.venv -v0
+	. scripts/local_env.sh && $(PY) manage.py migrate --noinput
+	. scripts/local_env.sh && $(PY) manage.py collectstatic --noinput -v0
+	. scripts/local_env.sh && $(PY) manage.py build_report_fonts
+	. scripts/local_env.sh && $(PY) manage.py seed_demo
 	./scripts/run.sh
 
 # ---- make test
@@ -61,6 +62,10 @@ test: install system-deps services lint check-migrations
 	$(PY) manage.py compilemessages --ignore=.venv -v0
 	$(PY) manage.py build_report_fonts
 	$(MAKE) --no-print-directory pytest
+
+# With `make run` going in another terminal: every demo report rendered anew, ten rounds, 0 failures.
+check-renders: install
+	. scripts/local_env.sh && $(PY) manage.py check_report_renders --rounds $${ROUNDS:-10}
 
 # ---- helpers
 lock: install

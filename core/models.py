@@ -69,6 +69,10 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        _("最近活动时间"), null=True, blank=True, help_text=_("任务每推进一步即更新；长时间不变则由巡检处理")
+    )
+    requeues = models.PositiveSmallIntegerField(_("巡检重新排队次数"), default=0)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -83,6 +87,35 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {JobStatus.SUCCEEDED, JobStatus.FAILED}
+
+
+class JobMessage(models.Model):
+    """The outbox: a Celery message written in the same transaction as its job and sent after commit
+    (core.jobs.outbox_dispatch). Unsent rows are what a broker outage leaves; the dispatcher sends them
+    when the broker is back, so the work is delayed, never lost."""
+
+    job = models.ForeignKey(
+        Job, verbose_name=_("后台任务"), on_delete=models.CASCADE, related_name="messages"
+    )
+    task_name = models.CharField(_("任务函数"), max_length=200)
+    args = models.JSONField(_("参数"), default=list, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    send_attempts = models.PositiveIntegerField(_("发送尝试次数"), default=0)
+    last_error = models.CharField(_("最近一次发送失败"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("待发送任务消息")
+        verbose_name_plural = _("待发送任务消息")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="jobmessage_unsent"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.task_name}{self.args}"
 
 
 class AuditOutcome(models.TextChoices):

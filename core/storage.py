@@ -141,3 +141,15 @@ def delete_on_commit(storage, name: str) -> None:
     """Remove ``name`` once the current transaction commits (a replaced file; kept if it rolls back)."""
     if name:
         transaction.on_commit(lambda: _remove(storage, name))
+
+
+# The names the jobs code uses (reports' renders): the same mechanism. Files saved through this
+# storage inside ``atomic()`` are recorded by ``_save`` itself; ``track_new_file`` records one saved
+# another way (it is harmless for a file already recorded: deleting a missing file is a no-op).
+atomic_with_files = atomic
+
+
+def track_new_file(storage, name: str) -> None:
+    written = _written.get()
+    if written is not None and (storage, str(name)) not in written:
+        written.append((storage, str(name)))

@@ -12,4 +12,5 @@ urlpatterns = [
     path("audit/", audit_log.audit_list, name="audit_list"),
     path("audit/export/", audit_log.audit_export, name="audit_export"),
     path("audit/archives/<str:name>", audit_log.audit_archive_download, name="audit_archive_download"),
+    path("jobs/<uuid:pk>/retry/", views.job_retry, name="job_retry"),
 ]

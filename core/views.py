@@ -1,14 +1,18 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import Role
 
 from .access import BUREAU, OWN, PUBLIC, SIGNED_IN, access
 from .audit import log_action
+from .choices import JobStatus
+from .errors import ApplicationError
 from .health import READINESS_REQUIRED, run_checks
+from .jobs import BROKER_DOWN_NOTICE, job_retry_failed, job_waits_for_broker
 from .models import Job
 from .permissions import restrict
 
@@ -81,7 +85,31 @@ def _job_for(request, pk) -> Job:
 @access(read=BUREAU | OWN)
 @login_required
 def job_detail(request, pk):
-    return render(request, "core/job_detail.html", {"job": _job_for(request, pk)})
+    job = _job_for(request, pk)
+    waiting = not job.is_finished and job_waits_for_broker(job)
+    return render(
+        request,
+        "core/job_detail.html",
+        {
+            "job": job,
+            "broker_notice": BROKER_DOWN_NOTICE if waiting else "",
+            "can_retry": job.status == JobStatus.FAILED and job.requester_id == request.user.pk,
+        },
+    )
+
+
+@login_required
+@require_POST
+def job_retry(request, pk):
+    """重试失败项: only whoever started the job (anyone else gets 404 from the service)."""
+    job = _job_for(request, pk)
+    try:
+        job_retry_failed(job=job, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已重新排队，只重新执行失败的部分。")
+    return redirect("core:job_detail", pk=job.pk)
 
 
 @access(read=BUREAU | OWN)
@@ -98,6 +126,7 @@ def job_status(request, pk):
             "finished": job.is_finished,
             "log": job.log[-4000:],
             "has_file": bool(job.output_file),
+            "broker_notice": BROKER_DOWN_NOTICE if not job.is_finished and job_waits_for_broker(job) else "",
         }
     )
 

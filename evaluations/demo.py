@@ -143,5 +143,5 @@ def _seed_2025(bureau):
     services.cycle_advance(cycle=cycle, actor=bureau, to_state=CycleState.SCORING)
     job = services.results_request(cycle=cycle, actor=bureau, enqueue=False)
     run_job(str(job.pk), services.results_work)
-    services.cycle_publish(cycle=cycle, actor=bureau)
+    services.cycle_publish(cycle=cycle, actor=bureau, queue_reports=False)
     return cycle

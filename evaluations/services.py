@@ -1482,8 +1482,10 @@ def results_work(job: Job, ctx: JobContext) -> dict:
 
 
 @transaction.atomic
-def cycle_publish(*, cycle: Cycle, actor) -> Cycle:
-    """Publish: freeze the computed results; queue the reports (reports.services.cycle_reports_request)."""
+def cycle_publish(*, cycle: Cycle, actor, queue_reports: bool = True) -> Cycle:
+    """Publish: freeze the computed results; queue the reports (reports.services.cycle_reports_request).
+
+    ``queue_reports=False`` is for the demo data, which renders them in-process (reports.demo)."""
     cycle = _locked_cycle(cycle)
     _require_cycle_state(cycle, CycleState.SCORING, doing="公布结果")
     result_set = cycle.result_sets.filter(revision=1, computed_at__isnull=False).first()
@@ -1503,18 +1505,19 @@ def cycle_publish(*, cycle: Cycle, actor) -> Cycle:
         obj=cycle,
         data={"before": "scoring", "after": "published"},
     )
-    _queue_cycle_reports(cycle, actor, "考评结果公布")
+    if queue_reports:
+        _queue_cycle_reports(cycle, actor, "考评结果公布")
     return cycle
 
 
 def _queue_cycle_reports(cycle: Cycle, actor, reason: str) -> None:
-    """Once the publication or correction commits, render the cycle's reports (new revisions where
-    the data changed; the reports app keeps the old ones downloadable, marked superseded)."""
+    """Queue the rendering of the cycle's reports in the publication's (or correction's) own
+    transaction: the job and its messages go through the outbox, so they commit with the publication
+    and are sent after it — a broker outage delays them, never loses them. New revisions where the
+    data changed; the reports app keeps the old ones downloadable, marked superseded."""
     from reports.services import cycle_reports_request
 
-    transaction.on_commit(
-        lambda: cycle_reports_request(cycle=cycle, requester=actor, reason=reason), robust=True
-    )
+    cycle_reports_request(cycle=cycle, requester=actor, reason=reason)
 
 
 @transaction.atomic

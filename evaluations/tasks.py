@@ -2,21 +2,21 @@
 
 from celery import shared_task
 
-from core.jobs import run_job
+from core.jobs import JobTask, run_job, time_limits
 
 
-@shared_task
-def open_cycle_task(job_id: str):
+@shared_task(bind=True, base=JobTask, **time_limits("cycle"))
+def open_cycle_task(self, job_id: str):
     from .services import cycle_open_work
 
-    run_job(job_id, cycle_open_work)
+    run_job(job_id, cycle_open_work, task=self)
 
 
-@shared_task
-def compute_results_task(job_id: str):
+@shared_task(bind=True, base=JobTask, **time_limits("cycle"))
+def compute_results_task(self, job_id: str):
     from .services import results_work
 
-    run_job(job_id, results_work)
+    run_job(job_id, results_work, task=self)
 
 
 @shared_task

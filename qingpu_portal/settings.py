@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Holds a signed-in user at the step they owe: code, password change, two-factor enrolment.
     "accounts.middleware.LoginGateMiddleware",
+    "core.middleware.JobDispatchNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "accounts.superuser_audit.SuperuserAuditMiddleware",
@@ -148,6 +149,20 @@ if DATABASE_URL.startswith("sqlite"):
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0, minimum=0))
 }
+SQLITE_BUSY_TIMEOUT_SECONDS = env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 60, minimum=1)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves a web process and two worker processes at once: WAL lets readers
+    # and one writer work side by side, every transaction takes the write lock when it begins
+    # (IMMEDIATE: no "database is locked" half-way through when a read turns into a write), and a
+    # writer waits for the lock up to the busy timeout instead of failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}; PRAGMA foreign_keys=ON;"
+        ),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts, login security (网络安全等级保护 2级) ------------------------------------------------
@@ -250,11 +265,51 @@ globals().update(email_settings("EMAIL_URL", "console://"))
 # A bare address gets the district's portal name as its display name (centers.selectors.sender_address).
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@localhost")
 
-# --- Celery ---------------------------------------------------------------------------------------
+# --- Celery and jobs (core.jobs) --------------------------------------------------------------------
+# Soft and hard time limits (seconds) per task kind: a render that hangs is stopped and reported.
+JOB_TIME_LIMITS = {
+    "quick": (
+        env_int("JOB_QUICK_SOFT_SECONDS", 60, minimum=1),
+        env_int("JOB_QUICK_HARD_SECONDS", 90, minimum=2),
+    ),
+    "report": (
+        env_int("JOB_REPORT_SOFT_SECONDS", 300, minimum=1),
+        env_int("JOB_REPORT_HARD_SECONDS", 360, minimum=2),
+    ),
+    "cycle": (
+        env_int("JOB_CYCLE_SOFT_SECONDS", 900, minimum=1),
+        env_int("JOB_CYCLE_HARD_SECONDS", 960, minimum=2),
+    ),
+}
+for _kind, (_soft, _hard) in JOB_TIME_LIMITS.items():
+    if _soft >= _hard:
+        raise ImproperlyConfigured(
+            f"JOB_{_kind.upper()}_SOFT_SECONDS must be below JOB_{_kind.upper()}_HARD_SECONDS"
+        )
+LONGEST_TASK_SECONDS = max(hard for _soft, hard in JOB_TIME_LIMITS.values())
+# Database and broker errors: retried after base, 2×base, 4×base … seconds (capped), JOBS_RETRY_MAX times.
+JOBS_RETRY_BACKOFF_SECONDS = env_int("JOBS_RETRY_BACKOFF_SECONDS", 10, minimum=1)
+JOBS_RETRY_BACKOFF_MAX_SECONDS = env_int("JOBS_RETRY_BACKOFF_MAX_SECONDS", 300, minimum=1)
+JOBS_RETRY_MAX = env_int("JOBS_RETRY_MAX", 8, minimum=0)
+JOBS_ERROR_RETRY_SECONDS = env_int("JOBS_ERROR_RETRY_SECONDS", 5, minimum=0)  # other errors (renders: twice)
+JOBS_DISPATCH_SECONDS = env_int("JOBS_DISPATCH_SECONDS", 5, minimum=1)  # outbox dispatcher (beat)
+JOBS_BROKER_BACKOFF_SECONDS = env_int("JOBS_BROKER_BACKOFF_SECONDS", 5, minimum=0)
+JOBS_SWEEP_SECONDS = env_int("JOBS_SWEEP_SECONDS", 60, minimum=1)  # sweeper (beat)
+# A job with no heartbeat for this long is stale: longer than any task may run, so a live one never is.
+JOBS_STALE_SECONDS = env_int("JOBS_STALE_SECONDS", LONGEST_TASK_SECONDS + 60, minimum=1)
+JOBS_MAX_REQUEUES = env_int("JOBS_MAX_REQUEUES", 3, minimum=0)
+
 REDIS_URL = env_url("REDIS_URL", None, schemes={"redis", "rediss"})
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Redis hands an unacknowledged message to another worker after this long: longer than the longest
+    # task and the longest retry countdown (both wait unacknowledged), or a running task would be
+    # delivered twice. A worker killed outright is the sweeper's to recover, long before this.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": max(LONGEST_TASK_SECONDS, JOBS_RETRY_BACKOFF_MAX_SECONDS) + 120,
+        "socket_connect_timeout": 3,
+        "socket_timeout": 10,
+    }
 else:
     # Embedded broker: messages are files under var/celery, so the worker is still a separate process.
     _broker_dir = VAR_DIR / "celery" / "queue"
@@ -270,11 +325,16 @@ else:
         # Exchange bindings (kombu's default is ./control, in whatever directory the process runs).
         "control_folder": str(VAR_DIR / "celery" / "control"),
     }
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits for the broker instead of exiting
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "qingpu")
 CELERY_TASK_IGNORE_RESULT = True  # outcomes live on core.Job rows, not in a result backend
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message to be run again
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker child is replaced after this many tasks (memory a PDF layout leaves behind is returned).
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("WORKER_MAX_TASKS_PER_CHILD", 50, minimum=1)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
@@ -284,6 +344,18 @@ CELERY_BEAT_SCHEDULE: dict = {
     # The audit trail: seal what after-commit sealing missed; archive and remove what is past retention.
     "audit-seal": {"task": "core.audit_tasks.seal_audit_chain_task", "schedule": 60},
     "audit-retention": {"task": "core.audit_tasks.audit_retention_task", "schedule": 24 * 60 * 60},
+    # The outbox: what a broker outage left unsent is sent when the broker is back.
+    "jobs-outbox-dispatch": {
+        "task": "core.tasks.outbox_dispatch_task",
+        "schedule": JOBS_DISPATCH_SECONDS,
+        "options": {"expires": JOBS_DISPATCH_SECONDS * 2},
+    },
+    # Jobs whose heartbeat stopped (a worker killed mid-task): re-queued, or failed with a reason.
+    "jobs-sweep": {
+        "task": "core.tasks.jobs_sweep_task",
+        "schedule": JOBS_SWEEP_SECONDS,
+        "options": {"expires": JOBS_SWEEP_SECONDS * 2},
+    },
 }
 CELERY_IMPORTS = ["core.audit_tasks"]
 # API tokens end this many hours after they are issued (and on logout, password change, lockout).

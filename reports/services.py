@@ -11,20 +11,22 @@ progress on one ``core.Job`` row.
 from __future__ import annotations
 
 import io
+import logging
 import uuid
 import zipfile
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from core.audit import log_action
 from core.choices import JobStatus
 from core.errors import ApplicationError
-from core.jobs import JobContext, job_create, job_enqueue
+from core.jobs import JobContext, failure_reason, job_create, job_enqueue
 from core.models import Job
+from core.storage import atomic_with_files, track_new_file
 
 from .integrity import inputs_fingerprint, qr_png_data_uri, sha256_bytes, sha256_file
 from .models import (
@@ -36,6 +38,8 @@ from .models import (
     normalize_code,
 )
 from .pdf import render_document, render_pdf
+
+logger = logging.getLogger(__name__)
 
 TEST_PDF_KIND = "reports.test_pdf"
 CYCLE_REPORTS_KIND = "reports.cycle_reports"
@@ -63,14 +67,15 @@ def _unused_code() -> str:
 
 
 def document_render(
-    spec: ReportSpec, *, job: Job | None = None, reason: str = "", actor=None
+    spec: ReportSpec, *, job: Job | None = None, reason: str = "", actor=None, force: bool = False
 ) -> tuple[ReportDocument, bool]:
-    """Render ``spec`` unless its current revision was made from the same data.
+    """Render ``spec`` unless its current revision was made from the same data (or ``force``: the
+    operators' render check, ``manage.py check_report_renders``).
 
     Returns ``(document, created)``. A new revision supersedes the previous one, which stays stored.
     """
     inputs_sha = inputs_fingerprint({"kind": spec.kind, "title": spec.title, "data": spec.context})
-    with transaction.atomic():
+    with atomic_with_files():
         # Lock the subject's revisions so two workers never add the same revision twice.
         revisions = list(
             ReportDocument.objects.select_for_update()
@@ -81,6 +86,7 @@ def document_render(
         if (
             current is not None
             and current.inputs_sha256 == inputs_sha
+            and not force
             and current.file
             and current.file.storage.exists(current.file.name)  # a lost file is made again
         ):
@@ -119,17 +125,14 @@ def document_render(
         doc.size = len(pdf)
         doc.page_count = rendered.pages
         doc.file.save(f"{uuid.uuid4().hex}.pdf", ContentFile(pdf), save=False)
-        try:
-            if current is not None:
-                current.superseded_at = generated_at
-                current.save(update_fields=["superseded_at", "updated_at"])
-            doc.save()
-            if current is not None:
-                current.superseded_by = doc
-                current.save(update_fields=["superseded_by", "updated_at"])
-        except Exception:
-            doc.file.delete(save=False)
-            raise
+        track_new_file(doc.file.storage, doc.file.name)
+        if current is not None:
+            current.superseded_at = generated_at
+            current.save(update_fields=["superseded_at", "updated_at"])
+        doc.save()
+        if current is not None:
+            current.superseded_by = doc
+            current.save(update_fields=["superseded_by", "updated_at"])
         log_action(
             "reports.document.rendered",
             actor=actor,
@@ -200,7 +203,7 @@ def documents_zip(documents, *, user) -> bytes:
 
 
 # ---- a cycle's reports, fanned out -----------------------------------------------------------------
-def cycle_reports_request(*, cycle, requester=None, reason: str = "") -> Job:
+def cycle_reports_request(*, cycle, requester=None, reason: str = "", force: bool = False) -> Job:
     """Queue every report of ``cycle`` (summary, each center report, each filing sheet), one task each.
 
     Called by the evaluations app when a cycle is published or a published result is corrected. Reports
@@ -208,7 +211,7 @@ def cycle_reports_request(*, cycle, requester=None, reason: str = "") -> Job:
     """
     from .tasks import render_report
 
-    job, renders = _cycle_job_create(cycle=cycle, requester=requester, reason=reason)
+    job, renders = _cycle_job_create(cycle=cycle, requester=requester, reason=reason, force=force)
     for render in renders:
         job_enqueue(job, render_report, render.pk)
     return job
@@ -218,7 +221,7 @@ def cycle_reports_render_now(*, cycle, requester=None, reason: str = "") -> Job:
     """The same as ``cycle_reports_request`` but rendered in this process (demo data, scripts)."""
     job, renders = _cycle_job_create(cycle=cycle, requester=requester, reason=reason)
     for render in renders:
-        report_render_run(str(job.pk), render.pk, final_attempt=True)
+        report_render_run(str(job.pk), render.pk)
     job.refresh_from_db()
     return job
 
@@ -235,7 +238,9 @@ def cycle_reports_rerender(*, cycle, requester, reason: str = "") -> Job:
     return cycle_reports_request(cycle=cycle, requester=requester, reason=reason)
 
 
-def _cycle_job_create(*, cycle, requester, reason: str) -> tuple[Job, list[ReportRender]]:
+def _cycle_job_create(
+    *, cycle, requester, reason: str, force: bool = False
+) -> tuple[Job, list[ReportRender]]:
     from evaluations.choices import CycleState
 
     from .builders import cycle_report_subjects
@@ -250,7 +255,7 @@ def _cycle_job_create(*, cycle, requester, reason: str) -> tuple[Job, list[Repor
         kind=CYCLE_REPORTS_KIND,
         label=f"生成 {cycle} 考评报告（{len(subjects)} 份）",
         requester=requester,
-        params={"cycle_id": cycle.pk, "reason": reason, "total": len(subjects)},
+        params={"cycle_id": cycle.pk, "reason": reason, "total": len(subjects), "force": force},
     )
     renders = ReportRender.objects.bulk_create(
         [ReportRender(job=job, kind=kind, params=params, label=label) for kind, params, label in subjects]
@@ -265,42 +270,87 @@ def _cycle_job_create(*, cycle, requester, reason: str) -> tuple[Job, list[Repor
     return job, renders
 
 
-def report_render_run(job_id: str, render_id: int, *, final_attempt: bool) -> None:
-    """Render one report of a fan-out job; on the last failed attempt, record the reason on the job."""
+def report_render_run(job_id: str, render_id: int, *, task=None) -> None:
+    """Render one report of a fan-out job. Under a Celery ``task`` a failure is retried as
+    ``core.jobs.JobTask`` says (outages with back-off); the last failure is recorded on the render and
+    the job in Chinese. Called directly (demo data), the first failure is recorded at once."""
+    try:
+        _report_render_once(job_id, render_id)
+    except Exception as exc:
+        logger.exception("report render %s of job %s failed", render_id, job_id)
+        try:
+            label = ReportRender.objects.filter(pk=render_id).values_list("label", flat=True).first() or ""
+        except Exception:  # the database may be what failed: the retry needs no label
+            label = ""
+
+        def record(reason: str) -> None:
+            _render_failed(job_id, render_id, label, reason)
+
+        if task is None:
+            record(failure_reason(exc))
+            return
+        task.retry_or_record(exc, job_id=job_id, record_failure=record, what=label)
+
+
+def _report_render_once(job_id: str, render_id: int) -> None:
     from .builders import build_spec
 
     render = ReportRender.objects.select_related("job").filter(pk=render_id).first()
     if render is None or render.status != RenderStatus.PENDING:
         return  # deleted, or already done by an earlier delivery of the same task
     job = render.job
+    now = timezone.now()
     Job.objects.filter(pk=job.pk, status=JobStatus.PENDING).update(
-        status=JobStatus.RUNNING, started_at=timezone.now(), attempts=1
+        status=JobStatus.RUNNING, started_at=now, attempts=1
     )
-    ReportRender.objects.filter(pk=render.pk).update(attempts=render.attempts + 1)
-    ctx = JobContext(job)
-    try:
-        spec = build_spec(render.kind, render.params)
-        document, created = document_render(spec, job=job, reason=job.params.get("reason", ""))
-    except Exception as exc:
-        reason = str(exc) or exc.__class__.__name__
-        if not final_attempt:
-            ctx.log(f"{render.label}：第 {render.attempts + 1} 次生成失败（{reason}），稍后重试")
-            raise
-        ReportRender.objects.filter(pk=render.pk).update(
-            status=RenderStatus.FAILED, error=reason[:2000], finished_at=timezone.now()
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=now)
+    ReportRender.objects.filter(pk=render.pk).update(attempts=F("attempts") + 1)
+    spec = build_spec(render.kind, render.params)
+    with atomic_with_files():
+        document, created = document_render(
+            spec, job=job, reason=job.params.get("reason", ""), force=job.params.get("force", False)
         )
-        ctx.log(f"{render.label}：生成失败，已放弃重试。原因：{reason}")
-    else:
         status = RenderStatus.DONE if created else RenderStatus.UNCHANGED
-        ReportRender.objects.filter(pk=render.pk).update(
+        # Only a still-pending render is marked: a second delivery running alongside changes nothing.
+        ReportRender.objects.filter(pk=render.pk, status=RenderStatus.PENDING).update(
             status=status, document=document, finished_at=timezone.now()
         )
         note = f"第 {document.revision} 版" if created else f"数据未变，沿用第 {document.revision} 版"
-        ctx.log(f"{render.label}：{note}")
+        JobContext(job).log(f"{render.label}：{note}")
+        _job_progress_update(job)
+
+
+def _render_failed(job_id: str, render_id: int, label: str, reason: str) -> None:
+    with transaction.atomic():
+        updated = ReportRender.objects.filter(pk=render_id, status=RenderStatus.PENDING).update(
+            status=RenderStatus.FAILED, error=reason[:2000], finished_at=timezone.now()
+        )
+        job = Job.objects.filter(pk=job_id).first()
+        if not updated or job is None:
+            return
+        JobContext(job).log(f"{label}：生成失败，已放弃重试。原因：{reason}")
+        _job_progress_update(job)
+
+
+def cycle_reports_failed_reset(job: Job) -> str:
+    """重试失败项 of a cycle's reports (core.jobs.JOB_KINDS): the failed reports become pending again."""
+    failed = ReportRender.objects.filter(job=job, status=RenderStatus.FAILED)
+    count = failed.update(status=RenderStatus.PENDING, error="", finished_at=None, attempts=0)
     _job_progress_update(job)
+    return f"：重新生成失败的 {count} 份报告"
+
+
+def cycle_reports_give_up(job: Job, reason: str) -> None:
+    """The sweeper gave up on the job: its reports still pending are failed with the same reason."""
+    ReportRender.objects.filter(job=job, status=RenderStatus.PENDING).update(
+        status=RenderStatus.FAILED, error=reason, finished_at=timezone.now()
+    )
 
 
 def _job_progress_update(job: Job) -> None:
+    # The job row is locked first, so the last two renders finishing at once both see each other's
+    # state and exactly one of them closes the job.
+    Job.objects.select_for_update().filter(pk=job.pk).values_list("pk", flat=True).first()
     counts = ReportRender.objects.filter(job=job).aggregate(
         total=Count("pk"),
         pending=Count("pk", filter=Q(status=RenderStatus.PENDING)),

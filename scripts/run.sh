@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Serves the portal with its Celery worker and beat scheduler; Ctrl-C stops all of them.
+# Serves the portal through gunicorn with its Celery worker and beat scheduler; Ctrl-C stops all of them.
+# DEBUG stays off (what a user sees is the real thing); `DEBUG=true make run` is the developer's view.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=.venv/bin/python
+. scripts/local_env.sh
 export PORT="${PORT:-8000}"  # the worker reads it too: PORTAL_BASE_URL follows PORT
 pids=()
 cleanup() {
@@ -12,11 +13,17 @@ cleanup() {
   wait || true
 }
 trap cleanup INT TERM EXIT
-.venv/bin/celery -A qingpu_portal worker --loglevel=INFO --concurrency=2 &
+# Two worker processes; each is replaced after WORKER_MAX_TASKS_PER_CHILD tasks (memory a PDF layout
+# leaves behind goes back to the system).
+.venv/bin/celery -A qingpu_portal worker --loglevel=INFO --concurrency=2 \
+  --max-tasks-per-child="${WORKER_MAX_TASKS_PER_CHILD:-50}" &
 pids+=($!)
 .venv/bin/celery -A qingpu_portal beat --loglevel=INFO &
 pids+=($!)
-$PY manage.py runserver "127.0.0.1:${PORT}" --noreload &
+# gunicorn's control socket lives under var/ (its default is one per user's home, so two portals on
+# one machine would share it).
+.venv/bin/gunicorn qingpu_portal.wsgi:application --bind "127.0.0.1:${PORT}" --workers 2 --threads 2 \
+  --timeout 120 --access-logfile - --control-socket "$VAR_DIR/gunicorn.ctl" &
 pids+=($!)
 echo "门户已启动：http://127.0.0.1:${PORT}/  （Ctrl-C 停止）"
 wait -n

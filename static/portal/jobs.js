@@ -13,8 +13,13 @@
           box.querySelector("[data-job-status]").textContent = data.status_label;
           box.querySelector("[data-job-log]").textContent = data.log;
           if (data.has_file) box.querySelector("[data-job-download]").hidden = false;
+          var notice = box.querySelector("[data-job-broker]");
+          if (notice) { notice.textContent = data.broker_notice; notice.hidden = !data.broker_notice; }
           if (!data.finished) setTimeout(poll, 1000);
-          else box.dataset.finished = "1";
+          else {
+            box.dataset.finished = "1";
+            if (data.status === "failed") window.location.reload(); // shows 重试失败项
+          }
         })
         .catch(function () { setTimeout(poll, 3000); });
     }
