@@ -98,6 +98,7 @@ def job_detail(request, pk):
     )
 
 
+@access(write=OWN)  # whoever started the job; the view refuses everyone else with 404
 @login_required
 @require_POST
 def job_retry(request, pk):
