@@ -260,6 +260,11 @@ def matrix(demo, settings, tmp_path):
     nobody = frozenset()
     page_samples = {
         "core:audit_archive_download": {"name": "audit-matrix.jsonl.gz"},
+        # 账号管理: an account the account administrator manages (director of A)
+        "accounts:user_edit": {"pk": users["director_a"].pk},
+        "accounts:user_set_active": {"pk": users["director_a"].pk},
+        "accounts:user_unlock": {"pk": users["director_a"].pk},
+        "accounts:user_reset_password": {"pk": users["director_a"].pk},
         "core:job_detail": {"pk": job.pk},
         "core:job_status": {"pk": job.pk},
         "core:job_download": {"pk": job.pk},
@@ -364,6 +369,7 @@ def matrix(demo, settings, tmp_path):
         "evidence": evidence.pk,
         "report-document": report.pk,
         "auditentry": audit_entry.pk,
+        "user": users["director_a"].pk,
     }
     from centers.models import (
         ArchiveInventory,
