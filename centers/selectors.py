@@ -77,6 +77,13 @@ def current_district() -> District:
     return districts[0]
 
 
+def known_district() -> District | None:
+    """The district this process last read, however old, without a query (None if never read):
+    for pages drawn while the database may be away (the 503 page)."""
+    cached = _district_cache.get("entry")
+    return cached[0] if cached is not None else None
+
+
 def clear_district_cache(**kwargs) -> None:
     _district_cache.clear()
 

@@ -40,6 +40,20 @@ def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
+def _layout_context(*, query: bool = False) -> dict:
+    """The layout's district (portal name, footer) without the request's context processors: the
+    one this process already knows, or — for a 500, where the database is presumably up — read now."""
+    from centers.selectors import current_district, known_district
+
+    district = known_district()
+    if district is None and query:
+        try:
+            district = current_district()
+        except Exception:  # noqa: BLE001 - the error page must render whatever else is wrong
+            district = None
+    return {"district": district}
+
+
 def unavailable_response(request) -> HttpResponse:
     """The 503 answer; renders without the request so that nothing reads the database."""
     if _is_api(request):
@@ -48,7 +62,7 @@ def unavailable_response(request) -> HttpResponse:
             status=503,
         )
     else:
-        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+        response = HttpResponse(loader.render_to_string("503.html", _layout_context()), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response.portal_error_page = True
     return response
@@ -104,4 +118,4 @@ def server_error(request, template_name="500.html"):
             },
             status=500,
         )
-    return HttpResponse(loader.render_to_string(template_name), status=500)
+    return HttpResponse(loader.render_to_string(template_name, _layout_context(query=True)), status=500)
