@@ -23,7 +23,7 @@ pids+=($!)
 # gunicorn's control socket lives under var/ (its default is one per user's home, so two portals on
 # one machine would share it).
 .venv/bin/gunicorn qingpu_portal.wsgi:application --bind "127.0.0.1:${PORT}" --workers 2 --threads 2 \
-  --timeout 120 --access-logfile - --control-socket "$VAR_DIR/gunicorn.ctl" &
+  --timeout 120 --graceful-timeout 5 --access-logfile - --control-socket "$VAR_DIR/gunicorn.ctl" &
 pids+=($!)
 echo "门户已启动：http://127.0.0.1:${PORT}/  （Ctrl-C 停止）"
 wait -n
