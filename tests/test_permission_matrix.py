@@ -266,6 +266,7 @@ def matrix(demo, settings, tmp_path):
         "accounts:user_unlock": {"pk": users["director_a"].pk},
         "accounts:user_reset_password": {"pk": users["director_a"].pk},
         "core:job_detail": {"pk": job.pk},
+        "core:job_retry": {"pk": job.pk},
         "core:job_status": {"pk": job.pk},
         "core:job_download": {"pk": job.pk},
         "centers:center_detail": {"pk": center_a.pk},

@@ -71,7 +71,10 @@ def test_moving_a_center_to_another_unit_moves_access_in_the_same_request(client
     login_as(client, world.bureau)
     moved = client.patch(
         f"/api/v1/centers/{world.jinze.pk}/",
-        {"supervising_unit": world.other_unit.pk},
+        {
+            "supervising_unit": world.other_unit.pk,
+            "version": ServiceCenter.objects.get(pk=world.jinze.pk).version,
+        },
         content_type="application/json",
     )
     assert moved.status_code == 200, moved.content

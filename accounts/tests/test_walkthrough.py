@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.roles import Role
-from centers.models import GovernanceRule
+from centers.models import GovernanceRule, ServiceCenter
 from core.testing import login_as
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +81,10 @@ def test_bringing_a_new_director_in(client, world):
     login_as(bureau, world.bureau)
     moved = bureau.patch(
         f"/api/v1/centers/{world.jinze.pk}/",
-        {"supervising_unit": world.other_unit.pk},
+        {
+            "supervising_unit": world.other_unit.pk,
+            "version": ServiceCenter.objects.get(pk=world.jinze.pk).version,
+        },
         content_type="application/json",
     )
     assert moved.status_code == 200

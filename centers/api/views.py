@@ -162,7 +162,8 @@ ArchiveInventoryViewSet = _record_viewset(
 )
 
 
-@access(read=CENTER_READERS, write=CENTER_EDITORS)
+# Ratings are the registration authority's record (centers.services._require_bureau_for_rating).
+@access(read=CENTER_READERS, write=BUREAU)
 class RatingRecordViewSet(WriteViewSet):
     queryset = RatingRecord.objects.select_related("center", "organization").order_by("-rated_on", "pk")
     serializer_class = s.RatingRecordSerializer

@@ -193,7 +193,8 @@ class SelfScoreViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewset
         return Response(s.SelfScoreSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
 
 
-@access(read=AUDITORS, write=AUDITORS)
+# Scores are the assigned auditor's own (evaluations.services._locked_assignment): the bureau reads.
+@access(read=AUDITORS, write=in_scope(Role.AUDITOR))
 class AuditScoreViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Spot-check scores; POST {filing, indicator, score|confirmed, comment}; POST ``submit/`` {filing} locks."""
 
