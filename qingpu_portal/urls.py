@@ -43,7 +43,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     # The schema and its docs describe every operation: for signed-in users only (issue 14 §5). The
     # split view serves Swagger UI's start-up script as a file, so the CSP needs no inline script.
-    path("api/schema/", PortalSchemaView.as_view(), name="api-schema"),
+    path("api/schema/", access(read=SIGNED_IN)(PortalSchemaView.as_view()), name="api-schema"),
     path(
         "api/docs/",
         access(read=SIGNED_IN)(DistrictSwaggerView.as_view(url_name="api-schema")),

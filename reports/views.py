@@ -171,7 +171,7 @@ def verify_code(request, code):
     )
 
 
-@access(write=TAKING_PART)
+@access(write=BUREAU)  # the bureau's check of the report layout (issue 14 §5)
 @login_required
 @require_POST
 def test_pdf_create(request):

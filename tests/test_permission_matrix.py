@@ -309,6 +309,7 @@ def matrix(demo, settings, tmp_path):
         "cycle_advance",
         "cycle_board",
         "cycle_draw",
+        "cycle_draw_verify",
         "cycle_assignments",
         "cycle_results",
         "results_compute",
