@@ -20,6 +20,7 @@ from centers.models import ServiceCenter, SupervisingUnit
 from core import spreadsheets
 from core.audit import bulk_log, log_action
 from core.models import AuditEntry
+from core.spreadsheets import RowError
 
 from . import services
 from .models import User
@@ -38,17 +39,6 @@ COLUMNS = [
 REQUIRED_COLUMNS = ["用户名", "姓名", "角色"]
 HEADER_OF = {f: h for h, f in COLUMNS}
 MAX_ROWS = 5000
-
-
-@dataclass
-class RowError:
-    row: int
-    column: str
-    value: str
-    message: str
-
-    def __str__(self):
-        return f"第 {self.row} 行，“{self.column}”列，值“{self.value}”：{self.message}"
 
 
 @dataclass

@@ -31,7 +31,7 @@ from django.views.generic import FormView
 
 from core.access import PUBLIC, SIGNED_IN, access, roles
 from core.errors import ApplicationError
-from core.spreadsheets import XLSX, attachment
+from core.spreadsheets import XLSX, attachment, take_pending_upload
 
 from . import importing, security, selectors, services, two_factor
 from .filtersets import UserFilterSet
@@ -402,15 +402,13 @@ def user_import(request):
 @require_POST
 def user_import_commit(request):
     actor = _manager(request)
-    pending = request.session.pop(IMPORT_SESSION_KEY, None)
-    if not pending or not default_storage.exists(pending["path"]):
+    taken = take_pending_upload(request.session, IMPORT_SESSION_KEY)
+    if taken is None:
         messages.error(request, "没有待导入的文件或预览已过期，请重新上传。")
         return redirect("accounts:user_import")
-    with default_storage.open(pending["path"], "rb") as fh:
-        data = fh.read()
-    default_storage.delete(pending["path"])
+    name, data = taken
     try:
-        result = importing.import_users(name=pending["name"], data=data, actor=actor)
+        result = importing.import_users(name=name, data=data, actor=actor)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("accounts:user_import")

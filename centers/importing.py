@@ -19,6 +19,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from core import spreadsheets
 from core.audit import log_action
 from core.selectors import policy_value
+from core.spreadsheets import RowError
 
 from .choices import OrganizationKind, OrganizationStatus, RatingGrade
 from .codes import make_credit_code
@@ -58,17 +59,6 @@ STATUS_BY_LABEL = {
 }
 STATUS_BY_LABEL.update({s.value: s.value for s in OrganizationStatus})
 MAX_ROWS = 200_000
-
-
-@dataclass
-class RowError:
-    row: int
-    column: str
-    value: str
-    message: str
-
-    def __str__(self):
-        return f"第 {self.row} 行，“{self.column}”列，值“{self.value}”：{self.message}"
 
 
 @dataclass

@@ -26,7 +26,7 @@ from core.audit import log_action
 from core.errors import ApplicationError
 from core.idempotency import REPEATED_MESSAGE, create_once
 from core.permissions import can, restrict
-from core.spreadsheets import XLSX
+from core.spreadsheets import XLSX, take_pending_upload
 from core.uploads import safe_filename
 
 from . import importing, selectors, services
@@ -483,15 +483,13 @@ def organization_import(request):
 def organization_import_commit(request):
     if not request.user.has_perm("centers.add_socialorganization"):
         raise Http404
-    pending = request.session.pop(IMPORT_SESSION_KEY, None)
-    if not pending or not default_storage.exists(pending["path"]):
+    taken = take_pending_upload(request.session, IMPORT_SESSION_KEY)
+    if taken is None:
         messages.error(request, "没有待导入的文件或预览已过期，请重新上传。")
         return redirect("centers:organization_import")
-    with default_storage.open(pending["path"], "rb") as fh:
-        data = fh.read()
-    default_storage.delete(pending["path"])
+    name, data = taken
     try:
-        result = importing.import_organizations(name=pending["name"], data=data, actor=request.user)
+        result = importing.import_organizations(name=name, data=data, actor=request.user)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("centers:organization_import")

@@ -17,6 +17,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import quote
 
@@ -209,3 +210,31 @@ def workbook_bytes(
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# ---- imports: what every importer shares ------------------------------------------------------------
+@dataclass
+class RowError:
+    """One refused cell of an import, said as the user reads the sheet."""
+
+    row: int
+    column: str
+    value: str
+    message: str
+
+    def __str__(self):
+        return f"第 {self.row} 行，“{self.column}”列，值“{self.value}”：{self.message}"
+
+
+def take_pending_upload(session, key: str) -> tuple[str, bytes] | None:
+    """The previewed upload an import's confirmation refers to — (name, content) — removed from the
+    session and the storage as it is taken; None when there is none or it has expired."""
+    from django.core.files.storage import default_storage
+
+    pending = session.pop(key, None)
+    if not pending or not default_storage.exists(pending["path"]):
+        return None
+    with default_storage.open(pending["path"], "rb") as fh:
+        data = fh.read()
+    default_storage.delete(pending["path"])
+    return pending["name"], data
