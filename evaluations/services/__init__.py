@@ -1,0 +1,93 @@
+"""Writes of the yearly evaluation. Every function is keyword-only, runs in one transaction, raises
+``ApplicationError`` with a Chinese message naming the field and the fix (changing nothing), and
+records what it did with ``core.audit.log_action``.
+
+Views decide *who* may call a service (``core.permissions.restrict`` → 404); services decide *whether*
+the action fits the cycle's and the filing's state.
+
+The package is split by workflow; every name is re-exported here, so callers import from
+``evaluations.services``.
+"""
+
+# Names the old single module offered to its callers.
+from .. import draw as draw_algorithm  # noqa: F401,E402
+from .. import scoring  # noqa: F401,E402
+from ..default_rubric import DEFAULT_RUBRIC  # noqa: F401,E402
+from ..models.filing import FIGURE_NAMES, FILING_FIGURES  # noqa: F401,E402
+from ._common import (  # noqa: F401
+    OPEN_KIND,
+    RESULTS_KIND,
+    STATE_LABELS,
+    _locked_cycle,
+    _parse_score,
+    _require_cycle_state,
+    _today,
+    days_left,
+)
+from .cycles import (  # noqa: F401
+    CYCLE_FIELDS,
+    _rubric_load_default,
+    _validate_cycle,
+    _validate_formula,
+    centers_in_scope,
+    cycle_advance,
+    cycle_create,
+    cycle_open,
+    cycle_open_work,
+    cycle_update,
+    default_deadlines,
+    indicator_delete,
+    indicator_save,
+    rubric_copy,
+)
+from .filings import (  # noqa: F401
+    _check_row_versions,
+    _ensure_editable,
+    _locked_filing,
+    _save_score_row,
+    computed_scores,
+    evidence_delete,
+    evidence_upload,
+    filing_figures,
+    filing_is_closed,
+    filing_missing_items,
+    filing_save_figures,
+    filing_submit,
+    filing_upload_work_plan,
+    self_scores_save,
+    snapshot_rules,
+    take_snapshot,
+)
+from .notifications import (  # noqa: F401
+    _center_people,
+    _notify,
+    notification_mark_read,
+)
+from .reminders import (  # noqa: F401
+    reminders_send,
+)
+from .results import (  # noqa: F401
+    _queue_cycle_reports,
+    compute_rows,
+    cycle_publish,
+    result_correction_request,
+    results_request,
+    results_work,
+)
+from .reviews import (  # noqa: F401
+    filing_accept,
+    filing_reopen,
+    filing_return,
+    filing_review,
+)
+from .spot_check import (  # noqa: F401
+    AUDITOR_FILING_PERMS,
+    _locked_assignment,
+    assignment_set,
+    assignment_submit,
+    audit_score_correct,
+    audit_scores_save,
+    draw_create,
+    draw_population,
+    draw_verify,
+)

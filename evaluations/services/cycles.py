@@ -1,0 +1,344 @@
+"""The cycle and its rubric: create, edit, open, advance."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from centers.choices import CenterStatus
+from centers.models import ServiceCenter
+from core.audit import log_action
+from core.errors import ApplicationError
+from core.jobs import JobContext, job_create, job_enqueue
+from core.models import Job
+from core.versioning import bump, check_version
+
+from .. import scoring
+from ..choices import (
+    CYCLE_NEXT_STATE,
+    CycleState,
+    IndicatorMethod,
+)
+from ..default_rubric import DEFAULT_RUBRIC
+from ..models import (
+    Assignment,
+    Cycle,
+    Draw,
+    Filing,
+    Indicator,
+    RubricCategory,
+)
+from ..models.filing import FIGURE_NAMES
+from ._common import OPEN_KIND, STATE_LABELS, _locked_cycle, _require_cycle_state
+
+logger = logging.getLogger(__name__)
+
+# ---- cycle and rubric ------------------------------------------------------------------------------
+CYCLE_FIELDS = (
+    "title",
+    "levels",
+    "filing_deadline",
+    "review_deadline",
+    "acceptance_deadline",
+    "spot_check_deadline",
+    "sample_numerator",
+    "sample_denominator",
+    "combination_rule",
+    "self_weight",
+    "grade_bands",
+    "gap_tolerance",
+    "performance_weight",
+    "reminder_days",
+)
+
+
+def default_deadlines(year: int) -> dict:
+    return {
+        "filing_deadline": date(year, 12, 31),
+        "review_deadline": date(year + 1, 1, 15),
+        "acceptance_deadline": date(year + 1, 1, 31),
+        "spot_check_deadline": date(year + 1, 2, 28),
+    }
+
+
+def _validate_cycle(cycle: Cycle) -> None:
+    from django.core.exceptions import ValidationError
+
+    try:
+        cycle.full_clean()
+    except ValidationError as exc:
+        raise ApplicationError.from_validation_error(exc) from None
+    errors: dict[str, list[str]] = {}
+    order = ["filing_deadline", "review_deadline", "acceptance_deadline", "spot_check_deadline"]
+    for earlier, later in zip(order, order[1:], strict=False):
+        if getattr(cycle, later) < getattr(cycle, earlier):
+            errors.setdefault(later, []).append(
+                f"{Cycle._meta.get_field(later).verbose_name}不能早于{Cycle._meta.get_field(earlier).verbose_name}。"
+            )
+    if cycle.sample_numerator > cycle.sample_denominator or cycle.sample_numerator == 0:
+        errors.setdefault("sample_numerator", []).append("抽检比例应大于 0 且不超过 1，如 1/3。")
+    valid_levels = {"district", "street_town", "industry"}
+    if not cycle.levels or not set(cycle.levels) <= valid_levels:
+        errors.setdefault("levels", []).append("请至少选择一个参评层级（区级、街镇或行业服务中心）。")
+    try:
+        bands = [(str(b["grade"]), Decimal(str(b["min"]))) for b in cycle.grade_bands]
+        if not bands or any(m < 0 or m > 100 for _g, m in bands):
+            raise ValueError
+    except (KeyError, TypeError, ValueError, InvalidOperation):
+        errors.setdefault("grade_bands", []).append("等次划分格式应为“等次 ≥ 分数”，分数在 0 到 100 之间。")
+    try:
+        days = [int(d) for d in cycle.reminder_days]
+        if any(d < 0 or d > 60 for d in days):
+            raise ValueError
+    except (TypeError, ValueError):
+        errors.setdefault("reminder_days", []).append("提醒天数应为 0 到 60 之间的整数，如 7,3,1。")
+    if errors:
+        raise ApplicationError("考评设置有误，请按提示修改。", fields=errors)
+
+
+@transaction.atomic
+def cycle_create(*, year: int, actor, with_default_rubric: bool = True, **fields) -> Cycle:
+    if Cycle.objects.filter(year=year).exists():
+        raise ApplicationError(
+            "该年度的考评已存在。", fields={"year": [f"{year} 年度考评已建立，请在原考评中修改。"]}
+        )
+    values = {**default_deadlines(year), "title": f"{year} 年度街镇社会组织服务中心绩效考评", **fields}
+    cycle = Cycle(year=year, created_by=actor, **{k: v for k, v in values.items() if k in CYCLE_FIELDS})
+    _validate_cycle(cycle)
+    cycle.save()
+    if with_default_rubric:
+        _rubric_load_default(cycle)
+    log_action("evaluations.cycle.created", actor=actor, obj=cycle, data={"year": year})
+    return cycle
+
+
+@transaction.atomic
+def cycle_update(*, cycle: Cycle, actor, version, **fields) -> Cycle:
+    """Change a draft cycle's settings; ``version`` is the one its editor read (stale → refused)."""
+    cycle = _locked_cycle(cycle)
+    _require_cycle_state(cycle, CycleState.DRAFT, doing="修改考评设置")
+    check_version(cycle, version)
+    before = {k: getattr(cycle, k) for k in fields if k in CYCLE_FIELDS}
+    for key, value in fields.items():
+        if key in CYCLE_FIELDS:
+            setattr(cycle, key, value)
+    _validate_cycle(cycle)
+    bump(cycle)
+    cycle.save()
+    log_action("evaluations.cycle.updated", actor=actor, obj=cycle, data={"before": before, "after": fields})
+    return cycle
+
+
+def _rubric_load_default(cycle: Cycle) -> None:
+    for c_order, (c_code, c_name, indicators) in enumerate(DEFAULT_RUBRIC, start=1):
+        category = RubricCategory.objects.create(cycle=cycle, code=c_code, name=c_name, sort_order=c_order)
+        Indicator.objects.bulk_create(
+            Indicator(
+                cycle=cycle,
+                category=category,
+                code=code,
+                name=name,
+                max_score=Decimal(str(maximum)),
+                method=method,
+                formula=formula,
+                expected_evidence=evidence,
+                evidence_required=required,
+                description=description,
+                sort_order=i_order,
+            )
+            for i_order, (code, name, maximum, method, formula, evidence, required, description) in enumerate(
+                indicators, start=1
+            )
+        )
+
+
+@transaction.atomic
+def rubric_copy(*, cycle: Cycle, source: Cycle, actor) -> Cycle:
+    """Replace a draft cycle's rubric with a copy of ``source``'s (e.g. last year's, as edited)."""
+    cycle = _locked_cycle(cycle)
+    _require_cycle_state(cycle, CycleState.DRAFT, doing="复制评分表")
+    if source.pk == cycle.pk:
+        raise ApplicationError("不能从本年度复制评分表。", fields={"source": ["请选择另一个年度。"]})
+    Indicator.objects.filter(cycle=cycle).delete()
+    RubricCategory.objects.filter(cycle=cycle).delete()
+    categories = {}
+    for category in source.categories.all():
+        categories[category.pk] = RubricCategory.objects.create(
+            cycle=cycle, code=category.code, name=category.name, sort_order=category.sort_order
+        )
+    Indicator.objects.bulk_create(
+        Indicator(
+            cycle=cycle,
+            category=categories[i.category_id],
+            code=i.code,
+            name=i.name,
+            description=i.description,
+            max_score=i.max_score,
+            expected_evidence=i.expected_evidence,
+            evidence_required=i.evidence_required,
+            method=i.method,
+            formula=i.formula,
+            sort_order=i.sort_order,
+        )
+        for i in source.indicators.all()
+    )
+    log_action("evaluations.rubric.copied", actor=actor, obj=cycle, data={"from_year": source.year})
+    return cycle
+
+
+def _validate_formula(method: str, formula: dict) -> dict[str, list[str]]:
+    if method == IndicatorMethod.SCORED:
+        return {}
+    kind = (formula or {}).get("kind")
+    if kind == "rule" and str(formula.get("rule", "")).startswith("R-"):
+        return {}
+    if kind == "figure" and formula.get("figure") in [*FIGURE_NAMES, "work_plan"]:
+        try:
+            if Decimal(str(formula.get("full_at", 1))) > 0:
+                return {}
+        except InvalidOperation:
+            pass
+    return {
+        "formula": [
+            '计算公式应为 {"kind": "rule", "rule": "R-STAFF-2"} 或 '
+            '{"kind": "figure", "figure": "trainings_held", "full_at": 4}（figure 为填报数据项名称）。'
+        ]
+    }
+
+
+@transaction.atomic
+def indicator_save(
+    *, cycle: Cycle, actor, indicator: Indicator | None = None, version=None, **fields
+) -> Indicator:
+    """Create or edit an indicator of a draft cycle's rubric; an edit names the ``version`` read."""
+    from django.core.exceptions import ValidationError
+
+    cycle = _locked_cycle(cycle)
+    _require_cycle_state(cycle, CycleState.DRAFT, doing="修改评分表（考评开启后评分表即冻结）")
+    if indicator is not None and indicator.pk:
+        indicator = Indicator.objects.select_for_update().select_related("category").get(pk=indicator.pk)
+        check_version(indicator, version)
+        bump(indicator)
+    indicator = indicator or Indicator(cycle=cycle)
+    before = {k: str(getattr(indicator, k, "")) for k in fields} if indicator.pk else {}
+    for key, value in fields.items():
+        setattr(indicator, key, value)
+    if indicator.category_id and indicator.category.cycle_id != cycle.pk:
+        raise ApplicationError("类别不属于本年度。", fields={"category": ["请选择本年度评分表中的类别。"]})
+    errors = _validate_formula(indicator.method, indicator.formula)
+    if errors:
+        raise ApplicationError("计算公式有误。", fields=errors)
+    try:
+        indicator.full_clean()
+    except ValidationError as exc:
+        raise ApplicationError.from_validation_error(exc) from None
+    indicator.save()
+    log_action(
+        "evaluations.rubric.indicator_saved",
+        actor=actor,
+        obj=cycle,
+        data={"indicator": indicator.code, "before": before, "after": {k: str(v) for k, v in fields.items()}},
+    )
+    return indicator
+
+
+@transaction.atomic
+def indicator_delete(*, indicator: Indicator, actor) -> None:
+    cycle = _locked_cycle(indicator.cycle)
+    _require_cycle_state(cycle, CycleState.DRAFT, doing="删除指标（考评开启后评分表即冻结）")
+    log_action(
+        "evaluations.rubric.indicator_deleted", actor=actor, obj=cycle, data={"indicator": indicator.code}
+    )
+    indicator.delete()
+
+
+def centers_in_scope(cycle: Cycle):
+    return ServiceCenter.objects.filter(level__in=cycle.levels).exclude(status=CenterStatus.DEREGISTERED)
+
+
+@transaction.atomic
+def cycle_open(*, cycle: Cycle, actor, enqueue: bool = True) -> Job:
+    """Open the cycle (rubric frozen from now on) and queue the job that creates one filing per center."""
+    from ..tasks import open_cycle_task
+
+    cycle = _locked_cycle(cycle)
+    _require_cycle_state(cycle, CycleState.DRAFT, doing="开启考评")
+    total = sum((i.max_score for i in cycle.indicators.all()), Decimal(0))
+    if total != 100:
+        raise ApplicationError(
+            f"评分表总分应为 100 分，现为 {scoring.num(total)} 分，请调整各指标满分后再开启。",
+            fields={"rubric": [f"总分 {scoring.num(total)} ≠ 100"]},
+        )
+    if not centers_in_scope(cycle).exists():
+        raise ApplicationError("参评范围内没有服务中心。", fields={"levels": ["请检查参评层级。"]})
+    cycle.state = CycleState.OPEN
+    cycle.opened_at = timezone.now()
+    cycle.save(update_fields=["state", "opened_at", "updated_at"])
+    log_action("evaluations.cycle.opened", actor=actor, obj=cycle, data={"before": "draft", "after": "open"})
+    job = job_create(
+        kind=OPEN_KIND,
+        label=f"开启 {cycle.year} 年度考评：生成各中心年度填报",
+        requester=actor,
+        params={"cycle": cycle.pk},
+    )
+    if enqueue:
+        job_enqueue(job, open_cycle_task)
+    return job
+
+
+def cycle_open_work(job: Job, ctx: JobContext) -> dict:
+    """Create the missing filings (idempotent: the unique (cycle, center) constraint; no duplicates)."""
+    cycle = Cycle.objects.get(pk=job.params["cycle"])
+    centers = list(centers_in_scope(cycle).order_by("pk").values_list("pk", flat=True))
+    ctx.progress(5, f"参评服务中心 {len(centers)} 个")
+    existing = set(Filing.objects.filter(cycle=cycle).values_list("center_id", flat=True))
+    todo = [c for c in centers if c not in existing]
+    chunk = 100
+    for start in range(0, len(todo), chunk):
+        part = todo[start : start + chunk]
+        Filing.objects.bulk_create([Filing(cycle=cycle, center_id=c) for c in part], ignore_conflicts=True)
+        ctx.progress(5 + 90 * (start + len(part)) / max(len(todo), 1), f"已生成 {start + len(part)} 份填报")
+    count = Filing.objects.filter(cycle=cycle).count()
+    ctx.log(f"本年度共有年度填报 {count} 份")
+    return {"filings": count, "created": count - len(existing)}
+
+
+@transaction.atomic
+def cycle_advance(*, cycle: Cycle, actor, to_state: str) -> Cycle:
+    """The bureau moves the cycle one step (open → spot check → scoring; published → archived).
+
+    Opening and publishing have their own services (they do more than change the state).
+    """
+    cycle = _locked_cycle(cycle)
+    expected = CYCLE_NEXT_STATE.get(cycle.state)
+    if to_state != expected or to_state in (CycleState.OPEN, CycleState.PUBLISHED):
+        raise ApplicationError(
+            f"考评当前为“{cycle.get_state_display()}”，不能直接转为“{STATE_LABELS.get(to_state, to_state)}”。",
+            code="out_of_order",
+        )
+    if to_state == CycleState.SCORING:
+        draw = Draw.objects.filter(cycle=cycle).first()
+        if draw is None:
+            raise ApplicationError(
+                "尚未抽样，不能进入计分：请先完成抽检抽样并分配评估人员。", code="out_of_order"
+            )
+        sampled = {c["id"] for c in draw.result}
+        assignments = Assignment.objects.filter(cycle=cycle).select_related("filing__center")
+        assigned = {a.filing.center_id for a in assignments}
+        missing = sampled - assigned
+        pending = [a.filing.center.name for a in assignments if a.submitted_at is None]
+        if missing:
+            raise ApplicationError(f"还有 {len(missing)} 个抽中中心未分配评估人员。", code="out_of_order")
+        if pending:
+            raise ApplicationError(f"以下中心的抽检评分尚未提交：{'、'.join(pending)}。", code="out_of_order")
+    before = cycle.state
+    cycle.state = to_state
+    cycle.save(update_fields=["state", "updated_at"])
+    log_action(
+        "evaluations.cycle.state_changed", actor=actor, obj=cycle, data={"before": before, "after": to_state}
+    )
+    return cycle

@@ -1,0 +1,423 @@
+"""The center's filing: figures, work plan, evidence, self-scores, snapshot, submission."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.audit import log_action
+from core.errors import ApplicationError
+from core.storage import StorageFailure, atomic, delete_on_commit
+from core.uploads import check_upload
+from core.versioning import StaleVersion, bump, check_version, parse_version
+
+from .. import scoring
+from ..choices import (
+    EDITABLE_FILING_STATES,
+    CycleState,
+    FilingState,
+)
+from ..models import (
+    Evidence,
+    Filing,
+    FilingReturn,
+    Indicator,
+    SelfScore,
+)
+from ..models.filing import FIGURE_NAMES, FILING_FIGURES
+from ._common import _parse_score, _today
+
+logger = logging.getLogger(__name__)
+
+
+# ---- the filing ------------------------------------------------------------------------------------
+def filing_is_closed(filing: Filing, today: date | None = None) -> bool:
+    return _today(today) > filing.deadline
+
+
+def _ensure_editable(filing: Filing, today: date | None) -> None:
+    if filing.cycle.state != CycleState.OPEN:
+        raise ApplicationError(
+            f"考评当前为“{filing.cycle.get_state_display()}”，年度填报不能修改。", code="out_of_order"
+        )
+    if filing.state not in EDITABLE_FILING_STATES:
+        raise ApplicationError(
+            f"填报状态为“{filing.get_state_display()}”，不能修改；如需修改，请联系审核单位退回。",
+            code="out_of_order",
+        )
+    if filing_is_closed(filing, today):
+        raise ApplicationError(
+            f"填报已于 {filing.deadline:%Y-%m-%d} 截止。如确需补报，请联系区民政局为本中心重新开放填报。",
+            code="closed",
+        )
+
+
+def _locked_filing(filing: Filing) -> Filing:
+    return Filing.objects.select_for_update(of=("self",)).select_related("cycle", "center").get(pk=filing.pk)
+
+
+@atomic()
+def filing_save_figures(
+    *, filing: Filing, actor, version, values: dict, notes: str | None = None, work_plan=None, today=None
+) -> Filing:
+    """Save the activity figures (each a whole number ≥ 0, or a decimal for funding and coverage) and,
+    when given, the work plan — together or not at all (one transaction; a file written for a save
+    that fails is removed, see core.storage).
+
+    ``version`` is the one the editor read; a filing changed since is refused (core.versioning).
+    """
+    filing = _locked_filing(filing)
+    _ensure_editable(filing, today)
+    check_version(filing, version)
+    labels = dict(FILING_FIGURES)
+    errors: dict[str, list[str]] = {}
+    cleaned = {}
+    for name, raw in values.items():
+        if name not in labels:
+            continue
+        if raw in (None, ""):
+            cleaned[name] = None
+            continue
+        try:
+            value = Decimal(str(raw).strip())
+            if not value.is_finite():
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            errors[name] = [f"{labels[name]}应为数字。"]
+            continue
+        if value < 0:
+            errors[name] = [f"{labels[name]}不能为负数。"]
+        elif name == "party_coverage_percent" and value > 100:
+            errors[name] = ["覆盖率应在 0 到 100 之间。"]
+        elif name not in ("project_funding", "party_coverage_percent") and value != value.to_integral_value():
+            errors[name] = [f"{labels[name]}应为整数。"]
+        elif value > Decimal("99999999"):
+            errors[name] = [f"{labels[name]}数值过大，请核对。"]
+        else:
+            cleaned[name] = int(value) if name not in ("project_funding", "party_coverage_percent") else value
+    plan_name = None
+    if work_plan is not None:
+        try:
+            plan_name, _mime = check_upload(work_plan, field="work_plan")
+        except ApplicationError as exc:
+            errors.update(exc.fields or {"work_plan": [exc.message]})
+    if errors:
+        raise ApplicationError("填报数据有误，请按提示修改。", fields=errors)
+    before = {k: getattr(filing, k) for k in cleaned}
+    for key, value in cleaned.items():
+        setattr(filing, key, value)
+    if notes is not None:
+        filing.notes = notes
+    if cleaned or notes is not None:
+        log_action(
+            "evaluations.filing.figures_saved",
+            actor=actor,
+            obj=filing,
+            data={"before": before, "after": cleaned},
+        )
+    if plan_name is not None:
+        old = filing.work_plan.name if filing.work_plan else ""
+        try:
+            filing.work_plan.save(plan_name, work_plan, save=False)
+        except StorageFailure as exc:
+            raise exc.for_field("work_plan") from exc
+        filing.work_plan_name = plan_name
+        if old:
+            delete_on_commit(filing.work_plan.storage, old)
+        log_action(
+            "evaluations.filing.work_plan_uploaded",
+            actor=actor,
+            obj=filing,
+            data={"name": plan_name, "replaced": old},
+        )
+    bump(filing)
+    filing.save()
+    return filing
+
+
+def filing_upload_work_plan(*, filing: Filing, actor, upload, version, today=None) -> Filing:
+    """Replace the work plan alone (the figures stay); ``version`` as in filing_save_figures."""
+    return filing_save_figures(
+        filing=filing, actor=actor, version=version, values={}, work_plan=upload, today=today
+    )
+
+
+@atomic()
+def evidence_upload(*, filing: Filing, indicator: Indicator, actor, upload, today=None) -> Evidence:
+    filing = _locked_filing(filing)
+    _ensure_editable(filing, today)
+    if indicator.cycle_id != filing.cycle_id:
+        raise ApplicationError(
+            "指标不属于本年度评分表。", fields={"indicator": ["请选择本年度评分表中的指标。"]}
+        )
+    name, mime = check_upload(upload, field="file")
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    evidence = Evidence(
+        filing=filing,
+        indicator=indicator,
+        original_name=name,
+        content_type=mime,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
+    )
+    try:
+        evidence.file.save(name, upload, save=False)
+    except StorageFailure as exc:
+        raise exc.for_field("file") from exc
+    evidence.save()
+    log_action(
+        "evaluations.evidence.uploaded",
+        actor=actor,
+        obj=filing,
+        data={"indicator": indicator.code, "name": name, "sha256": evidence.sha256, "size": evidence.size},
+    )
+    return evidence
+
+
+@transaction.atomic
+def evidence_delete(*, evidence: Evidence, actor, today=None) -> None:
+    filing = _locked_filing(evidence.filing)
+    _ensure_editable(filing, today)
+    log_action(
+        "evaluations.evidence.deleted",
+        actor=actor,
+        obj=filing,
+        data={
+            "indicator": evidence.indicator.code,
+            "name": evidence.original_name,
+            "sha256": evidence.sha256,
+        },
+    )
+    delete_on_commit(evidence.file.storage, evidence.file.name)
+    evidence.delete()
+
+
+@transaction.atomic
+def _check_row_versions(rows: dict, indicators: dict, entries: dict, versions: dict) -> None:
+    """Refuse the whole save when any posted row changed since its editor read it.
+
+    ``versions`` maps indicator id → the row version read (0 or missing: there was no score yet)."""
+    stale = []
+    for indicator_id in entries:
+        indicator = indicators.get(int(indicator_id))
+        if indicator is None:
+            continue
+        row = rows.get(indicator.pk)
+        current = row.version if row else 0
+        raw = versions.get(indicator_id, versions.get(str(indicator_id), 0))
+        read = parse_version(0 if raw in (None, "") else raw, field=f"score_{indicator.pk}")
+        if read != current:
+            stale.append((indicator, read, current))
+    if stale:
+        _indicator, read, current = stale[0]
+        raise StaleVersion(
+            read=read,
+            current=current,
+            fields={
+                f"score_{i.pk}": [f"{i.code}：已被他人修改（您打开时为第 {r} 版，现为第 {c} 版）。"]
+                for i, r, c in stale
+            },
+        )
+
+
+def _save_score_row(model, row, *, filing, indicator, **values):
+    """Create the row (version 1) or change it (version + 1)."""
+    if row is None:
+        return model.objects.create(filing=filing, indicator=indicator, **values)
+    for key, value in values.items():
+        setattr(row, key, value)
+    bump(row)
+    row.save()
+    return row
+
+
+@transaction.atomic
+def self_scores_save(*, filing: Filing, actor, entries: dict, versions: dict, today=None) -> list[SelfScore]:
+    """Save the director's scores: ``entries`` maps indicator id → (score, comment). All or nothing.
+
+    ``versions`` maps indicator id → the version of that score its editor read (0: none yet); a score
+    changed since is refused (core.versioning), and with it the whole save."""
+    filing = _locked_filing(filing)
+    _ensure_editable(filing, today)
+    indicators = {i.pk: i for i in filing.cycle.indicators.all()}
+    existing = {s.indicator_id: s for s in SelfScore.objects.filter(filing=filing)}
+    _check_row_versions(existing, indicators, entries, versions)
+    errors: dict[str, list[str]] = {}
+    cleaned = []
+    for indicator_id, (raw_score, comment) in entries.items():
+        indicator = indicators.get(int(indicator_id))
+        if indicator is None:
+            raise ApplicationError("指标不属于本年度评分表。", fields={"indicator": ["请刷新页面后重试。"]})
+        field = f"score_{indicator.pk}"
+        if indicator.is_computed:
+            errors[field] = [f"{indicator.code} 由系统根据提交时的台账计算，无需自评。"]
+            continue
+        if raw_score in (None, ""):
+            continue
+        try:
+            value = _parse_score(raw_score, field=field, maximum=indicator.max_score)
+        except ApplicationError as exc:
+            errors.update({field: [f"{indicator.code}：{m}" for m in exc.fields[field]]})
+            continue
+        cleaned.append((indicator, value, (comment or "").strip()))
+    if errors:
+        raise ApplicationError("自评分有误，请按提示修改。", fields=errors)
+    saved = []
+    changes = []
+    for indicator, value, comment in cleaned:
+        row = existing.get(indicator.pk)
+        if row and row.score == value and row.comment == comment:
+            saved.append(row)
+            continue
+        changes.append(
+            {"indicator": indicator.code, "before": str(row.score) if row else None, "after": str(value)}
+        )
+        row = _save_score_row(
+            SelfScore,
+            row,
+            filing=filing,
+            indicator=indicator,
+            score=value,
+            comment=comment,
+            computed_detail="",
+        )
+        saved.append(row)
+    if changes:
+        log_action("evaluations.self_score.saved", actor=actor, obj=filing, data={"changes": changes})
+    return saved
+
+
+def filing_figures(filing: Filing) -> dict:
+    values = {name: getattr(filing, name) for name in FIGURE_NAMES}
+    values["work_plan"] = 1 if filing.work_plan else 0
+    return values
+
+
+def snapshot_rules(snapshot: dict) -> dict:
+    return {r["rule"]: r for r in snapshot.get("compliance", [])}
+
+
+def take_snapshot(filing: Filing, today: date | None = None) -> dict:
+    """The center's registers as they stand now, for the filing's year (frozen on submission)."""
+    center = filing.center
+    year = filing.cycle.year
+    on = min(_today(today), date(year, 12, 31))
+    snapshot: dict = {
+        "taken_on": _today(today).isoformat(),
+        "year": year,
+        "roster_on": on.isoformat(),
+        "center": {
+            "id": center.pk,
+            "name": center.name,
+            "level": center.level,
+            "street_town": str(center.street_town or ""),
+            "supervising_unit": str(center.supervising_unit),
+        },
+    }
+    try:
+        from centers.selectors import center_register_snapshot
+
+        snapshot["registers"] = center_register_snapshot(center, year)
+    except ImportError:
+        snapshot["registers"] = {}
+    try:
+        from staffing.selectors import roster_snapshot, trainings_count
+
+        snapshot["roster"] = roster_snapshot(center, on)
+        snapshot["trainings_count"] = trainings_count(center, year)
+    except ImportError:
+        snapshot["roster"] = {}
+    try:
+        from centers.rules import evaluate_center
+
+        snapshot["compliance"] = [r.as_dict() for r in evaluate_center(center, year)]
+    except ImportError:
+        snapshot["compliance"] = []
+    return snapshot
+
+
+def computed_scores(filing: Filing, indicators, snapshot: dict) -> dict[int, tuple[Decimal, str]]:
+    rules = snapshot_rules(snapshot)
+    figures = filing_figures(filing)
+    return {
+        i.pk: scoring.compute_indicator(i.formula, i.max_score, rules=rules, figures=figures)
+        for i in indicators
+        if i.is_computed
+    }
+
+
+def filing_missing_items(
+    filing: Filing, *, indicators=None, self_scores=None, evidence=None
+) -> list[tuple[str, str]]:
+    """What still keeps the filing from being submitted: (field, Chinese message), in page order."""
+    from ..selectors import indicators_for
+
+    indicators = indicators if indicators is not None else indicators_for(filing.cycle)
+    scored = {s.indicator_id for s in (self_scores if self_scores is not None else filing.self_scores.all())}
+    with_evidence = {e.indicator_id for e in (evidence if evidence is not None else filing.evidence.all())}
+    missing = []
+    for name, label in FILING_FIGURES:
+        if getattr(filing, name) is None:
+            missing.append((name, f"未填写：{label}"))
+    if not filing.work_plan:
+        missing.append(("work_plan", "未上传年度工作计划（R-EFF-1）"))
+    for indicator in indicators:
+        if not indicator.is_computed and indicator.pk not in scored:
+            missing.append((f"indicator:{indicator.code}", f"未自评：{indicator.code} {indicator.name}"))
+        if indicator.evidence_required and indicator.pk not in with_evidence:
+            missing.append(
+                (
+                    f"indicator:{indicator.code}",
+                    f"缺少佐证材料：{indicator.code} {indicator.name}（应提供：{indicator.expected_evidence}）",
+                )
+            )
+    return missing
+
+
+@transaction.atomic
+def filing_submit(*, filing: Filing, actor, today=None) -> Filing:
+    """Submit: refuse with the list of what is missing; freeze the snapshot; compute computed indicators."""
+    from ..selectors import indicators_for
+
+    filing = _locked_filing(filing)
+    _ensure_editable(filing, today)
+    indicators = indicators_for(filing.cycle)
+    missing = filing_missing_items(filing, indicators=indicators)
+    if missing:
+        fields: dict[str, list[str]] = {}
+        for field, message in missing:
+            fields.setdefault(field, []).append(message)
+        raise ApplicationError(f"还有 {len(missing)} 项未完成，不能提交：", fields=fields, code="incomplete")
+    snapshot = take_snapshot(filing, today)
+    computed = computed_scores(filing, indicators, snapshot)
+    for indicator_id, (score, detail) in computed.items():
+        SelfScore.objects.update_or_create(
+            filing=filing,
+            indicator_id=indicator_id,
+            defaults={"score": score, "computed_detail": detail, "comment": ""},
+        )
+    total = sum(SelfScore.objects.filter(filing=filing).values_list("score", flat=True), Decimal(0))
+    before = filing.state
+    filing.snapshot = snapshot
+    filing.snapshot_taken_at = timezone.now()
+    filing.submitted_at = timezone.now()
+    filing.self_total = total
+    filing.state = FilingState.SUBMITTED
+    filing.save()
+    FilingReturn.objects.filter(filing=filing, resolved_at__isnull=True).update(resolved_at=timezone.now())
+    log_action(
+        "evaluations.filing.submitted",
+        actor=actor,
+        obj=filing,
+        data={"before": before, "after": filing.state, "self_total": str(total)},
+    )
+    return filing
