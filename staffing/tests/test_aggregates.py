@@ -76,3 +76,29 @@ def test_the_home_panel_and_the_district_table_read_aggregates(demo, client):
     with _Built() as built:
         response = client.get(reverse("staffing:district_table"))
     assert response.status_code == 200 and built.count < employed / 2
+
+
+HOME_PAGE_QUERIES = 21  # session, user, roles, the panels of every app (staffing: 5)
+
+
+def test_the_bureaus_home_page_query_count_is_exact_and_flat_when_staff_grow(demo, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+    from staffing.choices import StaffKind
+
+    client.force_login(User.objects.get(username="bureau"))
+    url = reverse("core:home")
+    counts = []
+    for _ in range(2):
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        counts.append(len(ctx.captured_queries))
+        center = ServiceCenter.objects.order_by("pk").first()
+        StaffMember.objects.bulk_create(
+            StaffMember(center=center, name=f"新增{i}", kind=StaffKind.VOLUNTEER, start_date=date(2020, 1, 1))
+            for i in range(100)
+        )
+    assert counts == [HOME_PAGE_QUERIES, HOME_PAGE_QUERIES]
