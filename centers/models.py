@@ -571,7 +571,10 @@ class SocialOrganization(VersionedModel, TimeStampedModel):
         indexes = [
             models.Index(fields=["street_town", "registered_on"]),
             models.Index(fields=["industry"]),
-            models.Index(fields=["name"]),
+            # The list's order: pages are found by walking this index alone (core.paging). PostgreSQL
+            # also has a trigram index for the name search and a prefix index for the credit code
+            # (migration 0005).
+            models.Index(fields=["name", "id"], name="centers_org_name_id"),
         ]
 
     def __str__(self):

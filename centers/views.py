@@ -25,6 +25,7 @@ from core.access import BUREAU, CENTER_EDITORS, CENTER_READERS, access, in_scope
 from core.audit import log_action
 from core.errors import ApplicationError
 from core.idempotency import REPEATED_MESSAGE, create_once
+from core.paging import IdsFirstPaginator
 from core.permissions import can, restrict
 from core.spreadsheets import XLSX, take_pending_upload
 from core.uploads import safe_filename
@@ -69,8 +70,8 @@ def _is_bureau(user) -> bool:
     return user.has_perm("centers.view_servicecenter")
 
 
-def _page(request, queryset, per_page=50):
-    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+def _page(request, queryset, per_page=50, paginator=Paginator):
+    page = paginator(queryset, per_page).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()
@@ -319,7 +320,8 @@ def _organizations(request):
 @login_required
 def organization_list(request):
     filterset = _organizations(request)
-    page, query = _page(request, filterset.qs.order_by("name", "pk"))
+    # The page's ids first, then those rows with their latest rating: page 2,000 costs what page 1 does.
+    page, query = _page(request, filterset.qs.order_by("name", "pk"), paginator=IdsFirstPaginator)
     return render(
         request,
         "centers/organization_list.html",

@@ -72,8 +72,10 @@ def cycle_results(cycle: Cycle, result_set: ResultSet | None = None, *, user=Non
     result_set = result_set or current_result_set(cycle)
     if result_set is None:
         return []
-    qs = Result.objects.filter(result_set=result_set).select_related(
-        "center", "center__street_town", "center__supervising_unit", "filing"
+    qs = (
+        Result.objects.filter(result_set=result_set)
+        .select_related("center", "center__street_town", "center__supervising_unit", "filing")
+        .defer(*(f"filing__{name}" for name in LIST_DEFERRED))
     )
     if user is not None:
         qs = restrict(qs, user)
@@ -153,15 +155,25 @@ def filing_detail(filing: Filing) -> dict:
     }
 
 
+# A filing's frozen snapshot (~40 KB of JSON) is read by its detail page, its API detail and the reports
+# only: lists never load (and decode) it.
+LIST_DEFERRED = ("snapshot",)
+
+
 def filing_queryset() -> QuerySet[Filing]:
     return Filing.objects.select_related("cycle", "center", "center__street_town", "center__supervising_unit")
+
+
+def filing_list_queryset() -> QuerySet[Filing]:
+    """``filing_queryset`` without the snapshot: for every list of filings."""
+    return filing_queryset().defer(*LIST_DEFERRED)
 
 
 def board_rows(cycle: Cycle, *, today: date | None = None, state: str = "", search: str = "") -> list[dict]:
     """The progress board: every filing with its state; late ones (past deadline, not submitted) flagged."""
     today = today or timezone.localdate()
     qs = (
-        filing_queryset()
+        filing_list_queryset()
         .filter(cycle=cycle)
         .select_related("assignment__auditor")
         .order_by("center__street_town__sort_order", "center__name")
@@ -185,11 +197,11 @@ def board_counts(cycle: Cycle) -> dict:
 
 
 def my_filings(user) -> QuerySet[Filing]:
-    return restrict(filing_queryset(), user, "change").order_by("-cycle__year", "center__name")
+    return restrict(filing_list_queryset(), user, "change").order_by("-cycle__year", "center__name")
 
 
 def review_list(user, *, state: str = "") -> QuerySet[Filing]:
-    qs = restrict(filing_queryset(), user, "review").exclude(cycle__state=CycleState.DRAFT)
+    qs = restrict(filing_list_queryset(), user, "review").exclude(cycle__state=CycleState.DRAFT)
     if state:
         qs = qs.filter(state=state)
     return qs.order_by("-cycle__year", "state", "center__name")
@@ -200,6 +212,7 @@ def my_assignments(user) -> QuerySet[Assignment]:
         Assignment.objects.filter(auditor=user)
         .filter(filing__in=restrict(Filing.objects.all(), user, "audit").values("pk"))
         .select_related("cycle", "filing", "filing__center", "filing__center__street_town")
+        .defer(*(f"filing__{name}" for name in LIST_DEFERRED))
         .order_by("-cycle__year", "filing__center__name")
     )
 

@@ -374,7 +374,9 @@ def cycle_assignments(request, pk):
         return redirect("evaluations:cycle_assignments", cycle.pk)
     assigned = {
         a.filing.center_id: a
-        for a in Assignment.objects.filter(cycle=cycle).select_related("auditor", "filing")
+        for a in Assignment.objects.filter(cycle=cycle)
+        .select_related("auditor", "filing")
+        .defer("filing__snapshot")
     }
     rows = [{"center": c, "assignment": assigned.get(c["id"])} for c in (draw.result if draw else [])]
     return render(

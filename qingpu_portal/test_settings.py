@@ -14,6 +14,8 @@ os.environ.setdefault("SECURE_HTTPS", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 os.environ.setdefault("EMAIL_URL", "locmem://")
 os.environ.setdefault("WORKER_HEARTBEAT_SECONDS", "1")
+# Tests open and close a connection per request as before (the production default is 60 s).
+os.environ.setdefault("DB_CONN_MAX_AGE", "0")
 os.environ.setdefault("DEMO_PASSWORD", "Test2026password")  # core.testing.TEST_PASSWORD
 os.environ.setdefault("CELERY_QUEUE", f"test-{os.getpid()}")
 os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))

@@ -11,15 +11,11 @@ def home_panels(request) -> list[dict]:
     user = request.user
     today = timezone.localdate()
     if user.has_perm("staffing.view_staffmember"):
-        rows = selectors.district_staffing_rows(user, today)
-        short = [r for r in rows if r["short"]]
-        no_roster = [r for r in rows if r["figures"] is None]
-        pay = [r for r in rows if any(f.status == "not_met" for f in r["pay_findings"])]
         return [
             {
                 "title": "人员配备",
                 "template": "staffing/home_bureau.html",
-                "context": {"short": short, "no_roster": no_roster, "pay": pay, "total": len(rows)},
+                "context": selectors.district_staffing_panel(user, today),
             }
         ]
     if user.center_id and selectors.can_change_center(user, user.center):

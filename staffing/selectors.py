@@ -4,7 +4,6 @@ a roster snapshot for filings, trainings, the talent pool, phone masking per rol
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
@@ -13,9 +12,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from centers.compliance import StaffingFigures
 from core.permissions import restrict
 
-from .choices import StaffKind
+from .choices import Position, StaffKind
 from .models import MinimumWage, StaffMember, TalentProfile, Training
-from .rules import judge_roster, minimum_wage_reference_date
+from .rules import RosterSummary, judge_summary, minimum_wage_reference_date
 
 # ---- the roster on a date --------------------------------------------------------------------------
 
@@ -67,27 +66,23 @@ def minimum_wage_for(on: date) -> MinimumWage | None:
     return MinimumWage.objects.filter(effective_from__lte=reference).order_by("-effective_from").first()
 
 
-def _figures_for(center, members: list[StaffMember], on: date, wage) -> StaffingFigures:
-    counts = defaultdict(int)
-    pay_total = Decimal("0")
-    any_pay = False
-    for member in members:
-        counts[member.kind] += 1
-        if member.monthly_pay is not None:
-            pay_total += member.monthly_pay
-            any_pay = True
+def _figures(center, summary: RosterSummary, on: date, wage) -> StaffingFigures:
     return StaffingFigures(
-        full_time=counts[StaffKind.FULL_TIME],
-        part_time=counts[StaffKind.PART_TIME],
-        labor=counts[StaffKind.LABOR],
-        rehired=sum(1 for m in members if m.is_rehired),
-        volunteers=counts[StaffKind.VOLUNTEER],
-        findings=judge_roster(center, members, on, wage),
-        monthly_pay_total=pay_total if any_pay else None,
+        full_time=summary.full_time,
+        part_time=summary.part_time,
+        labor=summary.labor,
+        rehired=summary.rehired,
+        volunteers=summary.volunteers,
+        findings=judge_summary(center, summary, on, wage),
+        monthly_pay_total=summary.monthly_pay_total,
     )
 
 
-# The columns the rules read (staffing.rules); the rest (timestamps, phone, notes) is not fetched.
+def _figures_for(center, members: list[StaffMember], on: date, wage) -> StaffingFigures:
+    return _figures(center, RosterSummary.from_members(members, wage), on, wage)
+
+
+# The columns the rules read of a notable person (staffing.rules); the rest is not fetched.
 FIGURE_FIELDS = (
     "center",
     "name",
@@ -105,8 +100,78 @@ FIGURE_FIELDS = (
 )
 
 
+# Blank as Python's str.strip() sees it (a superset is harmless: the rules test each person again).
+BLANK_PATTERN = r"^[\s\u3000\u00a0]*$"
+
+
+def notable_q(floor: Decimal | None) -> Q:
+    """staffing.rules.is_notable in SQL: the people a staffing rule may name."""
+    paid = Q(monthly_pay__isnull=False, monthly_pay__gt=0)
+    labor_open = (
+        Q(monthly_pay__isnull=True)
+        if floor is None
+        else Q(monthly_pay__isnull=True) | Q(monthly_pay__lt=floor)
+    )
+    return (
+        Q(position__in=(Position.DIRECTOR, Position.LEGAL_REPRESENTATIVE))
+        | Q(is_legal_representative=True)
+        | Q(is_rehired=True)
+        | Q(kind=StaffKind.FULL_TIME, post_grade__regex=BLANK_PATTERN)
+        | (Q(kind__in=(StaffKind.PART_TIME, StaffKind.VOLUNTEER)) & paid)
+        | (Q(kind=StaffKind.LABOR) & labor_open)
+    )
+
+
+def roster_summaries(center_ids, on: date, wage) -> dict[int, RosterSummary]:
+    """The RosterSummary on ``on`` of each center that has ever recorded anyone (a center missing from
+    the answer has no roster at all), in two queries whatever the size of the rosters: counts and sums
+    grouped by center, kind and rehired flag, then the notable people only."""
+    employed = employed_on_q(on)
+    summaries: dict[int, RosterSummary] = {}
+    grouped = (
+        StaffMember.objects.filter(center_id__in=center_ids)
+        .values("center_id", "kind", "is_rehired")
+        .annotate(
+            n=Count("pk", filter=employed),
+            pay=Sum("monthly_pay", filter=employed),
+            transport=Sum("transport_subsidy", filter=employed),
+            meal=Sum("meal_subsidy", filter=employed),
+        )
+        .order_by()
+    )
+    for row in grouped:
+        summary = summaries.setdefault(row["center_id"], RosterSummary())
+        n, kind, rehired = row["n"], row["kind"], row["is_rehired"]
+        if kind == StaffKind.FULL_TIME:
+            summary.full_time += n
+        elif kind == StaffKind.PART_TIME:
+            summary.part_time += n
+        elif kind == StaffKind.LABOR:
+            summary.labor += n
+            summary.labor_not_rehired += 0 if rehired else n
+        elif kind == StaffKind.VOLUNTEER:
+            summary.volunteers += n
+            summary.volunteer_subsidies += (row["transport"] or 0) + (row["meal"] or 0)
+        summary.rehired += n if rehired else 0
+        if row["pay"] is not None:
+            summary.monthly_pay_total = (summary.monthly_pay_total or Decimal("0")) + row["pay"]
+    if not summaries:
+        return summaries
+    floor = wage.monthly_amount if wage is not None else None
+    notable = (
+        StaffMember.objects.filter(employed, center_id__in=list(summaries))
+        .filter(notable_q(floor))
+        .only(*FIGURE_FIELDS)
+        .order_by("start_date", "pk")
+    )
+    for member in notable:
+        summaries[member.center_id].notable.append(member)
+    return summaries
+
+
 def staffing_figures(centers: list, on: date) -> dict[int, StaffingFigures]:
-    """STAFFING_FIGURES_PROVIDER for centers.compliance: figures by center id, in three queries.
+    """STAFFING_FIGURES_PROVIDER for centers.compliance: figures by center id, in three queries (the
+    minimum wage, grouped counts and sums, and only the people a rule may name: never the whole roster).
 
     Counts are the roster as it stood on ``on``. A center that has never recorded anyone on its
     roster is left out of the answer, so the compliance engine says "no data" rather than "0 staff";
@@ -115,21 +180,9 @@ def staffing_figures(centers: list, on: date) -> dict[int, StaffingFigures]:
     by_id = {c.pk: c for c in centers}
     if not by_id:
         return {}
-    with_roster = set(
-        StaffMember.objects.filter(center_id__in=by_id).values_list("center_id", flat=True).distinct()
-    )
-    if not with_roster:
-        return {}
-    members = defaultdict(list)
-    rows = (
-        StaffMember.objects.filter(employed_on_q(on), center_id__in=with_roster)
-        .only(*FIGURE_FIELDS)
-        .order_by("start_date", "pk")
-    )
-    for member in rows:
-        members[member.center_id].append(member)
     wage = minimum_wage_for(on)
-    return {pk: _figures_for(by_id[pk], members[pk], on, wage) for pk in with_roster}
+    summaries = roster_summaries(list(by_id), on, wage)
+    return {pk: _figures(by_id[pk], summary, on, wage) for pk, summary in summaries.items()}
 
 
 def required_full_time(center, n: int | None, *, policy: dict | None = None) -> int | None:
@@ -360,16 +413,21 @@ def center_staffing_summary(center, on: date) -> dict:
     }
 
 
-def district_staffing_rows(user, on: date) -> list[dict]:
-    """The bureau's district staffing table: each center's N, required, counts and pay findings."""
+def district_centers(user):
+    """The centers of the district staffing table, in its order."""
     from centers.models import ServiceCenter
+
+    return restrict(ServiceCenter.objects.select_related("street_town"), user).order_by(
+        "level", "street_town__sort_order", "name", "pk"
+    )
+
+
+def district_staffing_rows(user, on: date, centers: list | None = None) -> list[dict]:
+    """The bureau's district staffing table: each center's N, required, counts and pay findings, from
+    grouped counts and sums (staffing_figures). ``centers``: only these (a page of the table)."""
     from core.selectors import policy_values
 
-    centers = list(
-        restrict(ServiceCenter.objects.select_related("street_town"), user).order_by(
-            "level", "street_town__sort_order", "name"
-        )
-    )
+    centers = list(district_centers(user)) if centers is None else list(centers)
     figures = staffing_figures(centers, on)
     counts = organization_counts(centers, on)
     policy = policy_values()
@@ -390,6 +448,39 @@ def district_staffing_rows(user, on: date) -> list[dict]:
             }
         )
     return rows
+
+
+PAY_RULES = ("R-PAY-1", "R-PAY-2", "R-PAY-3", "R-PAY-4", "R-PAY-5")
+
+
+def district_staffing_panel(user, on: date, *, listed: int = 5) -> dict:
+    """The home page's staffing figures for the bureau, without building the district table: how many
+    centers lack full-time staff, have no roster, break a pay rule (from the grouped counts and the
+    notable people only), and the first ``listed`` short centers."""
+    from core.selectors import policy_values
+
+    centers = list(district_centers(user))
+    wage = minimum_wage_for(on)
+    summaries = roster_summaries([c.pk for c in centers], on, wage)
+    counts = organization_counts(centers, on)
+    policy = policy_values()
+    short, pay = [], 0
+    for center in centers:
+        summary = summaries.get(center.pk)
+        if summary is None:
+            continue
+        required = required_full_time(center, counts.get(center.pk), policy=policy)
+        if required is not None and summary.full_time < required:
+            short.append({"center": center, "required": required, "full_time": summary.full_time})
+        findings = judge_summary(center, summary, on, wage)
+        pay += any(f.rule in PAY_RULES and f.status == "not_met" for f in findings)
+    return {
+        "total": len(centers),
+        "short_count": len(short),
+        "short": short[:listed],
+        "no_roster": len(centers) - len(summaries),
+        "pay": pay,
+    }
 
 
 def member_history(member, limit: int = 30) -> list[dict]:

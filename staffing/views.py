@@ -278,13 +278,16 @@ def district_table(request):
         raise Http404("未找到该页面，或您无权访问。")
     form = RosterFilterForm(request.GET or None)
     on = (form.cleaned_data.get("on") if form.is_valid() else None) or timezone.localdate()
-    rows = selectors.district_staffing_rows(request.user, on)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A page of centers first (a few hundred at most: listed in one query), then the figures of those only.
+    page = Paginator(list(selectors.district_centers(request.user)), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = selectors.district_staffing_rows(request.user, on, centers=page.object_list)
     return render(
         request,
         "staffing/district_table.html",
         {
-            "rows": page.object_list,
+            "rows": rows,
             "page": page,
             "on": on,
             "form": form,

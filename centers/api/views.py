@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from core.access import BUREAU, CENTER_EDITORS, CENTER_READERS, access
 from core.api.mixins import RestrictedQuerysetMixin
+from core.api.pagination import IdsFirstPagination
 from core.errors import ApplicationError
 from core.idempotency import api_key, create_once_or_now
 from core.permissions import can
@@ -200,6 +201,7 @@ class RatingRecordViewSet(WriteViewSet):
 class SocialOrganizationViewSet(WriteViewSet):
     serializer_class = s.SocialOrganizationSerializer
     filterset_class = filtersets.OrganizationFilterSet
+    pagination_class = IdsFirstPagination
     queryset = SocialOrganization.objects.all()
 
     def get_queryset(self):

@@ -69,6 +69,8 @@ class FilingViewSet(RestrictedQuerysetMixin, mixins.UpdateModelMixin, viewsets.R
 
     def get_queryset(self):
         qs = super().get_queryset()
+        if self.action == "list":  # the snapshot is in the detail only (FilingDetailSerializer)
+            return qs.defer(*selectors.LIST_DEFERRED)
         return qs.prefetch_related("returns") if self.action == "retrieve" else qs
 
     def perform_update(self, serializer):
@@ -255,7 +257,11 @@ class DrawViewSet(ReadOnly):
 
 @access(read=AUDITORS)
 class AssignmentViewSet(ReadOnly):
-    queryset = Assignment.objects.select_related("filing__center", "auditor").order_by("-cycle__year", "pk")
+    queryset = (
+        Assignment.objects.select_related("filing__center", "auditor")
+        .defer("filing__snapshot")
+        .order_by("-cycle__year", "pk")
+    )
     serializer_class = s.AssignmentSerializer
     filterset_fields = ["cycle"]
 

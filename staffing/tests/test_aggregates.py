@@ -1,0 +1,104 @@
+"""Issue 16: staffing figures from grouped counts and sums (not one object per person), the same as
+judging every person's row; the home page's panel and the district table never build whole rosters."""
+
+from datetime import date
+
+import pytest
+from django.db.models.signals import post_init
+from django.urls import reverse
+
+from centers.models import ServiceCenter
+from staffing.models import StaffMember
+from staffing.selectors import (
+    _figures_for,
+    district_staffing_panel,
+    district_staffing_rows,
+    employed_on_q,
+    minimum_wage_for,
+    staffing_figures,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _object_based(centers, on):
+    """What staffing_figures computed before: every employed person's row loaded and judged."""
+    wage = minimum_wage_for(on)
+    with_roster = set(StaffMember.objects.values_list("center_id", flat=True))
+    members = {}
+    for m in StaffMember.objects.filter(employed_on_q(on)).order_by("start_date", "pk"):
+        members.setdefault(m.center_id, []).append(m)
+    return {c.pk: _figures_for(c, members.get(c.pk, []), on, wage) for c in centers if c.pk in with_roster}
+
+
+class _Built:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, sender, **kwargs):
+        self.count += 1
+
+    def __enter__(self):
+        post_init.connect(self, sender=StaffMember)
+        return self
+
+    def __exit__(self, *exc):
+        post_init.disconnect(self, sender=StaffMember)
+
+
+@pytest.mark.parametrize("on", [date(2026, 6, 30), date(2025, 12, 31)])
+def test_the_figures_and_findings_equal_judging_every_row_on_the_demo_data(demo, on):
+    centers = list(ServiceCenter.objects.select_related("street_town"))
+    expected = _object_based(centers, on)
+    with _Built() as built:
+        actual = staffing_figures(centers, on)
+    assert actual == expected
+    assert any(f.status == "not_met" for figures in actual.values() for f in figures.findings)
+    assert built.count < StaffMember.objects.filter(employed_on_q(on)).count() / 2
+
+
+def test_the_home_panel_and_the_district_table_read_aggregates(demo, client):
+    from accounts.models import User
+
+    on = date(2026, 6, 30)
+    rows = district_staffing_rows(User.objects.get(username="bureau"), on)
+    panel = district_staffing_panel(User.objects.get(username="bureau"), on)
+    assert panel["total"] == len(rows)
+    assert panel["short_count"] == sum(r["short"] for r in rows) == 2
+    assert panel["no_roster"] == sum(r["figures"] is None for r in rows)
+    assert panel["pay"] == sum(any(f.status == "not_met" for f in r["pay_findings"]) for r in rows) >= 1
+    client.force_login(User.objects.get(username="bureau"))
+    employed = StaffMember.objects.filter(employed_on_q(date.today())).count()
+    with _Built() as built:
+        html = client.get(reverse("core:home")).content.decode()
+    assert f"专职人员不足 {panel['short_count']} 个" in html
+    assert built.count < employed / 2
+    with _Built() as built:
+        response = client.get(reverse("staffing:district_table"))
+    assert response.status_code == 200 and built.count < employed / 2
+
+
+HOME_PAGE_QUERIES = 21  # session, user, roles, the panels of every app (staffing: 5)
+
+
+def test_the_bureaus_home_page_query_count_is_exact_and_flat_when_staff_grow(demo, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+    from staffing.choices import StaffKind
+
+    client.force_login(User.objects.get(username="bureau"))
+    url = reverse("core:home")
+    counts = []
+    for _ in range(2):
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        counts.append(len(ctx.captured_queries))
+        center = ServiceCenter.objects.order_by("pk").first()
+        StaffMember.objects.bulk_create(
+            StaffMember(center=center, name=f"新增{i}", kind=StaffKind.VOLUNTEER, start_date=date(2020, 1, 1))
+            for i in range(100)
+        )
+    assert counts == [HOME_PAGE_QUERIES, HOME_PAGE_QUERIES]
