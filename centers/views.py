@@ -31,6 +31,7 @@ from core.uploads import safe_filename
 
 from . import importing, selectors, services
 from .compliance import RuleStatus
+from .compliance_table import computed_note
 from .filtersets import CenterFilterSet, OrganizationFilterSet
 from .forms import (
     FILE_FIELDS,
@@ -110,6 +111,7 @@ def _overview_context(request, centers_qs, template):
         "headers": [("R-STAFF", "专职人员")] + [(r, rule_title(r)) for r in OVERVIEW_RULES[1:]],
         "statuses": RuleStatus,
         "template": template,
+        "computed_note": computed_note(row["verdicts"] for row in rows),
     }
 
 

@@ -1,0 +1,22 @@
+"""Background tasks of the centers app (core.jobs: ids only, idempotent)."""
+
+from celery import shared_task
+
+from core.jobs import JobTask, run_job, time_limits
+
+
+@shared_task(bind=True, base=JobTask, **time_limits("cycle"))
+def compliance_refresh_task(self, job_id: str):
+    """Refresh the compliance table for the centers of the job (centers.compliance_table)."""
+    from .compliance_table import refresh_work
+
+    run_job(job_id, refresh_work, task=self)
+
+
+@shared_task
+def compliance_nightly_task():
+    """Beat, nightly: every center, every stored year and the current one, as one job."""
+    from .compliance_table import ALL, queue_refresh
+
+    queue_refresh(ALL)
+
