@@ -20,3 +20,10 @@ def compliance_nightly_task():
 
     queue_refresh(ALL)
 
+
+@shared_task(bind=True, base=JobTask, **time_limits("cycle"))
+def organization_import_task(self, job_id: str):
+    """Import the stored sheet of the job (all or nothing; centers.importing)."""
+    from .importing import organization_import_work
+
+    run_job(job_id, organization_import_work, task=self)
