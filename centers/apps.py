@@ -22,4 +22,7 @@ class CentersConfig(AppConfig):
                 signal.connect(
                     clear_district_cache, sender=model, dispatch_uid=f"centers.district_cache.{model_name}"
                 )
+        from .compliance_table import connect_signals
+
+        connect_signals()
         task_prerun.connect(clear_district_cache, dispatch_uid="centers.district_cache.task", weak=False)

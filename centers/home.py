@@ -4,7 +4,8 @@ from django.utils import timezone
 
 from accounts.roles import Role
 
-from .rules import evaluate_center, evaluate_district, summarise
+from .compliance_table import compliance_for, computed_note
+from .rules import evaluate_district
 from .selectors import current_district
 
 
@@ -26,6 +27,7 @@ def home_panels(request) -> list[dict]:
         center = centers_for(user).filter(pk=user.center_id).first()
         if center is None:
             return []
+        verdicts = compliance_for([center], year)[center.pk]
         return [
             {
                 "title": f"本中心 {year} 年建设达标情况",
@@ -33,7 +35,8 @@ def home_panels(request) -> list[dict]:
                 "context": {
                     "center": center,
                     "year": year,
-                    "counts": summarise(evaluate_center(center, year)),
+                    "counts": verdicts.counts,
+                    "computed_note": computed_note([verdicts]),
                 },
             }
         ]

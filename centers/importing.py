@@ -18,6 +18,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from core import spreadsheets
 from core.audit import log_action
+from core.errors import ApplicationError
 from core.selectors import policy_value
 from core.spreadsheets import RowError
 
@@ -93,6 +94,32 @@ def read_table(name: str, data: bytes) -> list[dict]:
     return spreadsheets.rows_by_header(table, COLUMNS, required=REQUIRED_COLUMNS, max_rows=MAX_ROWS)
 
 
+PREVIEW_ROWS = 20
+
+
+def preview_rows(name: str, path) -> dict:
+    """The header check and the first ``PREVIEW_ROWS`` rows, validated — read as a stream that stops
+    there (the request never reads a 200,000-row sheet through); the job checks every row."""
+    result = ImportResult()
+    validator = RowValidator(result)
+    rows = []
+    stream = spreadsheets.iter_rows_by_header(
+        spreadsheets.iter_table(name, path), COLUMNS, required=REQUIRED_COLUMNS
+    )
+    for row in stream:
+        validator.check(row)
+        rows.append([row["_row"], *(spreadsheets.cell_text(row[f]) for _h, f in COLUMNS)])
+        if len(rows) >= PREVIEW_ROWS:
+            break
+    stream.close()
+    return {
+        "header": [h for h, _f in COLUMNS],
+        "rows": rows,
+        "errors": result.errors,
+        "total_hint": spreadsheets.row_count_hint(name, path),
+    }
+
+
 # ---- validating --------------------------------------------------------------------------------------
 
 _DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
@@ -107,22 +134,27 @@ def _parse_date(value) -> date | None:
     return date(int(match[1]), int(match[2]), int(match[3]))
 
 
-def validate_rows(rows: list[dict], district: District | None = None) -> ImportResult:
-    """Check every row; errors name the row, column and value. Valid rows are parsed in place."""
-    if district is None:
-        from .selectors import current_district
+class RowValidator:
+    """Checks one row at a time (so an import can stream its sheet); errors name the row, column and
+    value, in Chinese. ``check(row)`` returns the parsed row, or None when the row has an error."""
 
-        district = current_district()
-    street_towns = {st.name: st.pk for st in StreetTown.objects.filter(district=district)}
-    today = timezone.localdate()
-    result = ImportResult(total=len(rows))
-    seen: dict[str, int] = {}
+    def __init__(self, result: ImportResult, district: District | None = None):
+        if district is None:
+            from .selectors import current_district
 
-    def error(row, f, message):
-        result.errors.append(RowError(row["_row"], HEADER_OF[f], str(row.get(f, "")), message))
+            district = current_district()
+        self.district = district
+        self.street_towns = {st.name: st.pk for st in StreetTown.objects.filter(district=district)}
+        self.today = timezone.localdate()
+        self.result = result
+        self.seen: dict[str, int] = {}
 
-    parsed_rows = []
-    for row in rows:
+    def _error(self, row, f, message):
+        self.result.errors.append(RowError(row["_row"], HEADER_OF[f], str(row.get(f, "")), message))
+
+    def check(self, row: dict) -> dict | None:
+        result, error, today, street_towns = self.result, self._error, self.today, self.street_towns
+        result.total += 1
         before = len(result.errors)
         name = str(row["name"]).strip()
         if not name:
@@ -174,34 +206,39 @@ def validate_rows(rows: list[dict], district: District | None = None) -> ImportR
             deregistered_on=dates["deregistered_on"],
         )
         for f, messages in field_errors.items():
-            column = {"street_town": "street_town"}.get(f, f)
             if f == "kind" and kind is None:
                 continue
             for message in messages:
-                error(row, column, message)
+                error(row, f, message)
         for w in warnings:
             result.warnings.append(RowError(row["_row"], HEADER_OF["credit_code"], code, w))
-        if code in seen:
-            error(row, "credit_code", f"与第 {seen[code]} 行的统一社会信用代码重复。")
+        if code in self.seen:
+            error(row, "credit_code", f"与第 {self.seen[code]} 行的统一社会信用代码重复。")
         else:
-            seen[code] = row["_row"]
-        if len(result.errors) == before:
-            parsed_rows.append(
-                {
-                    "_row": row["_row"],
-                    "name": name,
-                    "credit_code": code,
-                    "kind": kind,
-                    "registered_on": dates["registered_on"],
-                    "street_town_id": street_town_id,
-                    "industry": str(row["industry"]).strip(),
-                    "status": status,
-                    "deregistered_on": dates["deregistered_on"],
-                    "grade": grade,
-                    "rated_on": dates["rated_on"],
-                    "district_id": district.pk,
-                }
-            )
+            self.seen[code] = row["_row"]
+        if len(result.errors) != before:
+            return None
+        return {
+            "_row": row["_row"],
+            "name": name,
+            "credit_code": code,
+            "kind": kind,
+            "registered_on": dates["registered_on"],
+            "street_town_id": street_town_id,
+            "industry": str(row["industry"]).strip(),
+            "status": status,
+            "deregistered_on": dates["deregistered_on"],
+            "grade": grade,
+            "rated_on": dates["rated_on"],
+            "district_id": self.district.pk,
+        }
+
+
+def validate_rows(rows: list[dict], district: District | None = None) -> ImportResult:
+    """Check every row; errors name the row, column and value. Valid rows are parsed in place."""
+    result = ImportResult()
+    validator = RowValidator(result, district)
+    parsed_rows = [p for p in (validator.check(row) for row in rows) if p is not None]
     if not result.errors:
         result.rows = parsed_rows
     return result
@@ -222,7 +259,7 @@ ORG_FIELDS = (
 
 
 def plan_import(result: ImportResult, *, lock: bool = False) -> tuple[list, list, list]:
-    """(new organizations, changed organizations, ratings to add) for valid rows; no writes.
+    """(new organizations, changed organizations, ratings to add) for ``result.rows``; no writes.
 
     With ``lock`` the matched rows stay locked until the import commits, so an edit made meanwhile is
     either seen (and the form's version is then stale) or waits; a changed row's version moves on."""
@@ -244,41 +281,41 @@ def plan_import(result: ImportResult, *, lock: bool = False) -> tuple[list, list
                 setattr(org, f, row[f])
             org.version += 1
             to_update.append(org)
-    result.created, result.updated = len(to_create), len(to_update)
-    result.unchanged = len(result.rows) - len(to_create) - len(to_update)
     return to_create, to_update, [r for r in result.rows if r["grade"]]
 
 
-@transaction.atomic
-def import_organizations(*, name: str, data: bytes, actor=None, dry_run: bool = False) -> ImportResult:
-    """Validate and (unless ``dry_run`` or any row is wrong) import every row — all or nothing."""
-    result = validate_rows(read_table(name, data))
-    if result.errors:
-        return result
-    to_create, to_update, rated = plan_import(result, lock=not dry_run)
+BATCH_ROWS = 2000  # rows validated, then planned and written together (bulk_create in batches)
+
+
+def _write_batch(batch: list[dict], result: ImportResult, *, actor, dry_run: bool, valid_years: int) -> None:
+    part = ImportResult(rows=batch)
+    to_create, to_update, rated = plan_import(part, lock=not dry_run)
+    result.created += len(to_create)
+    result.updated += len(to_update)
+    result.unchanged += len(batch) - len(to_create) - len(to_update)
     if dry_run:
-        return result
+        return
     if to_create:
-        bulk_create_with_history(to_create, SocialOrganization, batch_size=2000, default_user=actor)
+        bulk_create_with_history(to_create, SocialOrganization, batch_size=BATCH_ROWS, default_user=actor)
     if to_update:
         bulk_update_with_history(
             to_update,
             SocialOrganization,
             [*(f.removesuffix("_id") for f in ORG_FIELDS), "version"],
-            batch_size=2000,
+            batch_size=BATCH_ROWS,
             default_user=actor,
         )
     if rated:
-        valid_years = int(policy_value("rating_valid_years"))
-        ids = dict(
-            SocialOrganization.objects.filter(credit_code__in=[r["credit_code"] for r in rated]).values_list(
-                "credit_code", "pk"
+        ids = {o.credit_code: o.pk for o in to_create if o.pk}
+        missing = [r["credit_code"] for r in rated if r["credit_code"] not in ids]
+        if missing:
+            ids.update(
+                SocialOrganization.objects.filter(credit_code__in=missing).values_list("credit_code", "pk")
             )
-        )
         have = set(
-            RatingRecord.objects.filter(organization_id__in=ids.values()).values_list(
-                "organization_id", "grade", "rated_on"
-            )
+            RatingRecord.objects.filter(
+                organization_id__in=[ids[r["credit_code"]] for r in rated]
+            ).values_list("organization_id", "grade", "rated_on")
         )
         new = [
             RatingRecord(
@@ -291,21 +328,69 @@ def import_organizations(*, name: str, data: bytes, actor=None, dry_run: bool = 
             if (ids[r["credit_code"]], r["grade"], r["rated_on"]) not in have
         ]
         if new:
-            bulk_create_with_history(new, RatingRecord, batch_size=2000, default_user=actor)
-        result.ratings_created = len(new)
-    if to_create or to_update or result.ratings_created:
-        log_action(
-            "centers.organization.imported",
-            actor=actor,
-            data={
-                "file": name,
-                "created": result.created,
-                "updated": result.updated,
-                "ratings_created": result.ratings_created,
-                "rows": result.total,
-            },
-        )
+            bulk_create_with_history(new, RatingRecord, batch_size=BATCH_ROWS, default_user=actor)
+        result.ratings_created += len(new)
+
+
+def import_organizations(
+    *, name: str, data: bytes | None = None, path=None, actor=None, dry_run: bool = False, progress=None
+) -> ImportResult:
+    """Validate and (unless ``dry_run`` or any row is wrong) import every row — all or nothing.
+
+    The sheet (``data``, or the file at ``path``) is streamed (openpyxl ``read_only``); rows are
+    validated one by one and written in batches of ``BATCH_ROWS`` (``bulk_create``), all in ONE
+    transaction: the first wrong row stops the writing, the rest is still checked so that every error
+    is reported, and the transaction is rolled back — nothing is imported. ``progress(rows_done)`` is
+    called after every batch (the job's progress bar)."""
+    from .compliance_table import ALL, compliance_changed
+
+    result = ImportResult()
+    rows = spreadsheets.iter_rows_by_header(
+        spreadsheets.iter_table(name, data if data is not None else path, max_rows=MAX_ROWS),
+        COLUMNS,
+        required=REQUIRED_COLUMNS,
+    )
+    valid_years = int(policy_value("rating_valid_years"))
+    with transaction.atomic():
+        validator = RowValidator(result)
+        batch: list[dict] = []
+        for row in rows:
+            parsed = validator.check(row)
+            if result.errors:
+                batch = []  # nothing more is written; the rows are still checked for the report
+                if len(result.errors) > MAX_REPORTED_ERRORS:
+                    break
+                continue
+            batch.append(parsed)
+            if len(batch) >= BATCH_ROWS:
+                _write_batch(batch, result, actor=actor, dry_run=dry_run, valid_years=valid_years)
+                batch = []
+                if progress:
+                    progress(result.total)
+        if batch and not result.errors:
+            _write_batch(batch, result, actor=actor, dry_run=dry_run, valid_years=valid_years)
+        if progress:
+            progress(result.total)
+        if result.errors or dry_run:
+            transaction.set_rollback(True)
+            return result
+        if result.created or result.updated or result.ratings_created:
+            compliance_changed(ALL)  # bulk writes send no signals: N of the centers moved
+            log_action(
+                "centers.organization.imported",
+                actor=actor,
+                data={
+                    "file": name,
+                    "created": result.created,
+                    "updated": result.updated,
+                    "ratings_created": result.ratings_created,
+                    "rows": result.total,
+                },
+            )
     return result
+
+
+MAX_REPORTED_ERRORS = 1000  # a sheet wrong throughout stops being checked after this many errors
 
 
 # ---- writing -----------------------------------------------------------------------------------------
@@ -386,3 +471,72 @@ def template_workbook() -> bytes:
         "示例行可删除；它们可以通过校验。",
     )
     return spreadsheets.workbook_bytes([("社会组织", [header, *examples])], notes=notes)
+
+
+# ---- as a job on the worker (issue 16 §7) -------------------------------------------------------------
+IMPORT_JOB_KIND = "centers.organization_import"
+IMPORT_JOBS_PER_10_MINUTES = 10
+REPORTED_IN_LOG = 200
+
+
+def organization_import_start(*, actor, path: str, name: str):
+    """Queue the import of the stored upload ``path`` (``core.spreadsheets.store_upload``) as a job;
+    the bureau only, at most ``IMPORT_JOBS_PER_10_MINUTES`` per person (``core.throttle``)."""
+    from django.http import Http404
+
+    from core.jobs import job_create, job_enqueue
+    from core.throttle import require_job_quota
+
+    if actor is None or not actor.has_perm("centers.add_socialorganization"):
+        raise Http404
+    require_job_quota(
+        actor, kind=IMPORT_JOB_KIND, limit=IMPORT_JOBS_PER_10_MINUTES, minutes=10, what="导入社会组织"
+    )
+    with transaction.atomic():
+        job = job_create(
+            kind=IMPORT_JOB_KIND,
+            label=f"导入社会组织：{name}",
+            requester=actor,
+            params={"path": path, "name": name},
+        )
+        job_enqueue(job, "centers.tasks.organization_import_task")
+        log_action("centers.organization.import_queued", actor=actor, obj=job, data={"file": name})
+    return job
+
+
+def organization_import_work(job, ctx) -> dict:
+    """The job: stream the stored sheet, validate and write it — all or nothing; a wrong sheet fails
+    the job with its rows named in Chinese (the log lists the first ``REPORTED_IN_LOG``)."""
+    from django.core.files.storage import default_storage
+
+    path, name = job.params["path"], job.params["name"]
+    if not default_storage.exists(path):
+        raise ApplicationError("上传的文件已不存在（可能已过期被清理），请重新上传。")
+    local = spreadsheets.stored_path(path)
+    total = spreadsheets.row_count_hint(name, local)
+    result = import_organizations(
+        name=name, path=local, actor=job.requester, progress=lambda done: ctx.rows(done, total)
+    )
+    if result.errors:
+        shown = result.errors[:REPORTED_IN_LOG]
+        more = len(result.errors) - len(shown)
+        ctx.log("\n".join(str(e) for e in shown) + (f"\n……另有 {more} 处错误未列出" if more else ""))
+        default_storage.delete(path)
+        first = result.errors[0]
+        raise ApplicationError(
+            f"文件有 {len(result.errors)} 处错误，未导入任何数据（首个错误：{first}）。请修改后重新上传。"
+        )
+    default_storage.delete(path)
+    ctx.log(
+        f"导入完成：新增 {result.created} 家，更新 {result.updated} 家，未变化 {result.unchanged} 家，"
+        f"新增评估记录 {result.ratings_created} 条。"
+    )
+    figures = (ctx.job.result or {}).get("progress_rows") or {}
+    out = {k: v for k, v in result.as_dict().items() if k not in ("errors", "warnings")}
+    out["warnings"] = len(result.warnings)
+    out["progress_rows"] = {
+        "rows_done": result.total,
+        "rows_total": result.total,
+        "rows_per_second": figures.get("rows_per_second", 0),
+    }
+    return out

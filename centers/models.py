@@ -653,3 +653,36 @@ class RatingRecord(VersionedModel, TimeStampedModel):
         return queryset.filter(
             Q(center__in=centers.values("pk")) | Q(organization__in=organizations.values("pk"))
         )
+
+
+class CenterCompliance(models.Model):
+    """A center's compliance for one year as the engine judged it at ``computed_at`` (issue 16 §3).
+
+    Written only by ``centers.compliance_table.compliance_refresh`` (a job after every change of a
+    rule's input, and nightly); read by the district overview, the center list, the home page and the
+    compliance API in one query. ``stale`` is set in the same transaction as a change of an input, so
+    a reader never shows a verdict older than the data: a stale row is judged live until the job has
+    refreshed it. The center page and the filing snapshots always judge live."""
+
+    center = models.ForeignKey(
+        ServiceCenter, verbose_name=_("服务中心"), on_delete=models.CASCADE, related_name="compliance_rows"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    # The engine's RuleResult rows in its order: [{"rule", "status", "detail", "figures"}, ...].
+    results = models.JSONField(_("各项结果"), default=list)
+    met = models.PositiveSmallIntegerField(_("达标项数"), default=0)
+    not_met = models.PositiveSmallIntegerField(_("未达标项数"), default=0)
+    no_data = models.PositiveSmallIntegerField(_("无数据项数"), default=0)
+    not_applicable = models.PositiveSmallIntegerField(_("不适用项数"), default=0)
+    computed_at = models.DateTimeField(_("计算时间"))
+    stale = models.BooleanField(_("待重新计算"), default=False)
+
+    class Meta:
+        verbose_name = _("建设达标计算结果")
+        verbose_name_plural = _("建设达标计算结果")
+        constraints = [
+            models.UniqueConstraint(fields=["center", "year"], name="one_compliance_row_per_center_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.center_id} {self.year}"

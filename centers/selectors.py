@@ -13,6 +13,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from core.permissions import restrict
 
 from .choices import CenterStatus, IncomeSource
+from .compliance_table import compliance_for
 from .models import (
     AnnualPlan,
     ArchiveInventory,
@@ -31,7 +32,7 @@ from .models import (
     Supervisor,
     Venue,
 )
-from .rules import evaluate_center, evaluate_centers, evaluate_district, organization_counts, year_end
+from .rules import evaluate_center, evaluate_district, organization_counts, year_end
 
 # Register models of a center, in the order the center page shows them (also for the history).
 REGISTER_MODELS = (
@@ -135,16 +136,23 @@ def organizations_for(user) -> QuerySet[SocialOrganization]:
 
 
 def overview_rows(centers: list[ServiceCenter], year: int) -> list[dict]:
-    """One row per center with its compliance (for the district overview): constant queries."""
-    results = evaluate_centers(centers, year)
+    """One row per center with its compliance (for the district overview and the center list): the
+    stored verdicts in one query (``centers.compliance_table``), only changed centers judged live."""
+    verdicts = compliance_for(centers, year)
     rows = []
     for center in centers:
-        center_results = results[center.pk]
-        counts = {"met": 0, "not_met": 0, "no_data": 0, "not_applicable": 0}
-        for r in center_results:
-            counts[r.status] += 1
-        by_rule = {r.rule: r for r in center_results}
-        rows.append({"center": center, "results": center_results, "by_rule": by_rule, "counts": counts})
+        v = verdicts[center.pk]
+        by_rule = {r.rule: r for r in v.results}
+        rows.append(
+            {
+                "center": center,
+                "results": v.results,
+                "by_rule": by_rule,
+                "counts": v.counts,
+                "computed_at": v.computed_at,
+                "verdicts": v,
+            }
+        )
     return rows
 
 

@@ -6,13 +6,10 @@ overview and the organization registry's writes are the bureau's (model-wide per
 
 from __future__ import annotations
 
-import uuid
 from pathlib import PurePath
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
@@ -27,11 +24,12 @@ from core.errors import ApplicationError
 from core.idempotency import REPEATED_MESSAGE, create_once
 from core.paging import IdsFirstPaginator
 from core.permissions import can, restrict
-from core.spreadsheets import XLSX, take_pending_upload
+from core.spreadsheets import XLSX, store_upload, stored_path, take_pending_path
 from core.uploads import safe_filename
 
 from . import importing, selectors, services
 from .compliance import RuleStatus
+from .compliance_table import computed_note
 from .filtersets import CenterFilterSet, OrganizationFilterSet
 from .forms import (
     FILE_FIELDS,
@@ -111,6 +109,7 @@ def _overview_context(request, centers_qs, template):
         "headers": [("R-STAFF", "专职人员")] + [(r, rule_title(r)) for r in OVERVIEW_RULES[1:]],
         "statuses": RuleStatus,
         "template": template,
+        "computed_note": computed_note(row["verdicts"] for row in rows),
     }
 
 
@@ -457,25 +456,22 @@ IMPORT_SESSION_KEY = "centers_import"
 @login_required
 @require_http_methods(["GET", "POST"])
 def organization_import(request):
-    """Upload → preview with row errors → commit (all or nothing)."""
+    """Upload → the first rows as a preview (the sheet is not read through in the request) → 确认导入
+    queues a job that validates and imports every row on the worker (all or nothing)."""
     if not request.user.has_perm("centers.add_socialorganization"):
         raise Http404
     form = ImportForm(request.POST or None, request.FILES or None)
     context = {"form": form}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        data = upload.read(settings.IMPORT_MAX_BYTES + 1)
         try:
-            result = importing.import_organizations(name=upload.name, data=data, dry_run=True)
+            stored, name = store_upload(upload)
+            preview = importing.preview_rows(name, stored_path(stored))
         except ApplicationError as exc:
             _apply_error(form, exc)
         else:
-            token = uuid.uuid4().hex
-            stored = default_storage.save(
-                f"imports/{token}{PurePath(upload.name).suffix.lower()}", ContentFile(data)
-            )
-            request.session[IMPORT_SESSION_KEY] = {"path": stored, "name": upload.name}
-            context.update({"result": result, "file_name": upload.name})
+            request.session[IMPORT_SESSION_KEY] = {"path": stored, "name": name}
+            context.update({"preview": preview, "file_name": name})
     return render(request, "centers/organization_import.html", context)
 
 
@@ -485,22 +481,15 @@ def organization_import(request):
 def organization_import_commit(request):
     if not request.user.has_perm("centers.add_socialorganization"):
         raise Http404
-    taken = take_pending_upload(request.session, IMPORT_SESSION_KEY)
+    taken = take_pending_path(request.session, IMPORT_SESSION_KEY)
     if taken is None:
         messages.error(request, "没有待导入的文件或预览已过期，请重新上传。")
         return redirect("centers:organization_import")
-    name, data = taken
+    name, path = taken
     try:
-        result = importing.import_organizations(name=name, data=data, actor=request.user)
+        job = importing.organization_import_start(actor=request.user, path=path, name=name)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("centers:organization_import")
-    if result.errors:
-        messages.error(request, f"文件有 {len(result.errors)} 处错误，未导入任何数据。")
-        return redirect("centers:organization_import")
-    messages.success(
-        request,
-        f"导入完成：新增 {result.created} 家，更新 {result.updated} 家，未变化 {result.unchanged} 家，"
-        f"新增评估记录 {result.ratings_created} 条。",
-    )
-    return redirect("centers:organization_list")
+    messages.success(request, "已开始导入：后台逐行校验并写入，有任何错误时不导入任何数据。")
+    return redirect("core:job_detail", pk=job.pk)

@@ -88,6 +88,128 @@ def read_table(
     return table
 
 
+def iter_table(name: str, source, *, csv_allowed: bool = True, max_rows: int | None = None):
+    """``read_table`` as a stream: the first sheet's rows one by one, from ``source`` — the file's
+    bytes or a path to it (an import job reads the stored upload). The same refusals, raised when
+    the stream starts (size, type, safety) or as soon as the limit is passed (rows)."""
+    import os
+
+    limit = settings.IMPORT_MAX_BYTES
+    size = len(source) if isinstance(source, bytes | bytearray) else os.path.getsize(source)
+    if size > limit:
+        raise ApplicationError(
+            f"文件过大（{size / 1024 / 1024:.1f} MB），不能超过 {limit // 1024 // 1024} MB；请拆分后分批导入。",
+            fields={"file": ["文件超过大小限制。"]},
+        )
+    lower = (name or "").lower()
+    if lower.endswith(".xlsx"):
+        rows = _iter_xlsx(source, max_rows)
+    elif lower.endswith(".csv") and csv_allowed:
+        data = source if isinstance(source, bytes | bytearray) else open(source, "rb").read()  # noqa: SIM115
+        rows = iter(_read_csv(data))
+    else:
+        kinds = ".xlsx（Excel）或 .csv 文件" if csv_allowed else ".xlsx（Excel）文件（不支持 .xls 或 CSV）"
+        raise ApplicationError(
+            f"文件不是电子表格：请上传 {kinds}，可先下载导入模板。",
+            fields={"file": [f"不支持的文件“{name}”。"]},
+        )
+    first = next(rows, None)
+    if first is None:
+        raise ApplicationError("文件是空的：第 1 行应为列名，请使用导入模板。", fields={"file": ["空文件。"]})
+    yield first
+    filled = 0
+    for values in rows:
+        if any(v not in (None, "") for v in values):
+            filled += 1
+            if max_rows is not None and filled > max_rows:
+                raise _too_many_rows(max_rows)
+        yield values
+
+
+def _iter_xlsx(source, max_rows: int | None):
+    from .uploads import office_problem
+
+    opened = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    try:
+        with zipfile.ZipFile(opened) as archive:
+            problem = office_problem(archive)
+    except zipfile.BadZipFile:
+        problem = None
+    if problem:
+        raise ApplicationError(problem, fields={"file": ["文件内容不安全，未导入。"]})
+    try:
+        workbook = load_workbook(
+            io.BytesIO(source) if isinstance(source, bytes | bytearray) else source,
+            read_only=True,
+            data_only=True,
+        )
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        raise ApplicationError(
+            "文件不是有效的 Excel（.xlsx）文件，可能已损坏或只是改了扩展名；请用 Excel 另存为 .xlsx 后重试。",
+            fields={"file": ["无法读取该文件。"]},
+        ) from None
+    return _xlsx_rows(workbook, max_rows)
+
+
+def _xlsx_rows(workbook, max_rows):
+    try:
+        physical_limit = None if max_rows is None else max_rows * 2 + 1000
+        for number, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True)):
+            if physical_limit is not None and number > physical_limit:
+                raise _too_many_rows(max_rows)
+            yield values
+    finally:
+        workbook.close()
+
+
+def row_count_hint(name: str, path) -> int | None:
+    """Data rows of a sheet as its file declares them (the .xlsx dimension; a .csv's lines), without
+    reading it through — for a progress bar; None when the file does not say."""
+    lower = (name or "").lower()
+    try:
+        if lower.endswith(".csv"):
+            with open(path, "rb") as fh:
+                return max(sum(1 for _ in fh) - 1, 0)
+        if lower.endswith(".xlsx"):
+            workbook = load_workbook(path, read_only=True, data_only=True)
+            try:
+                rows = workbook.worksheets[0].max_row
+            finally:
+                workbook.close()
+            return rows - 1 if rows else None
+    except Exception:  # a hint only: the import itself says what is wrong with the file
+        return None
+    return None
+
+
+def iter_rows_by_header(
+    rows, columns: Sequence[tuple[str, str]], *, required: Iterable[str] | None = None, first_row: int = 2
+):
+    """``rows_by_header`` as a stream over ``iter_table``: one dict per non-empty row."""
+    rows = iter(rows)
+    header = [str(cell(h)) for h in next(rows)]
+    needed = list(required) if required is not None else [h for h, _ in columns]
+    missing = [h for h in needed if h not in header]
+    if missing:
+        raise ApplicationError(
+            f"缺少必需的列：{'、'.join(missing)}。第 1 行应为列名，请使用导入模板。",
+            fields={"file": [f"表头缺少列：{'、'.join(missing)}"]},
+        )
+    index = [(f, header.index(h)) for h, f in columns if h in header]
+    absent = [f for h, f in columns if h not in header]
+    for number, values in enumerate(rows, start=first_row):
+        values = [cell(v) for v in values]
+        if not any(values):
+            continue
+        row = {"_row": number}
+        width = len(values)
+        for f, i in index:
+            row[f] = values[i] if i < width else ""
+        for f in absent:
+            row[f] = ""
+        yield row
+
+
 def _too_many_rows(max_rows: int) -> ApplicationError:
     return ApplicationError(
         f"一次最多导入 {max_rows} 行，请拆分后分批导入。", fields={"file": ["行数过多。"]}
@@ -224,6 +346,44 @@ class RowError:
 
     def __str__(self):
         return f"第 {self.row} 行，“{self.column}”列，值“{self.value}”：{self.message}"
+
+
+def store_upload(upload, *, folder: str = "imports") -> tuple[str, str]:
+    """An import's upload written to the storage — whole or not at all (``core.storage``'s atomic
+    files) — for its job to read: (storage name, the user's file name)."""
+    import uuid
+    from pathlib import PurePath
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    data = upload.read(settings.IMPORT_MAX_BYTES + 1)
+    if len(data) > settings.IMPORT_MAX_BYTES:
+        raise ApplicationError(
+            f"文件过大，不能超过 {settings.IMPORT_MAX_BYTES // 1024 // 1024} MB；请拆分后分批导入。",
+            fields={"file": ["文件超过大小限制。"]},
+        )
+    suffix = PurePath(upload.name or "").suffix.lower()[:10]
+    stored = default_storage.save(f"{folder}/{uuid.uuid4().hex}{suffix}", ContentFile(data))
+    return stored, upload.name or f"upload{suffix}"
+
+
+def stored_path(name: str) -> str:
+    """The local path of a stored upload (the portal's storage is a local file system)."""
+    from django.core.files.storage import default_storage
+
+    return default_storage.path(name)
+
+
+def take_pending_path(session, key: str) -> tuple[str, str] | None:
+    """The previewed upload an import's confirmation refers to — (user's file name, storage name) —
+    taken from the session without reading it (its job reads it); None when gone or expired."""
+    from django.core.files.storage import default_storage
+
+    pending = session.pop(key, None)
+    if not pending or not default_storage.exists(pending["path"]):
+        return None
+    return pending["name"], pending["path"]
 
 
 def take_pending_upload(session, key: str) -> tuple[str, bytes] | None:

@@ -12,7 +12,7 @@ from .audit import log_action
 from .choices import JobStatus
 from .errors import ApplicationError
 from .health import READINESS_REQUIRED, run_checks
-from .jobs import BROKER_DOWN_NOTICE, job_retry_failed, job_waits_for_broker
+from .jobs import BROKER_DOWN_NOTICE, job_retry_failed, job_waits_for_broker, rows_text
 from .models import Job
 from .permissions import restrict
 
@@ -92,6 +92,7 @@ def job_detail(request, pk):
         "core/job_detail.html",
         {
             "job": job,
+            "rows": rows_text(job),
             "broker_notice": BROKER_DOWN_NOTICE if waiting else "",
             "can_retry": job.status == JobStatus.FAILED and job.requester_id == request.user.pk,
         },
@@ -124,6 +125,7 @@ def job_status(request, pk):
             "status": job.status,
             "status_label": job.get_status_display(),
             "progress": job.progress,
+            "rows": rows_text(job),
             "finished": job.is_finished,
             "log": job.log[-4000:],
             "has_file": bool(job.output_file),

@@ -507,6 +507,11 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "core.tasks.nightly_backup_task",
             "schedule": crontab(hour=2, minute=30),  # CELERY_TIMEZONE, i.e. TIME_ZONE
         },
+        # Compliance judged afresh every night (the current year is judged on today's date).
+        "centers-compliance-nightly": {
+            "task": "centers.tasks.compliance_nightly_task",
+            "schedule": crontab(hour=1, minute=15),
+        },
         # An import preview never confirmed within a day is deleted (core.backup.clean_abandoned_uploads).
         "core-clean-abandoned-uploads": {
             "task": "core.tasks.clean_abandoned_uploads_task",

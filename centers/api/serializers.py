@@ -193,3 +193,6 @@ class ComplianceSerializer(serializers.Serializer):
     status = serializers.CharField()
     detail = serializers.CharField()
     figures = serializers.DictField()
+    computed_at = serializers.DateTimeField(
+        allow_null=True, help_text="计算时间；为空表示该中心数据刚有变动，按当前数据实时判断"
+    )

@@ -19,6 +19,7 @@ from core.idempotency import api_key, create_once_or_now
 from core.permissions import can
 
 from .. import filtersets, selectors, services
+from ..compliance_table import compliance_for
 from ..forms import PROFILE_FIELDS
 from ..models import (
     ArchiveInventory,
@@ -36,7 +37,6 @@ from ..models import (
     Supervisor,
     Venue,
 )
-from ..rules import evaluate_center
 from . import serializers as s
 
 
@@ -106,7 +106,9 @@ class ServiceCenterViewSet(WriteViewSet):
             ) from None
         if not 2000 <= year <= 2100:
             raise ApplicationError("year 超出范围（2000–2100）。", fields={"year": ["超出范围。"]})
-        return Response([r.as_dict() for r in evaluate_center(center, year)])
+        verdicts = compliance_for([center], year)[center.pk]
+        computed_at = timezone.localtime(verdicts.computed_at).isoformat() if verdicts.computed_at else None
+        return Response([{**r.as_dict(), "computed_at": computed_at} for r in verdicts.results])
 
 
 class CenterRecordViewSet(WriteViewSet):

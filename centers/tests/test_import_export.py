@@ -179,16 +179,26 @@ def test_template_example_rows_validate(client, world):
 def test_import_page_previews_then_commits(client, world):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from core.jobs import run_job
+    from core.models import Job
+
     client.force_login(world.users["bureau"])
     before = SocialOrganization.objects.count()
     upload = SimpleUploadedFile("orgs.xlsx", xlsx(good_rows(2, start=500)))
     preview = client.post(reverse("centers:organization_import"), {"file": upload})
     assert preview.status_code == 200
-    assert "将新增 2 家" in preview.content.decode()
+    html = preview.content.decode()
+    assert "以下为前 2 行" in html and "青浦区测试组织1" in html and "确认导入" in html
     assert SocialOrganization.objects.count() == before
-    done = client.post(reverse("centers:organization_import_commit"), follow=True)
-    assert "导入完成：新增 2 家" in done.content.decode()
+    queued = client.post(reverse("centers:organization_import_commit"))
+    job = Job.objects.get(kind=importing.IMPORT_JOB_KIND)
+    assert queued["Location"] == reverse("core:job_detail", args=[job.pk])
+    run_job(str(job.pk), importing.organization_import_work)  # the worker's part, here in-process
+    job.refresh_from_db()
+    assert job.status == "succeeded" and "导入完成：新增 2 家" in job.log
     assert SocialOrganization.objects.count() == before + 2
+    page = client.get(reverse("core:job_detail", args=[job.pk])).content.decode()
+    assert "已处理 2 / 2 行，每秒" in page
 
 
 @pytest.mark.django_db

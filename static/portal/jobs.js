@@ -11,6 +11,8 @@
           bar.querySelector(".progress-bar").style.width = data.progress + "%";
           box.querySelector("[data-job-progress]").textContent = data.progress;
           box.querySelector("[data-job-status]").textContent = data.status_label;
+          var rows = box.querySelector("[data-job-rows]");
+          if (rows && data.rows) { rows.textContent = data.rows; box.querySelector("[data-job-rows-box]").hidden = false; }
           box.querySelector("[data-job-log]").textContent = data.log;
           if (data.has_file) box.querySelector("[data-job-download]").hidden = false;
           var notice = box.querySelector("[data-job-broker]");

@@ -44,7 +44,9 @@ class Command(BaseCommand):
                 f"{district.name}（{district.code}）：未载入演示数据，也未创建演示账号。"
             )
             return
-        with transaction.atomic():
+        from centers.compliance_table import compliance_refresh, paused
+
+        with transaction.atomic(), paused():
             for app in DEMO_APPS:
                 try:
                     module = import_module(f"{app}.demo")
@@ -53,6 +55,7 @@ class Command(BaseCommand):
                         raise
                     continue
                 module.seed(stdout=self.stdout, password=password)
+            compliance_refresh()  # the compliance table, judged once for every center (not per save)
         # Jobs that seeding queued (e.g. rendering reports) run after the commit, on the worker.
         from accounts.demo import DEMO_ACCOUNTS
 
