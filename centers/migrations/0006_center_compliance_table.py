@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('centers', '0004_record_versions'),
+        ('centers', '0005_organization_search_indexes'),
     ]
 
     operations = [
