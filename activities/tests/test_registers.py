@@ -505,3 +505,50 @@ def test_list_queries_are_constant_in_the_number_of_rows(world, slug, django_ass
 
 
 LIST_QUERIES = {"trainings-held": 13, "early-warnings": 12, "activity-teams": 12}
+
+
+def test_evidence_is_uploaded_checked_and_served_only_to_readers(world, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": str(tmp_path)}},
+    }
+    row = _create("needs-surveys", world)
+    owner_client = page_client(world["director_a"])
+    url = reverse("activities:attachment_upload", args=["needs-surveys", row.pk])
+    fake = SimpleUploadedFile("报告.pdf", b"<html>not a pdf</html>")
+    response = owner_client.post(url, {"file": fake}, follow=True)
+    assert "只接受 PDF、JPEG、PNG、DOCX、XLSX 文件" in response.content.decode()
+    pdf = SimpleUploadedFile("调研报告.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF")
+    assert owner_client.post(url, {"file": pdf}).status_code == 302
+    from activities.models import Attachment
+
+    attachment = Attachment.objects.get()
+    download = reverse("activities:attachment_download", args=[attachment.pk])
+    assert page_client(world["supervisor_a"]).get(download).status_code == 200
+    assert page_client(world["director_b"]).get(download).status_code == 404
+    assert (
+        page_client(world["supervisor_a"])
+        .post(reverse("activities:attachment_delete", args=[attachment.pk]))
+        .status_code
+        == 404
+    )
+
+
+def test_the_demo_seed_is_idempotent_and_gives_center_a_every_street_town_register(demo):
+    import io as _io
+
+    from activities import demo as activities_demo
+    from centers.models import ServiceCenter
+
+    center_a = ServiceCenter.objects.get(street_town__name="朱家角镇", level="street_town")
+    for register in REGISTERS.values():
+        if center_a.level in register.levels:
+            assert register.model.objects.filter(center=center_a, year=2025).exists() or register.slug in (
+                "activity-teams",
+                "information-officers",
+            ), register.slug
+    out = _io.StringIO()
+    activities_demo.seed(stdout=out, password="")
+    assert "新增 0 条" in out.getvalue()
