@@ -64,6 +64,18 @@ def public_center(pk: int) -> ServiceCenter:
 
 
 # ---- the public draw record (/public/draws/<year>/ and .json) ---------------------------------------
+def public_draw_years() -> list[int]:
+    """The years whose draw record is public (a commitment published, or an older draw), newest first."""
+    from evaluations.models import Cycle
+
+    return list(
+        Cycle.objects.filter(Q(seed_commitment__isnull=False) | Q(draw__isnull=False))
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
+
+
 def public_draw_record(year: int) -> dict | None:
     """Everything needed to check a year's spot-check draw, and nothing else: the seed's commitment and
     its time (from the moment the cycle enters spot check), then the population in order with names and

@@ -8,7 +8,7 @@ from centers.choices import CenterLevel
 from centers.models import ServiceCenter
 from core.access import PUBLIC, access
 
-from .selectors import FUNCTIONS, public_center, public_centers, public_draw_record
+from .selectors import FUNCTIONS, public_center, public_centers, public_draw_record, public_draw_years
 
 
 @access(read=PUBLIC)
@@ -21,7 +21,13 @@ def center_list(request):
     return render(
         request,
         "disclosure/center_list.html",
-        {"page": page, "levels": CenterLevel.choices, "level": level, "q": q},
+        {
+            "page": page,
+            "levels": CenterLevel.choices,
+            "level": level,
+            "q": q,
+            "draw_years": public_draw_years(),
+        },
     )
 
 

@@ -108,6 +108,7 @@ def test_entering_spot_check_publishes_the_commitment_and_the_draw_reveals_its_s
     record = client.get("/public/draws/2026.json").json()
     assert record["commitment"]["sha256"] == commitment.digest and record["seed"] is None
     assert commitment.seed not in json.dumps(record)
+    assert 'href="/public/draws/2026/"' in client.get("/public/").content.decode()  # linked from 信息公开
     # the seed is not typed: the service, the page and the API refuse one
     with pytest.raises(ApplicationError, match="随机种子不能填写"):
         services.draw_create(cycle=cycle, actor=people["bureau"], seed="1")
