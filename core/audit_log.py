@@ -71,6 +71,8 @@ ACTION_LABELS = {
     "audit.log.exported": "操作记录 · 导出",
     "audit.archive.downloaded": "操作记录归档 · 下载",
     "evaluations.draw.verified": "抽检抽样 · 复核",
+    "evaluations.draw.committed": "抽检抽样 · 公布种子承诺",
+    "evaluations.notifications.resent": "通知邮件 · 重新发送",
 }
 
 

@@ -61,3 +61,82 @@ def public_centers(*, level: str | None = None, q: str | None = None) -> QuerySe
 
 def public_center(pk: int) -> ServiceCenter:
     return public_centers().get(pk=pk)
+
+
+# ---- the public draw record (/public/draws/<year>/ and .json) ---------------------------------------
+def public_draw_years() -> list[int]:
+    """The years whose draw record is public (a commitment published, or an older draw), newest first."""
+    from evaluations.models import Cycle
+
+    return list(
+        Cycle.objects.filter(Q(seed_commitment__isnull=False) | Q(draw__isnull=False))
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
+
+
+def public_draw_record(year: int) -> dict | None:
+    """Everything needed to check a year's spot-check draw, and nothing else: the seed's commitment and
+    its time (from the moment the cycle enters spot check), then the population in order with names and
+    credit codes, the named and excluded centers (with reasons), k, the seed and the result. ``None``
+    when the year has no commitment and no draw. Centers are referred to by their place in the
+    population (``position``, from 1), so the record can be replayed from the file alone
+    (``scripts/replay_draw.py``)."""
+    from evaluations.draw import ALGORITHM, ALGORITHM_LABELS, sample_size
+    from evaluations.models import Cycle, Draw, SeedCommitment
+    from evaluations.services import draw_population
+
+    cycle = Cycle.objects.filter(year=year).first()
+    if cycle is None:
+        return None
+    draw = Draw.objects.filter(cycle=cycle).select_related("seed_commitment").first()
+    commitment = draw.seed_commitment if draw else SeedCommitment.objects.filter(cycle=cycle).first()
+    if draw is None and commitment is None:
+        return None
+    population = draw.population if draw else draw_population(cycle)
+    position = {c["id"]: index for index, c in enumerate(population, start=1)}
+
+    def center(item: dict, **extra) -> dict:
+        row = population[position[item["id"]] - 1]
+        return {
+            "position": position[item["id"]],
+            "name": row["name"],
+            "credit_code": row.get("credit_code", ""),
+            **extra,
+        }
+
+    numerator = draw.share_numerator if draw else cycle.sample_numerator
+    denominator = draw.share_denominator if draw else cycle.sample_denominator
+    algorithm = draw.algorithm if draw else ALGORITHM
+    return {
+        "year": cycle.year,
+        "title": f"{cycle.year} 年度服务中心绩效考评抽检抽样记录",
+        "algorithm": algorithm,
+        "algorithm_label": ALGORITHM_LABELS.get(algorithm, ""),
+        "commitment": (
+            {
+                "sha256": commitment.digest,
+                "published_at": timezone.localtime(commitment.committed_at).isoformat(),
+            }
+            if commitment
+            else None
+        ),
+        "share": {"numerator": numerator, "denominator": denominator},
+        "sample_size": draw.sample_size if draw else sample_size(numerator, denominator, len(population)),
+        "population": [
+            {
+                "position": index,
+                "name": c["name"],
+                "credit_code": c.get("credit_code", ""),
+                "street_town": c.get("street_town", ""),
+                "street_town_order": c.get("street_town_order"),
+            }
+            for index, c in enumerate(population, start=1)
+        ],
+        "must_include": [center(c) for c in draw.must_include] if draw else [],
+        "excluded": [center(c, reason=c.get("reason", "")) for c in draw.excluded] if draw else [],
+        "seed": draw.seed if draw else None,
+        "drawn_at": timezone.localtime(draw.created_at).isoformat() if draw else None,
+        "result": [center(c) for c in draw.result] if draw else [],
+    }

@@ -1,12 +1,14 @@
+import json
+
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from centers.choices import CenterLevel
 from centers.models import ServiceCenter
 from core.access import PUBLIC, access
 
-from .selectors import FUNCTIONS, public_center, public_centers
+from .selectors import FUNCTIONS, public_center, public_centers, public_draw_record, public_draw_years
 
 
 @access(read=PUBLIC)
@@ -19,7 +21,13 @@ def center_list(request):
     return render(
         request,
         "disclosure/center_list.html",
-        {"page": page, "levels": CenterLevel.choices, "level": level, "q": q},
+        {
+            "page": page,
+            "levels": CenterLevel.choices,
+            "level": level,
+            "q": q,
+            "draw_years": public_draw_years(),
+        },
     )
 
 
@@ -32,3 +40,27 @@ def center_detail(request, pk: int):
     return render(
         request, "disclosure/center_detail.html", {"center": center, "functions": FUNCTIONS[center.level]}
     )
+
+
+def _draw_record(year: int) -> dict:
+    record = public_draw_record(year)
+    if record is None:
+        raise Http404("该年度尚未公布抽检抽样信息")
+    return record
+
+
+@access(read=PUBLIC)
+def draw_record(request, year: int):
+    record = _draw_record(year)
+    return render(request, "disclosure/draw_record.html", {"record": record})
+
+
+@access(read=PUBLIC)
+def draw_record_json(request, year: int):
+    """The same record as a file anyone can replay (scripts/replay_draw.py), UTF-8, Chinese unescaped."""
+    record = _draw_record(year)
+    response = HttpResponse(
+        json.dumps(record, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'inline; filename="draw-{record["year"]}.json"'
+    return response

@@ -1,24 +1,56 @@
-"""The spot-check draw (抽检抽样): documented, seeded, reproducible.
+"""The spot-check draw (抽检抽样): committed before, revealed at the draw, redone by anyone.
 
-Algorithm ``ceil-share-random-sample-v1``:
-1. The population is every center in the cycle's scope, sorted by a stable key: (street/town sort
-   order, center name, center id). The sorted list is stored with the draw.
+Current algorithm ``sha256-order-v2`` (``draw_sample``), written so that any language can redo it:
+
+1. The population is every center in the cycle's scope, sorted by (street/town sort order, center
+   name, center id). The sorted list, with each center's name and unified social credit code, is
+   stored with the draw and published.
 2. k = ceil(share × population size) (share = numerator / denominator, exact fractions).
-3. Centers the bureau must include are taken first; excluded centers (each with a reason) and the
-   must-include ones leave the pool (kept in population order).
-4. ``random.Random(seed).sample(pool, min(k − len(must_include), len(pool)))`` picks the rest
-   (Python's Mersenne Twister, whose output for a given seed is stable across versions).
-5. The result is the must-include centers followed by the drawn ones, sorted in population order.
-Anyone can re-run it from the stored inputs (``draw_sample``) and compare.
+3. The named centers (必检) are taken first; the excluded centers (each with a reason) and the named
+   ones leave the pool.
+4. Every center left in the pool gets the key SHA-256(seed + ":" + credit code) — the seed and the
+   code as UTF-8 text, the digest written as 64 lower-case hexadecimal digits; the pool is ordered by
+   that key, ascending (equal keys — two centers with the same code, or none — keep population
+   order), and the first k − (number of named centers) are drawn.
+5. The result is the named and the drawn centers, listed in population order.
+
+The seed is made by the portal (``new_seed``: 128 random bits from ``secrets``, as 32 hexadecimal
+digits) when the cycle enters spot check; only its SHA-256 (``commitment``) is published then, the
+seed itself at the draw — so nobody can search for a convenient seed, and anyone can check the seed
+against the commitment published before.
+
+Old draws keep their algorithm: ``ceil-share-random-sample-v1`` (``draw_sample_v1``, Python's
+``random.sample`` on an integer seed) stays for the records made with it; ``sample_for`` picks by the
+version recorded on the draw. ``scripts/replay_draw.py`` is the same algorithm with the standard
+library only, for someone who has just the published JSON file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
+import secrets
 from fractions import Fraction
 
-ALGORITHM = "ceil-share-random-sample-v1"
+ALGORITHM = "sha256-order-v2"
+ALGORITHM_V1 = "ceil-share-random-sample-v1"
+ALGORITHMS = (ALGORITHM, ALGORITHM_V1)
+
+
+def new_seed() -> str:
+    """A fresh seed: 128 bits from the operating system's random source, as 32 hexadecimal digits."""
+    return secrets.token_hex(16)
+
+
+def commitment_of(seed: str) -> str:
+    """The published commitment of a seed: SHA-256 of its UTF-8 text, lower-case hexadecimal."""
+    return hashlib.sha256(str(seed).encode("utf-8")).hexdigest()
+
+
+def order_key(seed: str, credit_code: str) -> str:
+    """A center's place in the draw: SHA-256(seed ‖ ":" ‖ credit code), lower-case hexadecimal."""
+    return hashlib.sha256(f"{seed}:{credit_code}".encode()).hexdigest()
 
 
 def sample_size(numerator: int, denominator: int, population_size: int) -> int:
@@ -27,6 +59,28 @@ def sample_size(numerator: int, denominator: int, population_size: int) -> int:
 
 def draw_sample(
     *,
+    population: list[dict],
+    seed: str,
+    numerator: int,
+    denominator: int,
+    must_include: list[int],
+    excluded: list[int],
+) -> list[int]:
+    """The drawn center ids, in population order. ``population``: the sorted list of
+    ``{"id", "credit_code", …}``; ``must_include`` and ``excluded``: center ids."""
+    k = sample_size(numerator, denominator, len(population))
+    named = set(must_include)
+    out = named | set(excluded)
+    pool = sorted(
+        (c for c in population if c["id"] not in out),
+        key=lambda c: order_key(seed, c.get("credit_code") or ""),
+    )  # sorted() is stable: equal keys keep population order
+    chosen = named | {c["id"] for c in pool[: max(0, k - len(named))]}
+    return [c["id"] for c in population if c["id"] in chosen]
+
+
+def draw_sample_v1(
+    *,
     population: list[int],
     seed: int,
     numerator: int,
@@ -34,7 +88,8 @@ def draw_sample(
     must_include: list[int],
     excluded: list[int],
 ) -> list[int]:
-    """The drawn center ids, in population order. ``population`` is the sorted list of center ids."""
+    """The former algorithm, kept for the draws recorded with it (``ceil-share-random-sample-v1``):
+    ``random.Random(seed).sample`` over the pool of center ids in population order."""
     k = sample_size(numerator, denominator, len(population))
     chosen = [c for c in population if c in set(must_include)]
     taken = set(chosen) | set(excluded)
@@ -43,3 +98,19 @@ def draw_sample(
     drawn = random.Random(seed).sample(pool, remaining)
     picked = set(chosen) | set(drawn)
     return [c for c in population if c in picked]
+
+
+def sample_for(*, algorithm: str, population: list[dict], seed: str, **inputs) -> list[int]:
+    """Re-run a recorded draw with the algorithm version it names."""
+    if algorithm == ALGORITHM_V1:
+        return draw_sample_v1(population=[c["id"] for c in population], seed=int(seed), **inputs)
+    if algorithm == ALGORITHM:
+        return draw_sample(population=population, seed=seed, **inputs)
+    raise ValueError(f"unknown draw algorithm {algorithm!r}")
+
+
+# What a page calls each version (no code names on a page).
+ALGORITHM_LABELS = {
+    ALGORITHM: "按 SHA-256 值排序抽取（第 2 版）",
+    ALGORITHM_V1: "旧版随机抽取（第 1 版，2026 年以前的存档）",
+}

@@ -178,9 +178,9 @@ class ReopenForm(forms.Form):
 
 
 class DrawForm(forms.Form):
-    seed = forms.IntegerField(
-        label="随机种子", min_value=0, help_text="公开记录的整数；同一种子、同一名单，抽样结果相同"
-    )
+    """The bureau names the centers that must be checked and those left out (with reasons). There is
+    no seed field: the seed was made by the portal and its commitment published (services.draw_commit)."""
+
     must_include = forms.MultipleChoiceField(
         label="必检中心", required=False, widget=forms.CheckboxSelectMultiple
     )

@@ -25,3 +25,11 @@ def send_reminders_task():
     from .services import reminders_send
 
     return reminders_send()
+
+
+@shared_task(bind=True, base=JobTask, error_retries=5, **time_limits("quick"))
+def send_notifications_task(self, job_id: str):
+    """The e-mails of in-portal notices, after the transaction that wrote them committed (outbox)."""
+    from .services.notifications import notifications_send_work
+
+    run_job(job_id, notifications_send_work, task=self)

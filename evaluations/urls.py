@@ -31,6 +31,7 @@ urlpatterns = [
     path("reviews/", views.review_list, name="review_list"),
     path("assignments/mine/", views.my_assignments, name="my_assignments"),
     path("notifications/", views.notifications, name="notifications"),
+    path("notifications/undelivered/", views.notifications_undelivered, name="notifications_undelivered"),
     path("filings/<int:pk>/", views.filing_detail, name="filing_detail"),
     path("filings/<int:pk>/edit/", views.filing_edit, name="filing_edit"),
     path("filings/<int:pk>/self-assessment/", views.self_assessment, name="self_assessment"),

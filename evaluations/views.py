@@ -36,7 +36,7 @@ from .forms import (
     UploadForm,
     auditors,
 )
-from .models import Assignment, Cycle, Draw, Evidence, Filing, Indicator, ResultSet
+from .models import Assignment, Cycle, Draw, Evidence, Filing, Indicator, ResultSet, SeedCommitment
 from .models.filing import FILING_FIGURES
 
 
@@ -300,15 +300,25 @@ def cycle_draw(request, pk):
     cycle = _cycle(request, pk, "change")
     draw = Draw.objects.filter(cycle=cycle).first()
     population = draw.population if draw else services.draw_population(cycle)
+    if request.method == "POST" and request.POST.get("action") == "commit":
+        try:
+            services.draw_commit(cycle=cycle, actor=request.user)
+        except ApplicationError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, "已生成随机种子并公布其承诺值（SHA-256）。")
+        return redirect("evaluations:cycle_draw", cycle.pk)
     form = DrawForm(request.POST or None, population=population)
     if request.method == "POST" and form.is_valid():
+        # A posted seed goes to the service, which refuses it in Chinese (the seed is never typed).
+        typed = {"seed": request.POST["seed"]} if "seed" in request.POST else {}
         try:
             draw = services.draw_create(
                 cycle=cycle,
                 actor=request.user,
-                seed=form.cleaned_data["seed"],
                 must_include=form.cleaned_data["must_include"],
                 excluded=form.excluded(population),
+                **typed,
             )
         except ApplicationError as exc:
             _fail(request, exc, form)
@@ -328,7 +338,10 @@ def cycle_draw_verify(request, pk):
     rerun, matches = services.draw_verify(draw)
     names = {c["id"]: c["name"] for c in draw.population}
     log_action("evaluations.draw.verified", actor=request.user, obj=cycle, data={"matches": matches})
-    verification = {"names": [names[c] for c in rerun], "matches": matches}
+    seed_ok = draw.seed_commitment is None or (
+        services.draw_algorithm.commitment_of(draw.seed) == draw.seed_commitment.digest
+    )
+    verification = {"names": [names[c] for c in rerun], "matches": matches, "seed_ok": seed_ok}
     return _draw_page(
         request, cycle, draw, DrawForm(population=draw.population), draw.population, verification
     )
@@ -346,6 +359,10 @@ def _draw_page(request, cycle, draw, form, population, verification=None):
             "population": population,
             "k": k,
             "verification": verification,
+            "commitment": SeedCommitment.objects.filter(cycle=cycle).first(),
+            "algorithm_label": services.draw_algorithm.ALGORITHM_LABELS.get(draw.algorithm, "")
+            if draw
+            else "",
         },
     )
 
@@ -878,4 +895,28 @@ def notifications(request):
         services.notification_mark_read(user=request.user)
         return redirect("evaluations:notifications")
     items = Notification.objects.filter(recipient=request.user).order_by("-created_at")
-    return render(request, "evaluations/notifications.html", {"page": _page(request, items)})
+    undelivered = None
+    if _is_bureau(request.user):
+        from .services.notifications import undelivered_notifications
+
+        undelivered = undelivered_notifications(request.user).count()
+    return render(
+        request, "evaluations/notifications.html", {"page": _page(request, items), "undelivered": undelivered}
+    )
+
+
+@access(read=BUREAU, write=BUREAU)
+@login_required
+def notifications_undelivered(request):
+    """The bureau's list of notices whose e-mail could not be sent, with the reason; POST sends them again."""
+    from .services.notifications import notifications_resend, undelivered_notifications
+
+    if request.method == "POST":
+        job = notifications_resend(actor=request.user)
+        if job is None:
+            messages.info(request, "没有未送达的通知邮件。")
+        else:
+            messages.success(request, f"已安排重新发送 {len(job.params['notifications'])} 封通知邮件。")
+        return redirect("evaluations:notifications_undelivered")
+    items = undelivered_notifications(request.user)
+    return render(request, "evaluations/notifications_undelivered.html", {"page": _page(request, items)})

@@ -350,7 +350,10 @@ DISTRIBUTION_BINS = [
 
 
 def district_summary_spec(*, cycle_id) -> ReportSpec:
+    from django.conf import settings
+
     from centers.models import ServiceCenter
+    from evaluations.draw import ALGORITHM_LABELS
     from evaluations.models import AuditScore, Draw, Indicator, Result, SelfScore
 
     cycle = _cycle(cycle_id)
@@ -444,7 +447,9 @@ def district_summary_spec(*, cycle_id) -> ReportSpec:
     if draw is not None:
         sample = {
             "seed": draw.seed,
-            "algorithm": draw.algorithm,
+            "algorithm": ALGORITHM_LABELS.get(draw.algorithm, ""),
+            "commitment": draw.seed_commitment.digest if draw.seed_commitment_id else "",
+            "record_url": f"{settings.PORTAL_BASE_URL}/public/draws/{cycle.year}/",
             "share": f"{draw.share_numerator}/{draw.share_denominator}",
             "population": len(draw.population or []),
             "size": draw.sample_size,

@@ -63,19 +63,21 @@ def build_published_cycle(*, year: int, centers: list, bureau, auditor, seed: in
         filing.save()
         filings.append(filing)
     SelfScore.objects.bulk_create(self_scores)
-    population = [f.center_id for f in filings]
+    population = [
+        {"id": f.center_id, "name": f.center.name, "credit_code": f.center.credit_code} for f in filings
+    ]
     sample = draws.draw_sample(
-        population=population, seed=seed, numerator=1, denominator=3, must_include=[], excluded=[]
+        population=population, seed=str(seed), numerator=1, denominator=3, must_include=[], excluded=[]
     )
     names = {f.center_id: f.center.name for f in filings}
     Draw.objects.create(
         cycle=cycle,
         algorithm=draws.ALGORITHM,
-        seed=seed,
+        seed=str(seed),
         share_numerator=1,
         share_denominator=3,
         sample_size=len(sample),
-        population=[{"id": c, "name": names[c]} for c in population],
+        population=population,
         result=[{"id": c, "name": names[c]} for c in sample],
     )
     for filing in filings:

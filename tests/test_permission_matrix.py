@@ -297,6 +297,9 @@ def matrix(demo, settings, tmp_path):
         "reports:cycle_render": {"cycle_pk": cycle.pk},
         "reports:verify_code": {"code": report.verification_code},
         "disclosure:center_detail": {"pk": center_a.pk},
+        # the public draw record of the demo year (no login): page and JSON file
+        "disclosure:draw_record": {"year": cycle.year},
+        "disclosure:draw_record_json": {"year": cycle.year},
         "evaluations:evidence_download": {"pk": evidence.pk},
         "evaluations:evidence_delete": {"pk": evidence.pk},
     }

@@ -163,12 +163,31 @@ class AuditScoreSerializer(serializers.ModelSerializer):
 
 
 class DrawSerializer(serializers.ModelSerializer):
+    commitment = serializers.CharField(source="seed_commitment.digest", read_only=True, default="")
+    committed_at = serializers.DateTimeField(
+        source="seed_commitment.committed_at", read_only=True, default=None
+    )
+
     class Meta:
         model = Draw
         fields = [
-            "id", "cycle", "algorithm", "seed", "share_numerator", "share_denominator", "sample_size",
-            "population", "must_include", "excluded", "result", "created_at",
+            "id", "cycle", "algorithm", "seed", "commitment", "committed_at", "share_numerator",
+            "share_denominator", "sample_size", "population", "must_include", "excluded", "result",
+            "created_at",
         ]  # fmt: skip
+
+
+class DrawExclusionSerializer(serializers.Serializer):
+    center = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class DrawCreateSerializer(serializers.Serializer):
+    """What the bureau gives for a draw: no seed (the portal made it and published its commitment)."""
+
+    cycle = serializers.IntegerField()
+    must_include = serializers.ListField(child=serializers.IntegerField(), required=False)
+    excluded = DrawExclusionSerializer(many=True, required=False)
 
 
 class AssignmentSerializer(serializers.ModelSerializer):

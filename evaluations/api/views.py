@@ -14,6 +14,7 @@ from accounts.roles import Role
 from core.access import BUREAU, CENTER_EDITORS, FILING_READERS, TAKING_PART, access, in_scope
 from core.api.mixins import RestrictedQuerysetMixin
 from core.audit import log_action
+from core.errors import ApplicationError
 from core.idempotency import api_key, create_once_or_now
 from core.params import int_param
 from core.permissions import restrict
@@ -240,13 +241,37 @@ class AuditScoreViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewse
         return Response(s.AssignmentSerializer(assignment).data)
 
 
-@access(read=TAKING_PART)
+@access(read=TAKING_PART, create=BUREAU)
 class DrawViewSet(ReadOnly):
-    """The spot-check samples, with ``/verify/`` re-running the draw from its stored inputs."""
+    """The spot-check samples, with ``/verify/`` re-running the draw from its stored inputs. POST draws
+    a cycle's sample with the seed committed when it entered spot check; a ``seed`` is refused (400)."""
 
-    queryset = Draw.objects.order_by("-cycle__year")
+    queryset = Draw.objects.select_related("seed_commitment").order_by("-cycle__year")
     serializer_class = s.DrawSerializer
     filterset_fields = ["cycle"]
+
+    @extend_schema(request=s.DrawCreateSerializer, responses={201: s.DrawSerializer})
+    def create(self, request):
+        data = request.data if isinstance(request.data, dict) else {}
+        pk = int_param(data, "cycle", label="考评年度", required=True)
+        cycle = get_object_or_404(restrict(Cycle.objects.all(), request.user, "change"), pk=pk)
+        excluded = data.get("excluded") or []
+        if not isinstance(excluded, list) or not all(isinstance(e, dict) for e in excluded):
+            raise ApplicationError(
+                "排除中心格式有误。", fields={"excluded": ['请写成 [{"center": 中心编号, "reason": 原因}]。']}
+            )
+        must = data.get("must_include") or []
+        if not isinstance(must, list):
+            raise ApplicationError("必检中心格式有误。", fields={"must_include": ["请写成中心编号的列表。"]})
+        typed = {"seed": data["seed"]} if "seed" in data else {}
+        draw = services.draw_create(
+            cycle=cycle,
+            actor=request.user,
+            must_include=must,
+            excluded={e.get("center"): e.get("reason") for e in excluded},
+            **typed,
+        )
+        return Response(s.DrawSerializer(draw).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["get"])
     def verify(self, request, pk=None):

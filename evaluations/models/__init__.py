@@ -2,7 +2,7 @@ from .cycle import Cycle, Indicator, RubricCategory
 from .filing import FILING_FIGURES, Evidence, Filing, FilingReturn, SelfScore
 from .notifications import Notification
 from .results import Result, ResultSet
-from .spot_check import Assignment, AuditScore, Draw
+from .spot_check import Assignment, AuditScore, Draw, SeedCommitment
 
 __all__ = [
     "FILING_FIGURES",
@@ -18,5 +18,6 @@ __all__ = [
     "Result",
     "ResultSet",
     "RubricCategory",
+    "SeedCommitment",
     "SelfScore",
 ]

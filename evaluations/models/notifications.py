@@ -23,7 +23,11 @@ class Notification(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(_("链接"), max_length=300, blank=True)
-    emailed = models.BooleanField(_("已发邮件"), default=False)
+    # The e-mail (core.jobs outbox: sent by evaluations.tasks.send_notifications_task after commit).
+    email_to = models.CharField(_("邮件地址"), max_length=254, blank=True)
+    sent_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("发送尝试次数"), default=0)
+    last_error = models.CharField(_("最近一次发送失败原因"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
 
@@ -38,4 +42,8 @@ class Notification(models.Model):
 
     @classmethod
     def restrict_queryset(cls, queryset, user, action):
+        """Each user reads their own notices; ``monitor`` (the delivery list) is the bureau's: every
+        notice, for whoever holds the model-wide view permission."""
+        if action == "monitor":
+            return queryset if user.has_perm("evaluations.view_notification") else queryset.none()
         return queryset.filter(recipient=user)

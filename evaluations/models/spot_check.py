@@ -13,19 +13,51 @@ from .cycle import Cycle, Indicator
 from .filing import Filing
 
 
+class SeedCommitment(TimeStampedModel):
+    """The draw's seed, made by the portal when the cycle enters spot check (``evaluations.draw.new_seed``),
+    and its SHA-256 (``digest``), published at once with the time (``/public/draws/<year>/``). The seed
+    itself is shown nowhere until the draw reveals it; nobody types it, so nobody can choose it."""
+
+    cycle = models.OneToOneField(
+        Cycle, verbose_name=_("考评年度"), on_delete=models.PROTECT, related_name="seed_commitment"
+    )
+    seed = models.CharField(_("随机种子（抽样前保密）"), max_length=64)
+    digest = models.CharField(_("种子承诺值（SHA-256）"), max_length=64)
+    committed_at = models.DateTimeField(_("承诺公布时间"))
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL
+    )
+
+    permission_parent = "cycle"
+
+    class Meta:
+        verbose_name = _("抽样种子承诺")
+        verbose_name_plural = _("抽样种子承诺")
+
+    def __str__(self):
+        return f"{self.cycle.year} 年度抽样种子承诺 {self.digest}"
+
+
 class Draw(TimeStampedModel):
     """The spot-check draw (抽检抽样) of a cycle: its inputs and result, stored so anyone can re-run it.
 
-    Algorithm (``evaluations.draw.draw_sample``, version ``algorithm``): the population is the cycle's
-    centers sorted by a stable key; must-include centers are taken; excluded ones leave the pool;
-    ``random.Random(seed).sample(pool, k - must)`` picks the rest, k = ceil(share × population).
+    Algorithm: ``evaluations.draw`` (the version in ``algorithm``; old versions stay for old records).
+    A draw made after a commitment links it (``seed_commitment``): SHA-256(seed) must equal its digest.
     """
 
     cycle = models.OneToOneField(
         Cycle, verbose_name=_("考评年度"), on_delete=models.PROTECT, related_name="draw"
     )
     algorithm = models.CharField(_("抽样算法"), max_length=40)
-    seed = models.BigIntegerField(_("随机种子"))
+    seed = models.CharField(_("随机种子"), max_length=64)
+    seed_commitment = models.OneToOneField(
+        SeedCommitment,
+        verbose_name=_("种子承诺"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="draw",
+    )
     share_numerator = models.PositiveSmallIntegerField(_("抽检比例（分子）"))
     share_denominator = models.PositiveSmallIntegerField(_("抽检比例（分母）"))
     sample_size = models.PositiveIntegerField(_("抽检数量"))

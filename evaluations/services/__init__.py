@@ -87,6 +87,7 @@ from .spot_check import (  # noqa: F401
     assignment_submit,
     audit_score_correct,
     audit_scores_save,
+    draw_commit,
     draw_create,
     draw_population,
     draw_verify,

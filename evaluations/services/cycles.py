@@ -341,4 +341,8 @@ def cycle_advance(*, cycle: Cycle, actor, to_state: str) -> Cycle:
     log_action(
         "evaluations.cycle.state_changed", actor=actor, obj=cycle, data={"before": before, "after": to_state}
     )
+    if to_state == CycleState.SPOT_CHECK:
+        from .spot_check import draw_commit
+
+        draw_commit(cycle=cycle, actor=actor)  # the draw's seed, its SHA-256 published from now on
     return cycle

@@ -26,6 +26,7 @@ from ..models import (
     Draw,
     Filing,
     Indicator,
+    SeedCommitment,
 )
 from ._common import _locked_cycle, _parse_score, _require_cycle_state
 from .filings import _check_row_versions, _save_score_row, computed_scores
@@ -36,36 +37,87 @@ logger = logging.getLogger(__name__)
 
 # ---- the draw and assignments ----------------------------------------------------------------------
 def draw_population(cycle: Cycle) -> list[dict]:
-    """The centers in scope, sorted by the stable key (street/town order, name, id)."""
+    """The centers in scope, sorted by the stable key (street/town order, name, id), each with its
+    unified social credit code (the draw's key) and street/town (the published order)."""
     rows = Filing.objects.filter(cycle=cycle).values_list(
-        "center_id", "center__name", "center__street_town__sort_order"
+        "center_id",
+        "center__name",
+        "center__credit_code",
+        "center__street_town__name",
+        "center__street_town__sort_order",
     )
-    rows = sorted(rows, key=lambda r: (r[2] if r[2] is not None else 9999, r[1], r[0]))
-    return [{"id": r[0], "name": r[1]} for r in rows]
+    rows = sorted(rows, key=lambda r: (r[4] if r[4] is not None else 9999, r[1], r[0]))
+    return [
+        {
+            "id": r[0],
+            "name": r[1],
+            "credit_code": r[2] or "",
+            "street_town": r[3] or "",
+            "street_town_order": r[4] if r[4] is not None else 9999,
+        }
+        for r in rows
+    ]
 
 
 @transaction.atomic
-def draw_create(*, cycle: Cycle, actor, seed: int, must_include=(), excluded: dict | None = None) -> Draw:
-    """Draw the spot-check sample once per cycle, storing seed, inputs and result."""
+def draw_commit(*, cycle: Cycle, actor) -> SeedCommitment:
+    """Make the draw's seed and publish its SHA-256 — as the cycle enters spot check (``cycle_advance``,
+    same transaction), or from the draw page for a cycle that entered it before commitments existed.
+    Once per cycle: a second call returns the first commitment unchanged."""
+    cycle = _locked_cycle(cycle)
+    _require_cycle_state(cycle, CycleState.SPOT_CHECK, doing="公布抽样种子承诺")
+    existing = SeedCommitment.objects.filter(cycle=cycle).first()
+    if existing is not None:
+        return existing
+    seed = draw_algorithm.new_seed()
+    commitment = SeedCommitment.objects.create(
+        cycle=cycle,
+        seed=seed,
+        digest=draw_algorithm.commitment_of(seed),
+        committed_at=timezone.now(),
+        committed_by=actor,
+    )
+    log_action("evaluations.draw.committed", actor=actor, obj=cycle, data={"commitment": commitment.digest})
+    return commitment
+
+
+@transaction.atomic
+def draw_create(*, cycle: Cycle, actor, must_include=(), excluded: dict | None = None, **typed) -> Draw:
+    """Draw the spot-check sample once per cycle with the seed committed when the cycle entered spot
+    check (revealed now), storing seed, inputs and result. A seed cannot be given: ``typed`` is there
+    only to refuse one in Chinese (a form or API call that sends ``seed``)."""
+    if typed:
+        field = next(iter(typed))
+        raise ApplicationError(
+            "随机种子不能填写。",
+            fields={
+                field: ["随机种子由门户在考评进入“抽检中”时生成，并已公布其承诺值；抽样时自动使用并公开。"]
+            },
+            code="seed_not_accepted",
+        )
     cycle = _locked_cycle(cycle)
     _require_cycle_state(cycle, CycleState.SPOT_CHECK, doing="抽样（请先将考评推进到“抽检中”）")
     if Draw.objects.filter(cycle=cycle).exists():
         raise ApplicationError(
             "本年度已经抽样，不能再次抽样；可在抽样页面复核抽样结果。", code="already_drawn"
         )
-    try:
-        seed = int(seed)
-        if seed < 0 or seed > 2**62:
-            raise ValueError
-    except (TypeError, ValueError):
+    commitment = SeedCommitment.objects.select_for_update().filter(cycle=cycle).first()
+    if commitment is None:  # a cycle that entered spot check before commitments existed
         raise ApplicationError(
-            "随机种子不正确。", fields={"seed": ["请填写 0 到 4611686018427387904 之间的整数。"]}
-        ) from None
+            "本年度尚未公布抽样种子的承诺值，不能抽样：请先点击“生成并公布种子承诺”，公布后再抽样。",
+            code="out_of_order",
+        )
+    seed = commitment.seed
     population = draw_population(cycle)
     ids = [c["id"] for c in population]
     names = {c["id"]: c["name"] for c in population}
-    must = [int(c) for c in must_include]
-    excluded = {int(k): (v or "").strip() for k, v in (excluded or {}).items()}
+    try:
+        must = [int(c) for c in must_include]
+        excluded = {int(k): (v or "").strip() for k, v in (excluded or {}).items()}
+    except (TypeError, ValueError):
+        raise ApplicationError(
+            "抽样条件有误，请按提示修改。", fields={"must_include": ["必检和排除的中心须按编号填写。"]}
+        ) from None
     errors: dict[str, list[str]] = {}
     if any(c not in names for c in must):
         errors["must_include"] = ["必检中心须在本年度参评范围内。"]
@@ -83,46 +135,58 @@ def draw_create(*, cycle: Cycle, actor, seed: int, must_include=(), excluded: di
     if errors:
         raise ApplicationError("抽样条件有误，请按提示修改。", fields=errors)
     result = draw_algorithm.draw_sample(
-        population=ids,
+        population=population,
         seed=seed,
         numerator=cycle.sample_numerator,
         denominator=cycle.sample_denominator,
         must_include=must,
         excluded=list(excluded),
     )
+    by_id = {c["id"]: c for c in population}
     draw = Draw.objects.create(
         cycle=cycle,
         algorithm=draw_algorithm.ALGORITHM,
         seed=seed,
+        seed_commitment=commitment,
         share_numerator=cycle.sample_numerator,
         share_denominator=cycle.sample_denominator,
         sample_size=k,
         population=population,
-        must_include=[{"id": c, "name": names[c]} for c in must],
-        excluded=[{"id": c, "name": names[c], "reason": why} for c, why in excluded.items()],
-        result=[{"id": c, "name": names[c]} for c in result],
+        must_include=[{"id": c, "name": names[c]} for c in ids if c in set(must)],
+        excluded=[{"id": c, "name": names[c], "reason": excluded[c]} for c in ids if c in excluded],
+        result=[{"id": c, "name": names[c], "credit_code": by_id[c]["credit_code"]} for c in result],
         drawn_by=actor,
     )
     log_action(
         "evaluations.draw.created",
         actor=actor,
         obj=cycle,
-        data={"seed": seed, "sample_size": k, "result": [names[c] for c in result]},
+        data={
+            "seed": seed,
+            "commitment": commitment.digest,
+            "sample_size": k,
+            "result": [names[c] for c in result],
+        },
     )
     return draw
 
 
 def draw_verify(draw: Draw) -> tuple[list[int], bool]:
-    """Re-run the draw from its stored inputs; returns (ids drawn now, whether they match)."""
-    rerun = draw_algorithm.draw_sample(
-        population=[c["id"] for c in draw.population],
+    """Re-run the draw from its stored inputs with the algorithm version it records; returns (ids drawn
+    now, whether they match the stored result and, for a committed seed, whether SHA-256(seed) equals
+    the commitment published before)."""
+    rerun = draw_algorithm.sample_for(
+        algorithm=draw.algorithm,
+        population=draw.population,
         seed=draw.seed,
         numerator=draw.share_numerator,
         denominator=draw.share_denominator,
         must_include=[c["id"] for c in draw.must_include],
         excluded=[c["id"] for c in draw.excluded],
     )
-    return rerun, rerun == [c["id"] for c in draw.result]
+    committed = draw.seed_commitment
+    seed_ok = committed is None or draw_algorithm.commitment_of(draw.seed) == committed.digest
+    return rerun, seed_ok and rerun == [c["id"] for c in draw.result]
 
 
 AUDITOR_FILING_PERMS = ("evaluations.view_filing", "evaluations.audit_filing")

@@ -11,7 +11,6 @@ from core.errors import ApplicationError
 from core.jobs import job_create, run_job
 from evaluations import services
 from evaluations.choices import CombinationRule, CycleState, FilingState, ReturnStage
-from evaluations.draw import draw_sample, sample_size
 from evaluations.models import AuditScore, Draw, Evidence, Filing, Indicator, Notification, Result, SelfScore
 
 from .conftest import (
@@ -259,33 +258,16 @@ def test_filing_closes_at_the_deadline_unless_reopened_for_that_center(people, c
         )
 
 
-def test_draw_is_reproducible_and_documented():
-    population = list(range(1, 12))
-    a = draw_sample(
-        population=population, seed=2026, numerator=1, denominator=3, must_include=[5], excluded=[7]
-    )
-    b = draw_sample(
-        population=population, seed=2026, numerator=1, denominator=3, must_include=[5], excluded=[7]
-    )
-    assert a == b and len(a) == 4 and 5 in a and 7 not in a
-    assert sample_size(1, 3, 11) == 4 and sample_size(1, 3, 300) == 100 and sample_size(1, 3, 3) == 1
-    assert (
-        draw_sample(population=population, seed=1, numerator=1, denominator=3, must_include=[], excluded=[])
-        != a
-    )
-
-
 def test_draw_refuses_out_of_order_and_a_second_draw(people, centers):
     cycle = open_cycle(2026, people["bureau"])
     with pytest.raises(ApplicationError, match="不能抽样"):
-        services.draw_create(cycle=cycle, actor=people["bureau"], seed=1)
+        services.draw_create(cycle=cycle, actor=people["bureau"])
     to_spot_check(cycle, people)
     with pytest.raises(ApplicationError, match="排除原因"):
-        services.draw_create(cycle=cycle, actor=people["bureau"], seed=1, excluded={people["jz"].pk: ""})
+        services.draw_create(cycle=cycle, actor=people["bureau"], excluded={people["jz"].pk: ""})
     draw = services.draw_create(
         cycle=cycle,
         actor=people["bureau"],
-        seed=20260101,
         must_include=[people["zjj"].pk],
         excluded={people["jz"].pk: "上年度已抽检"},
     )
@@ -295,7 +277,7 @@ def test_draw_refuses_out_of_order_and_a_second_draw(people, centers):
     rerun, matches = services.draw_verify(draw)
     assert matches and rerun == [c["id"] for c in draw.result]
     with pytest.raises(ApplicationError, match="已经抽样"):
-        services.draw_create(cycle=cycle, actor=people["bureau"], seed=99)
+        services.draw_create(cycle=cycle, actor=people["bureau"])
     assert Draw.objects.count() == 1
 
 
@@ -393,6 +375,12 @@ def test_reminders_are_sent_once_per_recipient_and_deadline(people, centers):
     second = services.reminders_send(today=week_before)
     assert first["directors"] == 2 and second["directors"] == 0  # the two directors of the fixture
     assert Notification.objects.filter(recipient=people["director"], kind="filing_due").count() == 1
+    assert mail.outbox == []  # e-mailed by a job after commit (the outbox), not by the reminder itself
+    from core.models import Job
+    from evaluations.services.notifications import NOTIFY_KIND, notifications_send_work
+
+    for job in Job.objects.filter(kind=NOTIFY_KIND, status="pending"):
+        run_job(str(job.pk), notifications_send_work)
     assert len([m for m in mail.outbox if "d@example.org" in m.to]) == 1
     services.reminders_send(today=cycle.filing_deadline - timedelta(days=3))
     assert Notification.objects.filter(recipient=people["director"], kind="filing_due").count() == 2
