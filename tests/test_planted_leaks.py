@@ -18,6 +18,7 @@ from django.test import Client
 from accounts.demo import supervisor_username
 from accounts.models import User
 from core.models import AuditEntry
+from core.permissions import restrict
 from core.testing import login_as
 from evaluations.choices import CycleState
 from evaluations.models import AuditScore, Cycle, Evidence, Filing
@@ -62,13 +63,18 @@ def test_the_center_does_not_read_the_auditors_scores_during_the_spot_check(zjj_
     assert AuditScore.objects.filter(filing=zjj_filing).exists()
 
     # published: the center reads what the auditor found (the control that makes the test mean something)
+    user = User.objects.get(username=username)
     seen, on_page = _scores_seen(client, zjj_filing)
     assert on_page
+    assert restrict(AuditScore.objects.filter(filing=zjj_filing), user).exists()
 
     Cycle.objects.filter(pk=zjj_filing.cycle_id).update(state=CycleState.SPOT_CHECK)
     seen, on_page = _scores_seen(client, zjj_filing)
     assert seen == 0, "the auditor's scores are readable before the results are published"
     assert not on_page
+    # The rule itself, not only the routes in front of it (the API is the auditors' by declaration,
+    # so a page or a route opened later would inherit whatever the rule lets through).
+    assert not restrict(AuditScore.objects.filter(filing=zjj_filing), user).exists()
     score = AuditScore.objects.filter(filing=zjj_filing).first()
     assert client.get(f"/api/v1/audit-scores/{score.pk}/").status_code == 404
 
