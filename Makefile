@@ -10,7 +10,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/qingpu_portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 .PHONY: help install run serve migrate seed test lint check-migrations pytest system-deps services lock \
-        screenshots bench clean check-renders
+        screenshots bench clean check-renders node-deps
 
 help:
 	@echo "make run    安装、迁移、载入参考数据与演示数据，并在 http://127.0.0.1:$${PORT:-8000} 启动门户（含后台 worker 与 beat）"
@@ -58,7 +58,12 @@ check-migrations: install
 pytest: install
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test: install system-deps services lint check-migrations
+# axe-core for the accessibility browser test (package.json, one package, test-only, never served):
+# installed once from npm's cache or registry; without npm the test names what is missing.
+node-deps:
+	@test -f node_modules/axe-core/axe.min.js || { command -v npm >/dev/null && npm ci --no-audit --no-fund --ignore-scripts --prefer-offline >/dev/null || echo "npm ci failed: the axe-core browser test will say so"; }
+
+test: install system-deps services lint check-migrations node-deps
 	$(PY) manage.py compilemessages --ignore=.venv -v0
 	$(PY) manage.py build_report_fonts
 	$(MAKE) --no-print-directory pytest

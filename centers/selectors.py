@@ -348,6 +348,21 @@ def _field_label(model, name: str) -> str:
         return name
 
 
+def _history_value(model, name: str, value) -> str:
+    """A changed field's value as the page shows it: a choice by its label, 是/否, “空” (core.vocabulary)."""
+    from core.vocabulary import value_text
+
+    if value is None or value == "":
+        return "空"
+    try:
+        field = model._meta.get_field(name)
+    except Exception:  # noqa: BLE001 - a field removed since: its value as it is
+        field = None
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return value_text(value)
+
+
 def center_history(center: ServiceCenter, limit: int = 50) -> list[dict]:
     """Recent changes to the center and its registers (django-simple-history), newest first: who,
     when, what, and each changed field's before and after.
@@ -369,7 +384,12 @@ def center_history(center: ServiceCenter, limit: int = 50) -> list[dict]:
             if prev is not None and record.history_type == "~":
                 delta = record.diff_against(prev, foreign_keys_are_objs=False)
                 changes = [
-                    {"field": _field_label(model, c.field), "old": c.old, "new": c.new} for c in delta.changes
+                    {
+                        "field": _field_label(model, c.field),
+                        "old": _history_value(model, c.field, c.old),
+                        "new": _history_value(model, c.field, c.new),
+                    }
+                    for c in delta.changes
                 ]
             by_object[record.id] = record
             entries.append(

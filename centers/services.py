@@ -32,9 +32,11 @@ def _clean_and_save(instance, *, exclude=None) -> None:
         with transaction.atomic():
             instance.save()
     except IntegrityError as exc:  # a race past full_clean's unique checks
+        # the database's own words (English, with the constraint's name) go to the log, not to the user
         raise ApplicationError(
-            "与已有记录重复，请检查后重试。", fields={"__all__": [str(exc).splitlines()[0]]}
-        ) from None
+            "与已有记录重复（可能有人刚刚提交了相同的内容），请检查后重试。",
+            fields={"__all__": ["与已有记录重复，请核对后重新填写。"]},
+        ) from exc
 
 
 def _snapshot(instance) -> dict:

@@ -315,18 +315,69 @@ def formula_safe(value):
     return value
 
 
+def _display_width(value) -> int:
+    """Columns as wide as their text: a Chinese character takes two, anything else one."""
+    text = value.strftime("%Y-%m-%d") if isinstance(value, date) else str("" if value is None else value)
+    longest = max((line for line in text.splitlines()), key=len, default="")
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in longest)
+
+
+def sheet_title(title: str) -> str:
+    """An Excel sheet name: at most 31 characters, none of []:*?/\\ (Chinese names stay Chinese)."""
+    cleaned = "".join("－" if ch in "[]:*?/\\" else ch for ch in str(title)).strip("'") or "工作表"
+    return cleaned[:31]
+
+
+# Rows read ahead of writing, to size each column to its longest text (the rest stream as before).
+WIDTH_SAMPLE_ROWS = 200
+
+
+def _write_sheet(workbook, title: str, rows: Iterable[Sequence]) -> None:
+    from itertools import chain, islice
+
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    sheet = workbook.create_sheet(sheet_title(title))
+    rows = iter(rows)
+    head = list(islice(rows, WIDTH_SAMPLE_ROWS))
+    widths: dict[int, int] = {}
+    for row in head:
+        for index, value in enumerate(row, start=1):
+            widths[index] = max(widths.get(index, 0), _display_width(value))
+    for index, width in widths.items():
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
+    sheet.freeze_panes = "A2"  # the header row stays in view
+    bold = Font(bold=True)
+    for number, row in enumerate(chain(head, rows)):
+        values = [formula_safe(v) for v in row]
+        if number == 0:
+            header = []
+            for value in values:
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.font = bold
+                cell.alignment = Alignment(vertical="center")
+                header.append(cell)
+            sheet.append(header)
+        else:
+            sheet.append(values)
+
+
 def workbook_bytes(
     sheets: Sequence[tuple[str, Iterable[Sequence]]], *, notes: Iterable[Sequence] | None = None
 ) -> bytes:
-    """An .xlsx of ``sheets`` — (title, rows), the first row being the header — and an instructions
-    sheet when ``notes`` (rows) are given. Written in write-only mode: memory stays flat for big lists."""
+    """An .xlsx of ``sheets`` — (Chinese title, rows), the first row being the header — and an
+    instructions sheet when ``notes`` (rows) are given. Every sheet has its header row frozen and bold
+    and its columns as wide as their text (measured on the first rows). Written in write-only mode:
+    memory stays flat for big lists."""
     workbook = Workbook(write_only=True)
     for title, rows in sheets:
-        sheet = workbook.create_sheet(title)
-        for row in rows:
-            sheet.append([formula_safe(v) for v in row])
+        _write_sheet(workbook, title, rows)
     if notes is not None:
         sheet = workbook.create_sheet(NOTES_TITLE)
+        sheet.column_dimensions["A"].width = 24
+        sheet.column_dimensions["B"].width = 80
         for row in notes:
             sheet.append([formula_safe(v) for v in (row if isinstance(row, (list, tuple)) else [row])])
     buffer = io.BytesIO()

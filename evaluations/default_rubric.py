@@ -21,7 +21,7 @@ DEFAULT_RUBRIC = [
                 {"kind": "rule", "rule": "R-STAFF-2"},
                 "人员名册、劳动合同",
                 False,
-                "专职人员不少于 max(2, ⌈N/20⌉)（R-STAFF-2）：达标得满分，否则 0 分",
+                "专职人员按辖区社会组织数每 20 家配 1 名、至少 2 名计算（R-STAFF-2）：达标得满分，否则 0 分",
             ),
             (
                 "A2",
@@ -306,3 +306,17 @@ DEFAULT_RUBRIC = [
         ],
     ),
 ]
+
+
+def _named(rubric):
+    """Each rule the descriptions cite is named before its ID (core.vocabulary): the bureau reads
+    “街镇中心专职人员配备（R-STAFF-2）”, never a bare rule ID."""
+    from core.vocabulary import name_rules
+
+    return [
+        (code, name, [(*row[:7], name_rules(row[7])) if len(row) > 7 else row for row in rows])
+        for code, name, rows in rubric
+    ]
+
+
+DEFAULT_RUBRIC = _named(DEFAULT_RUBRIC)

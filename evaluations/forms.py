@@ -124,20 +124,74 @@ class IndicatorForm(VersionedFormMixin, forms.Form):
     expected_evidence = forms.CharField(label="应提供的佐证材料", max_length=300, required=False)
     evidence_required = forms.BooleanField(label="必须上传佐证", required=False)
     method = forms.ChoiceField(label="计分方式", choices=IndicatorMethod.choices)
-    formula = forms.JSONField(
-        label="计算公式（系统计算时）",
+    # The formula of a computed indicator, chosen rather than typed (never a dict on the page).
+    formula_kind = forms.ChoiceField(
+        label="计算方式（系统计算时）",
         required=False,
-        help_text='如 {"kind": "rule", "rule": "R-STAFF-2"} 或 {"kind": "figure", "figure": "trainings_held", "full_at": 4}',
+        choices=[("", "—"), ("rule", "按政策要求是否达标"), ("figure", "按年度工作数据")],
+    )
+    formula_rule = forms.ChoiceField(label="政策要求", required=False, choices=())
+    formula_figure = forms.ChoiceField(label="年度工作数据", required=False, choices=())
+    formula_full_at = forms.DecimalField(
+        label="满分所需数量",
+        required=False,
+        min_value=Decimal("0.1"),
+        decimal_places=1,
+        help_text="按年度工作数据计算时：达到此数量得满分，不足按比例计分。",
     )
     sort_order = forms.IntegerField(label="排序", min_value=0, initial=0)
 
     def __init__(self, *args, cycle: Cycle, **kwargs):
         super().__init__(*args, **kwargs)
+        from centers.rules import RULE_TITLES
+
         self.fields["category"].queryset = RubricCategory.objects.filter(cycle=cycle)
+        self.fields["formula_rule"].choices = [("", "—")] + [
+            (rule, f"{title}（{rule}）") for rule, title in RULE_TITLES.items()
+        ]
+        self.fields["formula_figure"].choices = [("", "—"), ("work_plan", "年度工作计划及实施方案（份）")] + [
+            (name, str(label)) for name, label in FILING_FIGURES
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("method") != IndicatorMethod.COMPUTED:
+            return data
+        kind = data.get("formula_kind")
+        if not kind:
+            self.add_error("formula_kind", "系统计算的指标须选择计算方式。")
+        elif kind == "rule" and not data.get("formula_rule"):
+            self.add_error("formula_rule", "请选择据以判定的政策要求。")
+        elif kind == "figure" and not data.get("formula_figure"):
+            self.add_error("formula_figure", "请选择据以计分的年度工作数据。")
+        return data
+
+    @staticmethod
+    def formula_initial(formula: dict | None) -> dict:
+        formula = formula or {}
+        return {
+            "formula_kind": formula.get("kind", ""),
+            "formula_rule": formula.get("rule", ""),
+            "formula_figure": formula.get("figure", ""),
+            "formula_full_at": formula.get("full_at"),
+        }
 
     def service_fields(self) -> dict:
         data = self.service_data()
-        data["formula"] = data.get("formula") or {}
+        kind = data.pop("formula_kind", "")
+        rule, figure = data.pop("formula_rule", ""), data.pop("formula_figure", "")
+        full_at = data.pop("formula_full_at", None)
+        if kind == "rule":
+            data["formula"] = {"kind": "rule", "rule": rule}
+        elif kind == "figure":
+            full_at = full_at if full_at is not None else 1
+            data["formula"] = {
+                "kind": "figure",
+                "figure": figure,
+                "full_at": int(full_at) if full_at == int(full_at) else float(full_at),
+            }
+        else:
+            data["formula"] = {}
         return data
 
 

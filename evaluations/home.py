@@ -18,6 +18,15 @@ def home_panels(request) -> list[dict]:
                 "context": {"items": notes},
             }
         )
+    aids = selectors.working_aids(user)
+    if aids:
+        panels.append(
+            {
+                "title": f"{aids['cycle'].year} 年度填报进度",
+                "template": "evaluations/home_working_aids.html",
+                "context": aids,
+            }
+        )
     if user.has_perm("evaluations.change_cycle"):
         cycle = selectors.cycles_for(user).exclude(state=CycleState.ARCHIVED).first()
         if cycle:

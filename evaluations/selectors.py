@@ -147,6 +147,7 @@ def filing_detail(filing: Filing) -> dict:
         "center": filing.center,
         "figures": figures,
         "snapshot": filing.snapshot,
+        "snapshot_sections": _snapshot_sections(filing.snapshot),
         "indicators": rows,
         "self_total": filing.self_total,
         "spot_total": getattr(getattr(filing, "assignment", None), "spot_total", None),
@@ -219,3 +220,41 @@ def my_assignments(user) -> QuerySet[Assignment]:
 
 def unread_notifications(user) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).order_by("-created_at")
+
+
+def _snapshot_sections(snapshot) -> list[dict]:
+    """The frozen registers as labelled sections (the filing sheet's own renderer), never a dict."""
+    registers = (snapshot or {}).get("registers")
+    if not registers:
+        return []
+    from reports.builders import snapshot_sections
+
+    return snapshot_sections(registers)
+
+
+def working_aids(user, *, today: date | None = None) -> dict | None:
+    """The home page's working aids for the bureau and a supervising unit (issue 15 §5): days to the
+    open cycle's filing deadline, the centers (in the user's scope) that have not submitted, and what
+    waits for the user — filings to review (a unit) or to accept (the bureau)."""
+    from accounts.roles import Role
+
+    if user.role not in (Role.BUREAU, Role.SUPERVISOR):
+        return None
+    cycle = cycles_for(user).filter(state=CycleState.OPEN).order_by("-year").first()
+    if cycle is None:
+        return None
+    today = today or timezone.localdate()
+    filings = restrict(filing_queryset(), user, "view").filter(cycle=cycle)
+    waiting_state = FilingState.REVIEWED if user.role == Role.BUREAU else FilingState.SUBMITTED
+    ordered = filings.order_by("center__street_town__sort_order", "center__name")
+    missing = [f for f in ordered if f.state in EDITABLE_FILING_STATES]
+    return {
+        "cycle": cycle,
+        "deadline": cycle.filing_deadline,
+        "days_left": (cycle.filing_deadline - today).days,
+        "days_over": (today - cycle.filing_deadline).days,
+        "not_submitted": [{"filing": f, "late": today > f.deadline} for f in missing],
+        "waiting": filings.filter(state=waiting_state).count(),
+        "waiting_label": "待受理" if user.role == Role.BUREAU else "待初审",
+        "total": filings.count(),
+    }

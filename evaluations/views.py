@@ -188,7 +188,12 @@ def indicator_edit(request, pk, indicator_pk=None):
     indicator = get_object_or_404(Indicator, cycle=cycle, pk=indicator_pk) if indicator_pk else None
     initial = {}
     if indicator:
-        initial = {f: getattr(indicator, f) for f in IndicatorForm.base_fields if f != "category"}
+        initial = {
+            f: getattr(indicator, f)
+            for f in IndicatorForm.base_fields
+            if f != "category" and not f.startswith("formula_")
+        }
+        initial.update(IndicatorForm.formula_initial(indicator.formula))
         initial["category"] = indicator.category_id
     form = IndicatorForm(
         request.POST or None, cycle=cycle, initial=initial, version=indicator.version if indicator else None

@@ -237,9 +237,10 @@ ANONYMOUS_USER_NAME = None  # no guardian anonymous user row: the public sees on
 
 # --- Internationalisation --------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
-LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+# The portal is Chinese: every page, message and document is written in it, none is translated.
+LANGUAGES = [("zh-hans", _("简体中文"))]
 if LANGUAGE_CODE not in {code for code, _name in LANGUAGES}:
-    raise ImproperlyConfigured(f"LANGUAGE_CODE={LANGUAGE_CODE!r}: use zh-hans or en")
+    raise ImproperlyConfigured(f"LANGUAGE_CODE={LANGUAGE_CODE!r}: the portal is Chinese, use zh-hans")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_timezone("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
@@ -271,6 +272,18 @@ WHITENOISE_MAX_AGE = 0 if DEBUG else 24 * 3600
 # The PDF reports' font, a cut of Noto Sans CJK SC made once by `manage.py build_report_fonts` (see
 # reports/fonts.py). When the files are absent the reports use the full system font, only slower.
 REPORTS_FONT_DIR = Path(env_str("REPORTS_FONT_DIR", str(VAR_DIR / "fonts")))
+# Every report's document number (文号): {year} the cycle's year, {number} its place among the year's
+# reports (the summary first, then the centers' reports, then the filing sheets).
+REPORT_NUMBER_PATTERN = env_str("REPORT_NUMBER_PATTERN", "青民社评〔{year}〕第 {number:03d} 号")
+try:
+    REPORT_NUMBER_PATTERN.format(year=2026, number=1)
+except (KeyError, IndexError, ValueError) as _exc:
+    raise ImproperlyConfigured(
+        f"REPORT_NUMBER_PATTERN={REPORT_NUMBER_PATTERN!r}: use {{year}} and {{number}} only, e.g. "
+        "青民社评〔{year}〕第 {number:03d} 号"
+    ) from None
+# A red letterhead (红头: the issuer's name in red over a red rule) on every report.
+REPORT_LETTERHEAD = env_bool("REPORT_LETTERHEAD", False)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 

@@ -11,6 +11,8 @@ import re
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
+
 from centers.selectors import current_district
 from core.errors import ApplicationError
 
@@ -51,6 +53,19 @@ def cycle_report_subjects(cycle) -> list[tuple[str, dict, str]]:
     return subjects
 
 
+def document_number(kind: str, params: dict) -> str:
+    """The report's 文号 from ``REPORT_NUMBER_PATTERN``: its place among its cycle's reports."""
+    from evaluations.models import Cycle, Filing
+
+    if "cycle_id" in params:
+        cycle = Cycle.objects.get(pk=params["cycle_id"])
+    else:
+        cycle = Filing.objects.select_related("cycle").get(pk=params["filing_id"]).cycle
+    subjects = [(k, p) for k, p, _label in cycle_report_subjects(cycle)]
+    number = subjects.index((kind, params)) + 1 if (kind, params) in subjects else len(subjects) + 1
+    return settings.REPORT_NUMBER_PATTERN.format(year=cycle.year, number=number)
+
+
 def build_spec(kind: str, params: dict) -> ReportSpec:
     builder = {
         ReportKind.CENTER_REPORT: center_report_spec,
@@ -60,6 +75,8 @@ def build_spec(kind: str, params: dict) -> ReportSpec:
     if builder is None:
         raise ApplicationError(f"未知的报告类型“{kind}”。")
     spec = builder(**params)
+    spec.context["document_number"] = document_number(kind, params)
+    spec.context["letterhead"] = settings.REPORT_LETTERHEAD
     # Issuer, seal block, portal name and "1+N+X" come from the district's data (and are fingerprinted:
     # a renamed bureau makes a new revision).
     spec.context["district"] = district_particulars()
@@ -709,7 +726,9 @@ _HIDDEN = {"id"}
 
 
 def _label(key) -> str:
-    return SNAPSHOT_LABELS.get(str(key), str(key))
+    from core.vocabulary import field_label
+
+    return SNAPSHOT_LABELS.get(str(key)) or field_label(key)
 
 
 def _visible_keys(record: dict) -> list:
@@ -731,7 +750,9 @@ def _scalar(value) -> str:
     if isinstance(value, dict):
         return "；".join(f"{_label(k)}：{_scalar(value[k])}" for k in _visible_keys(value)) or "—"
     if isinstance(value, str):
-        return STATUS_LABELS.get(value) or VALUE_LABELS.get(value) or value
+        from core.vocabulary import name_rules
+
+        return STATUS_LABELS.get(value) or VALUE_LABELS.get(value) or name_rules(value)
     return str(value)
 
 

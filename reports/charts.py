@@ -20,6 +20,22 @@ def data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
+def whole_ticks(top: float, *, most: int = 6) -> list[int]:
+    """Axis ticks that are whole numbers, evenly spaced by 1, 2 or 5 × 10ⁿ, from 0 to at least ``top``
+    (never 0, 2, 4, 7, 9): at most ``most`` intervals."""
+    import math
+
+    top = max(float(top), 1.0)
+    step = 1
+    while math.ceil(top / step) > most:
+        for factor in (2, 5 / 2, 2):  # 1 → 2 → 5 → 10 → 20 → 50 …
+            step = int(step * factor)
+            if math.ceil(top / step) <= most:
+                break
+    count = math.ceil(top / step)
+    return [step * i for i in range(count + 1)]
+
+
 def bar_chart(
     bars: list[tuple[str, float | Decimal]],
     *,
@@ -33,18 +49,18 @@ def bar_chart(
     """Vertical bars with their value above and the label below; returns SVG text."""
     left, right, top, bottom = 48, 12, 22, 46
     plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = max_value or max((_num(v) for _, v in bars), default=0) or 1
+    ticks = whole_ticks(max_value or max((_num(v) for _, v in bars), default=0) or 1)
+    top_value = ticks[-1]
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="11">'
     ]
-    for i in range(5):  # gridlines and y ticks
-        value = top_value * i / 4
-        y = top + plot_h - plot_h * i / 4
+    for value in ticks:  # gridlines and whole-number y ticks
+        y = top + plot_h - plot_h * value / top_value
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ccc" stroke-width="0.6"/>'
         )
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#444">{value:.0f}</text>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#444">{value}</text>')
     if y_label:
         parts.append(f'<text x="{left}" y="12" fill="#444">{escape(y_label)}</text>')
     slot = plot_w / max(len(bars), 1)

@@ -14,7 +14,40 @@ class VersionedForm(VersionedFormMixin, forms.ModelForm):
     """Carries the version the editor read, so a concurrent change is refused on save (core.versioning)."""
 
 
+class _StoredFile:
+    """What the file input shows of a stored file: the name it was uploaded as, linked to the
+    permission-checked download view (never the storage path, never MEDIA_URL, which is not served)."""
+
+    def __init__(self, url: str, name: str):
+        self.url = url
+        self.name = name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DownloadableFileInput(forms.ClearableFileInput):
+    """A ClearableFileInput whose “目前” link goes to ``download_url`` and reads ``download_name``."""
+
+    download_url = ""
+    download_name = ""
+
+    def format_value(self, value):
+        if self.is_initial(value) and self.download_url:
+            return _StoredFile(self.download_url, self.download_name or "已上传的文件")
+        return super().format_value(value)
+
+
 class StaffMemberForm(VersionedForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        widget = self.fields["contract"].widget
+        if self.instance.pk and self.instance.contract:
+            from django.urls import reverse
+
+            widget.download_url = reverse("staffing:contract_download", args=[self.instance.pk])
+            widget.download_name = self.instance.contract_filename or "劳动合同"
+
     class Meta:
         model = StaffMember
         fields = [
@@ -39,7 +72,7 @@ class StaffMemberForm(VersionedForm):
         widgets = {
             "start_date": DATE_WIDGET,
             "end_date": DATE_WIDGET,
-            "contract": forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+            "contract": DownloadableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
         }
 
     def service_data(self) -> dict:

@@ -3,6 +3,7 @@ from django.utils.html import format_html
 
 from centers.compliance import RuleStatus
 from centers.rules import rule_title
+from core.vocabulary import name_rules
 
 register = template.Library()
 
@@ -17,7 +18,10 @@ def rule_status(result, short=False):
     if result is None:
         status, title = "not_applicable", ""
     else:
-        status, title = result.status, f"{result.rule} {rule_title(result.rule)}：{result.detail}"
+        status, title = (
+            result.status,
+            f"{rule_title(result.rule)}（{result.rule}）：{name_rules(result.detail)}",
+        )
     return format_html(
         '<span class="status status-{}" title="{}"><span aria-hidden="true">{} </span>{}</span>',
         status,

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ApplicationError, BadInput
+from core.vocabulary import framework_message
 
 MESSAGES = {
     status.HTTP_400_BAD_REQUEST: "提交的数据有误，请按提示修改。",
@@ -42,11 +43,11 @@ def _as_list(value):
     if isinstance(value, list):
         out = []
         for item in value:
-            out.extend(_as_list(item) if isinstance(item, (list, dict)) else [str(item)])
+            out.extend(_as_list(item) if isinstance(item, (list, dict)) else [framework_message(item)])
         return out
     if isinstance(value, dict):
         return [f"{k}: {'；'.join(_as_list(v))}" for k, v in value.items()]
-    return [str(value)]
+    return [framework_message(value)]
 
 
 def error_response(status_code: int, code: str, message: str, fields: dict | None = None) -> Response:

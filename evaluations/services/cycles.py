@@ -202,12 +202,9 @@ def _validate_formula(method: str, formula: dict) -> dict[str, list[str]]:
                 return {}
         except InvalidOperation:
             pass
-    return {
-        "formula": [
-            '计算公式应为 {"kind": "rule", "rule": "R-STAFF-2"} 或 '
-            '{"kind": "figure", "figure": "trainings_held", "full_at": 4}（figure 为填报数据项名称）。'
-        ]
-    }
+    from core.vocabulary import FORMULA_HELP
+
+    return {"formula": [FORMULA_HELP]}
 
 
 @transaction.atomic

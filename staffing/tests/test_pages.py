@@ -384,3 +384,16 @@ def test_roster_page_can_show_a_past_day_as_it_was_recorded(client, world):
     assert "3000.00" in recorded and "3500.00" not in recorded
     current = client.get(roster, {"on": yesterday}).content.decode()
     assert "3500.00" in current
+
+
+def test_the_member_form_links_the_contract_to_its_checked_download_not_a_storage_path(client, world):
+    """The file input's “目前” link: the name it was uploaded as, to the permission-checked view."""
+    import re
+
+    chen = world["chen"]
+    client.force_login(world["director"])
+    html = client.get(reverse("staffing:member_edit", args=[chen.pk])).content.decode()
+    download = reverse("staffing:contract_download", args=[chen.pk])
+    assert re.search(rf'<a href="{re.escape(download)}">合同\.pdf</a>', html), html
+    assert "media-not-served" not in html and chen.contract.name not in html
+    assert client.get(download).status_code == 200
