@@ -216,3 +216,41 @@ def auditors():
 
 class CorrectionForm(forms.Form):
     reason = forms.CharField(label="更正原因", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# ---- 公示 and 复核, 整改 ------------------------------------------------------------------------------
+class ReviewRequestForm(VersionedFormMixin, forms.Form):
+    """A director's review request (a create: it carries an idempotency key)."""
+
+    cycle = forms.ModelChoiceField(label="考评年度", queryset=Cycle.objects.none(), empty_label=None)
+    reasons = forms.CharField(
+        label="复核理由",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="写明对哪项结果（如某项指标的抽检分）有异议及理由",
+    )
+    evidence = forms.FileField(label="佐证材料", required=False, help_text="PDF、图片或文档，可不附")
+
+    def __init__(self, *args, cycles=None, **kwargs):
+        super().__init__(*args, creating=True, **kwargs)
+        self.fields["cycle"].queryset = cycles if cycles is not None else Cycle.objects.none()
+
+
+class ReviewDecisionForm(VersionedFormMixin, forms.Form):
+    decision = forms.ChoiceField(
+        label="复核决定", choices=[("maintain", "维持原结果"), ("adjust", "调整结果")]
+    )
+    decision_reason = forms.CharField(label="决定理由", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RectificationReportForm(VersionedFormMixin, forms.Form):
+    report = forms.CharField(label="整改报告", widget=forms.Textarea(attrs={"rows": 5}))
+    evidence = forms.FileField(label="整改佐证材料", required=False)
+
+
+class RectificationReviewForm(VersionedFormMixin, forms.Form):
+    approve = forms.ChoiceField(label="审核结论", choices=[("yes", "通过"), ("no", "退回")])
+    comment = forms.CharField(label="审核意见", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class RectificationCloseForm(VersionedFormMixin, forms.Form):
+    comment = forms.CharField(label="销号意见", widget=forms.Textarea(attrs={"rows": 2}), required=False)

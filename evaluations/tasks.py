@@ -25,3 +25,11 @@ def send_reminders_task():
     from .services import reminders_send
 
     return reminders_send()
+
+
+@shared_task
+def close_publicity_task():
+    """Daily (CELERY_BEAT_SCHEDULE): cycles whose publicity period has ended become final (定稿)."""
+    from .services import publicity_close_due
+
+    return publicity_close_due()
