@@ -59,6 +59,22 @@ class CycleForm(VersionedFormMixin, forms.Form):
         initial="优秀=90\n良好=80\n合格=60\n不合格=0",
     )
     reminder_days = forms.CharField(label="提醒天数", initial="7,3,1", help_text="截止日前几天提醒，逗号分隔")
+    publicity_days = forms.IntegerField(
+        label="公示期（工作日）",
+        min_value=1,
+        max_value=30,
+        initial=5,
+        required=False,
+        help_text="公布后公示的工作日数，不含周末和节假日；公示期内服务中心可申请复核",
+    )
+    rectification_days = forms.IntegerField(
+        label="整改期限（天）",
+        min_value=1,
+        max_value=365,
+        initial=30,
+        required=False,
+        help_text="结果公布后的整改期限",
+    )
 
     def __init__(self, *args, cycle: Cycle | None = None, **kwargs):
         if cycle is not None:
@@ -112,6 +128,9 @@ class CycleForm(VersionedFormMixin, forms.Form):
         data.pop("idempotency_key", None)
         if not data.get("title"):
             data.pop("title", None)
+        for name in ("publicity_days", "rectification_days"):
+            if data.get(name) is None:
+                data.pop(name, None)
         return data
 
 
