@@ -15,14 +15,16 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from core.audit import log_action
+from core.choices import JobStatus
 from core.errors import ApplicationError
+from core.models import Job
 from core.storage import StorageFailure, atomic
 from core.uploads import check_upload
 from core.versioning import bump, check_version
 
 from ..choices import CORRECTABLE_STATES, CycleState, ReviewDecision, ReviewRequestState
 from ..models import AuditScore, Cycle, Indicator, Result, ReviewRequest
-from ._common import STATE_LABELS, _locked_cycle, _require_cycle_state, _today
+from ._common import RESULTS_KIND, STATE_LABELS, _locked_cycle, _require_cycle_state, _today
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +98,10 @@ def cycle_finalize(*, cycle: Cycle, actor, today: date | None = None, queue_repo
         raise ApplicationError(
             f"以下中心的复核申请尚未决定，请先作出决定再定稿：{names}。", code="out_of_order"
         )
-    if cycle.result_sets.filter(is_published=False, computed_at__isnull=True, revision__gt=1).exists():
+    computing = Job.objects.filter(
+        kind=RESULTS_KIND, params__cycle=cycle.pk, status__in=[JobStatus.PENDING, JobStatus.RUNNING]
+    )
+    if computing.exists():
         raise ApplicationError("有结果更正正在计算，请等待完成后再定稿。", code="out_of_order")
     _move_cycle(cycle, CycleState.FINAL, actor=actor)
     if queue_reports:
