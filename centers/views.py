@@ -159,8 +159,15 @@ def center_detail(request, pk):
         "n": next((r.figures.get("n") for r in results if r.rule.startswith("R-STAFF-")), None),
         "history": selectors.center_history(center),
         "register_kinds": REGISTER_KINDS,
+        "rectifications": _open_rectifications(request.user, center),
     }
     return render(request, "centers/center_detail.html", context)
+
+
+def _open_rectifications(user, center) -> list:
+    from evaluations.selectors import rectifications_for
+
+    return list(rectifications_for(user, state="open").filter(center=center))
 
 
 @access(read=BUREAU, write=BUREAU)

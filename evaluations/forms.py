@@ -59,6 +59,22 @@ class CycleForm(VersionedFormMixin, forms.Form):
         initial="优秀=90\n良好=80\n合格=60\n不合格=0",
     )
     reminder_days = forms.CharField(label="提醒天数", initial="7,3,1", help_text="截止日前几天提醒，逗号分隔")
+    publicity_days = forms.IntegerField(
+        label="公示期（工作日）",
+        min_value=1,
+        max_value=30,
+        initial=5,
+        required=False,
+        help_text="公布后公示的工作日数，不含周末和节假日；公示期内服务中心可申请复核",
+    )
+    rectification_days = forms.IntegerField(
+        label="整改期限（天）",
+        min_value=1,
+        max_value=365,
+        initial=30,
+        required=False,
+        help_text="结果公布后的整改期限",
+    )
 
     def __init__(self, *args, cycle: Cycle | None = None, **kwargs):
         if cycle is not None:
@@ -112,6 +128,9 @@ class CycleForm(VersionedFormMixin, forms.Form):
         data.pop("idempotency_key", None)
         if not data.get("title"):
             data.pop("title", None)
+        for name in ("publicity_days", "rectification_days"):
+            if data.get(name) is None:
+                data.pop(name, None)
         return data
 
 
@@ -270,3 +289,41 @@ def auditors():
 
 class CorrectionForm(forms.Form):
     reason = forms.CharField(label="更正原因", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# ---- 公示 and 复核, 整改 ------------------------------------------------------------------------------
+class ReviewRequestForm(VersionedFormMixin, forms.Form):
+    """A director's review request (a create: it carries an idempotency key)."""
+
+    cycle = forms.ModelChoiceField(label="考评年度", queryset=Cycle.objects.none(), empty_label=None)
+    reasons = forms.CharField(
+        label="复核理由",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="写明对哪项结果（如某项指标的抽检分）有异议及理由",
+    )
+    evidence = forms.FileField(label="佐证材料", required=False, help_text="PDF、图片或文档，可不附")
+
+    def __init__(self, *args, cycles=None, **kwargs):
+        super().__init__(*args, creating=True, **kwargs)
+        self.fields["cycle"].queryset = cycles if cycles is not None else Cycle.objects.none()
+
+
+class ReviewDecisionForm(VersionedFormMixin, forms.Form):
+    decision = forms.ChoiceField(
+        label="复核决定", choices=[("maintain", "维持原结果"), ("adjust", "调整结果")]
+    )
+    decision_reason = forms.CharField(label="决定理由", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RectificationReportForm(VersionedFormMixin, forms.Form):
+    report = forms.CharField(label="整改报告", widget=forms.Textarea(attrs={"rows": 5}))
+    evidence = forms.FileField(label="整改佐证材料", required=False)
+
+
+class RectificationReviewForm(VersionedFormMixin, forms.Form):
+    approve = forms.ChoiceField(label="审核结论", choices=[("yes", "通过"), ("no", "退回")])
+    comment = forms.CharField(label="审核意见", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class RectificationCloseForm(VersionedFormMixin, forms.Form):
+    comment = forms.CharField(label="销号意见", widget=forms.Textarea(attrs={"rows": 2}), required=False)

@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from core.permissions import restrict
 
-from .choices import EDITABLE_FILING_STATES, CycleState, FilingState
+from .choices import (
+    EDITABLE_FILING_STATES,
+    RECTIFICATION_OPEN_STATES,
+    RESULTS_OUT_STATES,
+    CycleState,
+    FilingState,
+)
 from .models import (
     Assignment,
     AuditScore,
@@ -24,8 +30,10 @@ from .models import (
     FilingReturn,
     Indicator,
     Notification,
+    Rectification,
     Result,
     ResultSet,
+    ReviewRequest,
     RubricCategory,
     SelfScore,
 )
@@ -79,8 +87,11 @@ def cycle_results(cycle: Cycle, result_set: ResultSet | None = None, *, user=Non
     )
     if user is not None:
         qs = restrict(qs, user)
+    last = previous_results(cycle)
     return [
         {
+            "last": last.get(r.center_id),
+            "change": _change(r.final_score, last.get(r.center_id)),
             "result": r,
             "center": r.center,
             "street_town": r.center.street_town,
@@ -258,3 +269,87 @@ def working_aids(user, *, today: date | None = None) -> dict | None:
         "waiting_label": "待受理" if user.role == Role.BUREAU else "待初审",
         "total": filings.count(),
     }
+
+
+# ---- year over year ---------------------------------------------------------------------------------
+def previous_cycle(cycle: Cycle) -> Cycle | None:
+    """Last year's cycle, when its results are out."""
+    return Cycle.objects.filter(year=cycle.year - 1, state__in=RESULTS_OUT_STATES).first()
+
+
+def previous_results(cycle: Cycle) -> dict[int, dict]:
+    """center id → last year's published current score, grade and rank (one query; {} without one)."""
+    rows = Result.objects.filter(
+        result_set__cycle__year=cycle.year - 1,
+        result_set__cycle__state__in=RESULTS_OUT_STATES,
+        result_set__is_published=True,
+        result_set__is_current=True,
+    ).values("center_id", "final_score", "grade", "rank")
+    return {
+        r["center_id"]: {"final_score": r["final_score"], "grade": r["grade"], "rank": r["rank"]}
+        for r in rows
+    }
+
+
+def _change(score, last: dict | None):
+    return None if last is None else score - last["final_score"]
+
+
+def district_score_history(*, up_to_year: int) -> list[dict]:
+    """Each cycle with published results up to ``up_to_year``: its year, centers, average, highest and
+    lowest final score (the current published revision), oldest first."""
+    from django.db.models import Avg, Count, Max, Min
+
+    rows = (
+        Result.objects.filter(
+            result_set__is_published=True,
+            result_set__is_current=True,
+            result_set__cycle__state__in=RESULTS_OUT_STATES,
+            result_set__cycle__year__lte=up_to_year,
+        )
+        .values("result_set__cycle__year")
+        .annotate(
+            count=Count("pk"),
+            average=Avg("final_score"),
+            highest=Max("final_score"),
+            lowest=Min("final_score"),
+        )
+        .order_by("result_set__cycle__year")
+    )
+    return [
+        {
+            "year": r["result_set__cycle__year"],
+            "count": r["count"],
+            "average": r["average"],
+            "highest": r["highest"],
+            "lowest": r["lowest"],
+        }
+        for r in rows
+    ]
+
+
+# ---- 复核 and 整改 ------------------------------------------------------------------------------------
+def review_requests_for(user, *, cycle: Cycle | None = None) -> QuerySet[ReviewRequest]:
+    qs = restrict(ReviewRequest.objects.all(), user).select_related("cycle", "center", "result", "filed_by")
+    if cycle is not None:
+        qs = qs.filter(cycle=cycle)
+    return qs.order_by("-cycle__year", "-created_at")
+
+
+def rectifications_for(user, *, state: str = "", cycle: Cycle | None = None) -> QuerySet[Rectification]:
+    qs = restrict(Rectification.objects.all(), user).select_related("cycle", "center")
+    if state == "open":
+        qs = qs.filter(state__in=RECTIFICATION_OPEN_STATES)
+    elif state:
+        qs = qs.filter(state=state)
+    if cycle is not None:
+        qs = qs.filter(cycle=cycle)
+    return qs.order_by("-cycle__year", "center__name", "deadline", "pk")
+
+
+def open_rectifications(center_id, *, before_year: int | None = None) -> list[Rectification]:
+    """The center's items still to be acted on (its page, its next filing, its next report)."""
+    qs = Rectification.objects.filter(center_id=center_id, state__in=RECTIFICATION_OPEN_STATES)
+    if before_year is not None:
+        qs = qs.filter(cycle__year__lt=before_year)
+    return list(qs.select_related("cycle").order_by("cycle__year", "deadline", "pk"))

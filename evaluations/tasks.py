@@ -33,3 +33,11 @@ def send_notifications_task(self, job_id: str):
     from .services.notifications import notifications_send_work
 
     run_job(job_id, notifications_send_work, task=self)
+
+
+@shared_task
+def close_publicity_task():
+    """Daily (CELERY_BEAT_SCHEDULE): cycles whose publicity period has ended become final (定稿)."""
+    from .services import publicity_close_due
+
+    return publicity_close_due()

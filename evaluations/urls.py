@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_procedure
 
 app_name = "evaluations"
 
@@ -26,6 +26,33 @@ urlpatterns = [
     path("cycles/<int:pk>/results/", views.cycle_results, name="cycle_results"),
     path("cycles/<int:pk>/results/compute/", views.results_compute, name="results_compute"),
     path("cycles/<int:pk>/results/correct/", views.results_correct, name="results_correct"),
+    path("cycles/<int:pk>/finalize/", views_procedure.cycle_finalize, name="cycle_finalize"),
+    path("review-requests/", views_procedure.review_request_list, name="review_request_list"),
+    path("review-requests/<int:pk>/", views_procedure.review_request_detail, name="review_request_detail"),
+    path(
+        "review-requests/<int:pk>/decide/",
+        views_procedure.review_request_decide,
+        name="review_request_decide",
+    ),
+    path(
+        "review-requests/<int:pk>/evidence/",
+        views_procedure.review_request_evidence,
+        name="review_request_evidence",
+    ),
+    path("rectifications/", views_procedure.rectification_list, name="rectification_list"),
+    path("rectifications/<int:pk>/", views_procedure.rectification_detail, name="rectification_detail"),
+    path(
+        "rectifications/<int:pk>/report/", views_procedure.rectification_submit, name="rectification_submit"
+    ),
+    path(
+        "rectifications/<int:pk>/review/", views_procedure.rectification_review, name="rectification_review"
+    ),
+    path("rectifications/<int:pk>/close/", views_procedure.rectification_close, name="rectification_close"),
+    path(
+        "rectifications/<int:pk>/evidence/",
+        views_procedure.rectification_evidence,
+        name="rectification_evidence",
+    ),
     path("cycles/<int:pk>/results.xlsx", views.results_export, name="results_export"),
     path("my/", views.my_filings, name="my_filings"),
     path("reviews/", views.review_list, name="review_list"),

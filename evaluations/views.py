@@ -23,7 +23,7 @@ from core.params import int_param, safe_next
 from core.permissions import can, restrict
 
 from . import selectors, services
-from .choices import EDITABLE_FILING_STATES, CycleState, FilingState, ReturnStage
+from .choices import EDITABLE_FILING_STATES, RESULTS_OUT_STATES, CycleState, FilingState, ReturnStage
 from .forms import (
     AssignmentForm,
     CorrectionForm,
@@ -433,6 +433,7 @@ def cycle_results(request, pk):
             "is_bureau": bureau,
             "grades": selectors.grade_counts(rows),
             "findings": [r for r in rows if r["finding"]],
+            "has_last_year": any(r["last"] for r in rows),
             "correction_form": CorrectionForm(),
         },
     )
@@ -560,7 +561,13 @@ def filing_detail(request, pk):
         "history": entries_for(filing)[:50] if (may_change or _is_bureau(user)) else [],
         "show_audit": _is_bureau(user)
         or can(user, "audit", filing)
-        or filing.cycle.state in (CycleState.PUBLISHED, CycleState.ARCHIVED),
+        or filing.cycle.state in RESULTS_OUT_STATES,
+        # Earlier years' rectification items still open: the center's next filing shows them.
+        "rectifications": [
+            r
+            for r in selectors.rectifications_for(user, state="open").filter(center=filing.center_id)
+            if r.cycle.year < filing.cycle.year
+        ],
     }
     return render(request, "evaluations/filing_detail.html", context)
 

@@ -363,11 +363,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A worker child is replaced after this many tasks (memory a PDF layout leaves behind is returned).
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("WORKER_MAX_TASKS_PER_CHILD", 50, minimum=1)
 CELERY_TIMEZONE = TIME_ZONE
+# Public holidays (ISO dates, comma-separated) that do not count as working days of a publicity period.
+PUBLIC_HOLIDAYS = env_list("PUBLIC_HOLIDAYS", [])
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     # Reminders 7/3/1 days before the evaluation's deadlines and the bureau's overdue list; each is sent
     # once per recipient and deadline, so running it twice (or a restarted beat) sends nothing twice.
     "evaluations-reminders": {"task": "evaluations.tasks.send_reminders_task", "schedule": 6 * 60 * 60},
+    # The publicity period (公示): a cycle whose period has ended becomes final (定稿); safe to run twice.
+    "evaluations-publicity-close": {"task": "evaluations.tasks.close_publicity_task", "schedule": 60 * 60},
     # The audit trail: seal what after-commit sealing missed; archive and remove what is past retention.
     "audit-seal": {"task": "core.audit_tasks.seal_audit_chain_task", "schedule": 60},
     "audit-retention": {"task": "core.audit_tasks.audit_retention_task", "schedule": 24 * 60 * 60},

@@ -145,6 +145,22 @@ def cycle_rules(cycle) -> dict:
         "filing_deadline": cycle.filing_deadline,
         "spot_check_deadline": cycle.spot_check_deadline,
         "published_at": cycle.published_at.date() if cycle.published_at else None,
+        # During the publicity period every report is a draft for publicity (公示稿); at 定稿 it is
+        # rendered again without the mark.
+        "draft_mark": "公示稿" if cycle.state == "publicity" else "",
+        "publicity_ends_on": cycle.publicity_ends_on if cycle.state == "publicity" else None,
+    }
+
+
+def _last_year(result, last: dict | None) -> dict | None:
+    """Last year's score, grade and rank beside this year's, and the change in score."""
+    if last is None:
+        return None
+    return {
+        "final_score": _d(last["final_score"]),
+        "grade": last["grade"],
+        "rank": last["rank"],
+        "change": _d(result.final_score - last["final_score"]),
     }
 
 
@@ -298,6 +314,7 @@ def _without_rule_numbers(detail: str, printed_rules: set[str]) -> str:
 # ---- the center evaluation report (绩效考评报告) --------------------------------------------------
 def center_report_spec(*, cycle_id, center_id) -> ReportSpec:
     from evaluations.models import Filing, Result
+    from evaluations.selectors import open_rectifications, previous_results
 
     cycle = _cycle(cycle_id)
     filing = (
@@ -344,6 +361,16 @@ def center_report_spec(*, cycle_id, center_id) -> ReportSpec:
         "compliance_as_of": compliance_as_of,
         "submitted": filing.submitted_at is not None,
         "result": _result_dict(result, ranked),
+        "last_year": _last_year(result, previous_results(cycle).get(center.pk)),
+        "rectifications": [
+            {
+                "year": r.cycle.year,
+                "finding": r.finding,
+                "deadline": r.deadline,
+                "state": r.get_state_display(),
+            }
+            for r in open_rectifications(center.pk, before_year=cycle.year)
+        ],
     }
     return ReportSpec(
         kind=ReportKind.CENTER_REPORT,
@@ -372,6 +399,7 @@ def district_summary_spec(*, cycle_id) -> ReportSpec:
     from centers.models import ServiceCenter
     from evaluations.draw import ALGORITHM_LABELS
     from evaluations.models import AuditScore, Draw, Indicator, Result, SelfScore
+    from evaluations.selectors import district_score_history, previous_results
 
     cycle = _cycle(cycle_id)
     result_set = _current_result_set(cycle)
@@ -382,6 +410,7 @@ def district_summary_spec(*, cycle_id) -> ReportSpec:
         .select_related("center__street_town", "center__supervising_unit")
         .order_by("rank", "center__name")
     )
+    last = previous_results(cycle)
     ranking = [
         {
             "rank": r.rank,
@@ -394,6 +423,7 @@ def district_summary_spec(*, cycle_id) -> ReportSpec:
             "gap": _d(r.gap),
             "grade": r.grade,
             "contribution": _d(r.contribution),
+            "last_year": _last_year(r, last.get(r.center_id)),
         }
         for r in results
     ]
@@ -507,6 +537,17 @@ def district_summary_spec(*, cycle_id) -> ReportSpec:
         "performance": performance,
         "performance_total": _d(sum((r.contribution for r in results), Decimal(0))),
         "findings": findings,
+        "has_last_year": bool(last),
+        "history": [
+            {
+                "year": h["year"],
+                "count": h["count"],
+                "average": _d(h["average"]),
+                "highest": _d(h["highest"]),
+                "lowest": _d(h["lowest"]),
+            }
+            for h in district_score_history(up_to_year=cycle.year)
+        ],
     }
     return ReportSpec(
         kind=ReportKind.DISTRICT_SUMMARY,
@@ -528,7 +569,18 @@ def summary_charts(context: dict) -> dict:
         value_format="{:.0f} 家",
     )
     categories = horizontal_bars([(c["label"], c["average"], c["max"]) for c in context["category_averages"]])
-    return {"distribution": data_uri(distribution), "categories": data_uri(categories)}
+    charts = {"distribution": data_uri(distribution), "categories": data_uri(categories)}
+    history = context.get("history") or []
+    if len(history) > 1:
+        charts["history"] = data_uri(
+            bar_chart(
+                [(f"{h['year']} 年度", h["average"]) for h in history],
+                max_value=100,
+                y_label="平均最终得分（分）",
+                value_format="{:.2f}",
+            )
+        )
+    return charts
 
 
 def _center_label(item, names: dict) -> str:

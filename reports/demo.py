@@ -1,7 +1,7 @@
 """Demo data: the reports of every published cycle are rendered at once, so a new user can download
 them straight away (synchronously, inside seed_demo; a second run renders nothing)."""
 
-from evaluations.choices import CycleState
+from evaluations.choices import RESULTS_OUT_STATES
 from evaluations.models import Cycle
 
 from .models import ReportDocument
@@ -9,7 +9,7 @@ from .services import cycle_reports_render_now
 
 
 def seed(*, stdout, password):
-    published = Cycle.objects.filter(state__in=[CycleState.PUBLISHED, CycleState.ARCHIVED]).order_by("year")
+    published = Cycle.objects.filter(state__in=RESULTS_OUT_STATES).order_by("year")
     for cycle in published:
         if ReportDocument.objects.filter(cycle=cycle).exists():
             continue  # already rendered: the demo never duplicates, and the worker re-renders on corrections

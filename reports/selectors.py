@@ -38,7 +38,7 @@ def cycles_with_documents():
     """Published cycles (for the bureau's ZIP and re-render buttons)."""
     if not _has_field("cycle"):
         return []
-    from evaluations.choices import CycleState
+    from evaluations.choices import RESULTS_OUT_STATES
     from evaluations.models import Cycle
 
-    return Cycle.objects.filter(state__in=[CycleState.PUBLISHED, CycleState.ARCHIVED]).order_by("-year")
+    return Cycle.objects.filter(state__in=RESULTS_OUT_STATES).order_by("-year")

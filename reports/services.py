@@ -241,11 +241,11 @@ def cycle_reports_rerender(*, cycle, requester, reason: str = "") -> Job:
 def _cycle_job_create(
     *, cycle, requester, reason: str, force: bool = False
 ) -> tuple[Job, list[ReportRender]]:
-    from evaluations.choices import CycleState
+    from evaluations.choices import RESULTS_OUT_STATES
 
     from .builders import cycle_report_subjects
 
-    if cycle.state not in (CycleState.PUBLISHED, CycleState.ARCHIVED):
+    if cycle.state not in RESULTS_OUT_STATES:
         raise ApplicationError(
             f"{cycle} 的结果尚未公布，不能生成考评报告。",
             fields={"cycle": ["请先公布考评结果，再生成报告。"]},

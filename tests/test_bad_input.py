@@ -36,7 +36,7 @@ def bureau(demo):
 
 @pytest.fixture
 def published_cycle(demo):
-    return Cycle.objects.filter(state=CycleState.PUBLISHED).order_by("-year").first()
+    return Cycle.objects.filter(state=CycleState.PUBLICITY).order_by("-year").first()
 
 
 def _is_chinese_400(response) -> bool:

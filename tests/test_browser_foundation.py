@@ -64,7 +64,7 @@ def test_confirmations_work_under_the_csp_and_no_script_is_refused(page, live_se
     page.on(
         "console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None
     )
-    cycle = Cycle.objects.filter(state=CycleState.PUBLISHED).order_by("-year").first()
+    cycle = Cycle.objects.filter(state=CycleState.PUBLICITY).order_by("-year").first()
     login(page, "bureau")
     page.goto(f"{live_server.url}/evaluations/cycles/{cycle.pk}/draw/")
     questions = []

@@ -320,8 +320,39 @@ def matrix(demo, settings, tmp_path):
         "results_export",
     ]:
         page_samples[f"evaluations:{name}"] = {"pk": cycle.pk}
+    page_samples["evaluations:cycle_finalize"] = {"pk": cycle.pk}
     for name in ("indicator_edit", "indicator_delete"):
         page_samples[f"evaluations:{name}"] = {"pk": cycle.pk, "indicator_pk": indicator.pk}
+    # 复核 and 整改: a review request of A (filed by its director) and a rectification item of A.
+    from evaluations.models import Rectification, Result, ReviewRequest
+
+    result_a = Result.objects.get(result_set__cycle=cycle, result_set__is_current=True, center=center_a)
+    review = ReviewRequest.objects.create(
+        cycle=cycle, center=center_a, result=result_a, reasons="对抽检分有异议", filed_by=users["director_a"]
+    )
+    review.evidence.save("matrix-review.pdf", ContentFile(b"%PDF-1.4 matrix"), save=True)
+    rectification, _ = Rectification.objects.get_or_create(
+        cycle=cycle,
+        center=center_a,
+        key="matrix",
+        defaults={
+            "filing": filing,
+            "kind": "gap",
+            "finding": "矩阵样例问题",
+            "deadline": cycle.filing_deadline,
+        },
+    )
+    rectification.evidence.save("matrix-rectification.pdf", ContentFile(b"%PDF-1.4 matrix"), save=True)
+    for name in ("review_request_detail", "review_request_decide", "review_request_evidence"):
+        page_samples[f"evaluations:{name}"] = {"pk": review.pk}
+    for name in (
+        "rectification_detail",
+        "rectification_submit",
+        "rectification_review",
+        "rectification_close",
+        "rectification_evidence",
+    ):
+        page_samples[f"evaluations:{name}"] = {"pk": rectification.pk}
     for name in [
         "filing_detail",
         "filing_edit",
@@ -375,6 +406,8 @@ def matrix(demo, settings, tmp_path):
         "report-document": report.pk,
         "auditentry": audit_entry.pk,
         "user": users["director_a"].pk,
+        "review-request": review.pk,
+        "rectification": rectification.pk,
     }
     from centers.models import (
         ArchiveInventory,

@@ -9,7 +9,9 @@ from ..models import (
     Filing,
     FilingReturn,
     Indicator,
+    Rectification,
     Result,
+    ReviewRequest,
     SelfScore,
 )
 from ..models.filing import FIGURE_NAMES
@@ -17,7 +19,8 @@ from ..models.filing import FIGURE_NAMES
 
 class CycleSerializer(serializers.ModelSerializer):
     state = serializers.CharField(
-        read_only=True, help_text="draft/open/spot_check/scoring/published/archived"
+        read_only=True,
+        help_text="draft/open/spot_check/scoring/publicity/final/archived（published：公示制度前公布的年度）",
     )
     state_label = serializers.CharField(source="get_state_display", read_only=True)
 
@@ -27,7 +30,8 @@ class CycleSerializer(serializers.ModelSerializer):
             "id", "year", "title", "state", "state_label", "levels", "filing_deadline", "review_deadline",
             "acceptance_deadline", "spot_check_deadline", "sample_numerator", "sample_denominator",
             "combination_rule", "self_weight", "grade_bands", "gap_tolerance", "performance_weight",
-            "reminder_days", "opened_at", "published_at",
+            "reminder_days", "opened_at", "published_at", "publicity_days", "publicity_ends_on", "finalized_at",
+            "rectification_days",
         ]  # fmt: skip
 
 
@@ -219,3 +223,76 @@ class ResultSerializer(serializers.ModelSerializer):
             "id", "cycle", "revision", "center", "center_name", "filing", "self_score", "sampled", "spot_score",
             "final_score", "gap", "finding", "grade", "rank", "contribution", "explanation",
         ]  # fmt: skip
+
+
+class ReviewRequestSerializer(serializers.ModelSerializer):
+    center_name = serializers.CharField(source="center.name", read_only=True)
+    cycle_year = serializers.IntegerField(source="cycle.year", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    decision_label = serializers.CharField(source="get_decision_display", read_only=True)
+    has_evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReviewRequest
+        fields = [
+            "id", "version", "cycle", "cycle_year", "center", "center_name", "result", "reasons", "evidence_name",
+            "has_evidence", "state", "state_label", "decision", "decision_label", "decision_reason", "decided_at",
+            "revision", "job", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_has_evidence(self, obj) -> bool:
+        return bool(obj.evidence)
+
+
+class ReviewRequestCreateSerializer(serializers.Serializer):
+    cycle = serializers.IntegerField(help_text="考评年度编号（公示中的年度）")
+    reasons = serializers.CharField(help_text="复核理由")
+    evidence = serializers.FileField(required=False, help_text="佐证材料（可不附）")
+
+
+class ReviewDecisionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(help_text="读取时的版本号")
+    decision = serializers.ChoiceField(choices=["maintain", "adjust"], help_text="maintain 维持；adjust 调整")
+    reason = serializers.CharField(help_text="决定理由")
+    scores = serializers.DictField(
+        child=serializers.CharField(), required=False, help_text="调整时：指标编号（id）→ 改正后的抽检分"
+    )
+    versions = serializers.DictField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="调整时：指标编号（id）→ 该抽检分读取时的版本号",
+    )
+
+
+class RectificationSerializer(serializers.ModelSerializer):
+    center_name = serializers.CharField(source="center.name", read_only=True)
+    cycle_year = serializers.IntegerField(source="cycle.year", read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+
+    class Meta:
+        model = Rectification
+        fields = [
+            "id", "version", "cycle", "cycle_year", "center", "center_name", "kind", "kind_label", "finding",
+            "deadline", "state", "state_label", "report", "evidence_name", "submitted_at", "review_comment",
+            "reviewed_at", "close_comment", "closed_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class RectificationReportSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    report = serializers.CharField(help_text="整改报告")
+    evidence = serializers.FileField(required=False, help_text="整改佐证材料（首次提交必附）")
+
+
+class RectificationReviewSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    approve = serializers.BooleanField(help_text="true 通过；false 退回")
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RectificationCloseSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    comment = serializers.CharField(required=False, allow_blank=True, default="")

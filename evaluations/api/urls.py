@@ -11,6 +11,8 @@ router.register("self-scores", views.SelfScoreViewSet, basename="self-score")
 router.register("audit-scores", views.AuditScoreViewSet, basename="audit-score")
 router.register("samples", views.DrawViewSet, basename="sample")
 router.register("evaluation-assignments", views.AssignmentViewSet, basename="evaluation-assignment")
+router.register("review-requests", views.ReviewRequestViewSet, basename="review-request")
+router.register("rectifications", views.RectificationViewSet, basename="rectification")
 router.register("evaluation-results", views.ResultViewSet, basename="evaluation-result")
 
 urlpatterns = router.urls

@@ -11,7 +11,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from accounts.roles import Role
-from core.access import BUREAU, CENTER_EDITORS, FILING_READERS, TAKING_PART, access, in_scope
+from core.access import BUREAU, CENTER_EDITORS, CENTER_READERS, FILING_READERS, TAKING_PART, access, in_scope
 from core.api.mixins import RestrictedQuerysetMixin
 from core.audit import log_action
 from core.errors import ApplicationError
@@ -21,7 +21,19 @@ from core.permissions import restrict
 
 from .. import filtersets, selectors, services
 from ..choices import ReturnStage
-from ..models import Assignment, AuditScore, Cycle, Draw, Evidence, Filing, Indicator, Result, SelfScore
+from ..models import (
+    Assignment,
+    AuditScore,
+    Cycle,
+    Draw,
+    Evidence,
+    Filing,
+    Indicator,
+    Rectification,
+    Result,
+    ReviewRequest,
+    SelfScore,
+)
 from ..models.filing import FIGURE_NAMES
 from . import serializers as s
 
@@ -301,3 +313,110 @@ class ResultViewSet(ReadOnly):
     )
     serializer_class = s.ResultSerializer
     filterset_class = filtersets.ResultFilterSet
+
+
+# ---- 复核申请 and 整改事项 -------------------------------------------------------------------------
+DIRECTORS = in_scope(Role.DIRECTOR)
+
+
+def _checked(serializer_class, request):
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    return data.validated_data
+
+
+@access(read=CENTER_EDITORS, create=DIRECTORS, decide=BUREAU)
+class ReviewRequestViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Review requests (复核申请): a director files one for the own center during publicity (multipart:
+    cycle, reasons, evidence); the bureau decides ``decide/`` (维持 or 调整). Others: 404."""
+
+    queryset = ReviewRequest.objects.select_related("cycle", "center").order_by("-cycle__year", "-created_at")
+    serializer_class = s.ReviewRequestSerializer
+    filterset_fields = ["cycle", "state"]
+
+    def get_queryset(self):
+        return restrict(self.queryset, self.request.user, "view")
+
+    def get_serializer_class(self):
+        return s.ReviewRequestCreateSerializer if self.action == "create" else s.ReviewRequestSerializer
+
+    def create(self, request, *args, **kwargs):
+        v = _checked(s.ReviewRequestCreateSerializer, request)
+        cycle = get_object_or_404(Cycle, pk=v["cycle"])
+        row, _first = create_once_or_now(
+            key=api_key(request),
+            actor=request.user,
+            create=lambda: services.review_request_file(
+                cycle=cycle, actor=request.user, reasons=v["reasons"], evidence=v.get("evidence")
+            ),
+        )
+        return Response(s.ReviewRequestSerializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ReviewDecisionSerializer, responses=s.ReviewRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        review = self.get_object()
+        v = _checked(s.ReviewDecisionSerializer, request)
+        review = services.review_request_decide(
+            review=review,
+            actor=request.user,
+            decision=v["decision"],
+            reason=v["reason"],
+            version=v["version"],
+            scores=v.get("scores") or {},
+            versions={int(k): val for k, val in (v.get("versions") or {}).items() if str(k).isdigit()},
+        )
+        return Response(s.ReviewRequestSerializer(review).data)
+
+
+@access(read=CENTER_READERS, report=DIRECTORS, review=in_scope(Role.SUPERVISOR), close=BUREAU)
+class RectificationViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    """Rectification items (整改事项): the center's director files ``report/``, its supervising unit
+    ``review/``s it, the bureau ``close/``s it. Others: 404."""
+
+    queryset = Rectification.objects.select_related("cycle", "center").order_by(
+        "-cycle__year", "center__name", "pk"
+    )
+    serializer_class = s.RectificationSerializer
+    filterset_fields = ["cycle", "center", "state"]
+
+    def get_queryset(self):
+        return restrict(self.queryset, self.request.user, "view")
+
+    def _item(self, pk, action_name) -> Rectification:
+        pk = int_param({"id": pk}, "id", label="整改事项", required=True)
+        return get_object_or_404(restrict(self.queryset, self.request.user, action_name), pk=pk)
+
+    @extend_schema(request=s.RectificationReportSerializer, responses=s.RectificationSerializer)
+    @action(detail=True, methods=["post"])
+    def report(self, request, pk=None):
+        item = self._item(pk, "change")
+        v = _checked(s.RectificationReportSerializer, request)
+        item = services.rectification_submit(
+            item=item,
+            actor=request.user,
+            report=v["report"],
+            evidence=v.get("evidence"),
+            version=v["version"],
+        )
+        return Response(s.RectificationSerializer(item).data)
+
+    @extend_schema(request=s.RectificationReviewSerializer, responses=s.RectificationSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        item = self._item(pk, "review")
+        v = _checked(s.RectificationReviewSerializer, request)
+        item = services.rectification_review(
+            item=item, actor=request.user, approve=v["approve"], comment=v["comment"], version=v["version"]
+        )
+        return Response(s.RectificationSerializer(item).data)
+
+    @extend_schema(request=s.RectificationCloseSerializer, responses=s.RectificationSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        item = self._item(pk, "change")
+        v = _checked(s.RectificationCloseSerializer, request)
+        item = services.rectification_close(
+            item=item, actor=request.user, comment=v["comment"], version=v["version"]
+        )
+        return Response(s.RectificationSerializer(item).data)

@@ -1,7 +1,9 @@
 from .cycle import Cycle, Indicator, RubricCategory
 from .filing import FILING_FIGURES, Evidence, Filing, FilingReturn, SelfScore
 from .notifications import Notification
+from .rectification import Rectification
 from .results import Result, ResultSet
+from .review_requests import ReviewRequest
 from .spot_check import Assignment, AuditScore, Draw, SeedCommitment
 
 __all__ = [
@@ -15,8 +17,10 @@ __all__ = [
     "FilingReturn",
     "Indicator",
     "Notification",
+    "Rectification",
     "Result",
     "ResultSet",
+    "ReviewRequest",
     "RubricCategory",
     "SeedCommitment",
     "SelfScore",

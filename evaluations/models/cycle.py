@@ -77,6 +77,20 @@ class Cycle(VersionedModel, TimeStampedModel):
     )
     opened_at = models.DateTimeField(_("开启时间"), null=True, blank=True)
     published_at = models.DateTimeField(_("公布时间"), null=True, blank=True)
+    publicity_days = models.PositiveSmallIntegerField(
+        _("公示期（工作日）"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_("公布后公示的工作日数（不含周末和节假日），公示期内服务中心可申请复核"),
+    )
+    publicity_ends_on = models.DateField(_("公示截止日期"), null=True, blank=True)
+    finalized_at = models.DateTimeField(_("定稿时间"), null=True, blank=True)
+    rectification_days = models.PositiveSmallIntegerField(
+        _("整改期限（天）"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("结果公布后，发现问题的整改期限（自然日）"),
+    )
 
     class Meta:
         verbose_name = _("考评年度")
@@ -89,6 +103,10 @@ class Cycle(VersionedModel, TimeStampedModel):
     @property
     def sample_share_label(self) -> str:
         return f"{self.sample_numerator}/{self.sample_denominator}"
+
+    @property
+    def in_publicity(self) -> bool:
+        return self.state == CycleState.PUBLICITY
 
     @property
     def rubric_frozen(self) -> bool:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import TimeStampedModel
 from core.versioning import VersionedModel
 
-from ..choices import CycleState
+from ..choices import RESULTS_OUT_STATES
 from ._access import global_perm
 from .cycle import Cycle, Indicator
 from .filing import Filing
@@ -153,8 +153,6 @@ class AuditScore(VersionedModel, TimeStampedModel):
         condition = Q(filing__in=restrict(Filing.objects.all(), user, "audit").values("pk"))
         if action == "view":
             # The center's people see spot-check scores once the results are published.
-            visible = restrict(Filing.objects.all(), user, "view").filter(
-                cycle__state__in=[CycleState.PUBLISHED, CycleState.ARCHIVED]
-            )
+            visible = restrict(Filing.objects.all(), user, "view").filter(cycle__state__in=RESULTS_OUT_STATES)
             condition |= Q(filing__in=visible.values("pk"))
         return queryset.filter(condition)

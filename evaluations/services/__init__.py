@@ -63,6 +63,13 @@ from .notifications import (  # noqa: F401
     _notify,
     notification_mark_read,
 )
+from .rectification import (  # noqa: F401
+    findings_for,
+    rectification_close,
+    rectification_review,
+    rectification_submit,
+    rectifications_sync,
+)
 from .reminders import (  # noqa: F401
     reminders_send,
 )
@@ -73,6 +80,13 @@ from .results import (  # noqa: F401
     result_correction_request,
     results_request,
     results_work,
+)
+from .review_requests import (  # noqa: F401
+    cycle_finalize,
+    publicity_close_due,
+    review_request_decide,
+    review_request_file,
+    working_days_after,
 )
 from .reviews import (  # noqa: F401
     filing_accept,

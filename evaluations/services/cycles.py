@@ -53,6 +53,8 @@ CYCLE_FIELDS = (
     "gap_tolerance",
     "performance_weight",
     "reminder_days",
+    "publicity_days",
+    "rectification_days",
 )
 
 

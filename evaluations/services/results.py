@@ -15,6 +15,7 @@ from core.models import Job
 
 from .. import scoring
 from ..choices import (
+    CORRECTABLE_STATES,
     CycleState,
     FilingState,
 )
@@ -27,6 +28,8 @@ from ..models import (
     ResultSet,
 )
 from ._common import RESULTS_KIND, _locked_cycle, _require_cycle_state
+from .rectification import rectifications_sync
+from .review_requests import _move_cycle
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +60,7 @@ def result_correction_request(*, cycle: Cycle, actor, reason: str) -> Job:
     from ..tasks import compute_results_task
 
     cycle = _locked_cycle(cycle)
-    _require_cycle_state(cycle, CycleState.PUBLISHED, doing="更正结果")
+    _require_cycle_state(cycle, *CORRECTABLE_STATES, doing="更正结果（定稿后结果冻结）")
     if not (reason or "").strip():
         raise ApplicationError("请填写更正原因。", fields={"reason": ["更正已公布的结果必须写明原因。"]})
     latest = cycle.result_sets.order_by("-revision").first()
@@ -156,6 +159,8 @@ def results_work(job: Job, ctx: JobContext) -> dict:
         )
         if result_set.is_published and not correction:
             raise ApplicationError("该版本结果已公布，不能覆盖；请走更正流程。", code="published")
+        if correction and cycle.state not in CORRECTABLE_STATES:
+            raise ApplicationError("考评结果已定稿冻结，更正未执行。", code="out_of_order")
         Result.objects.filter(result_set=result_set).delete()
         Result.objects.bulk_create(Result(result_set=result_set, **row) for row in rows)
         result_set.job = job
@@ -181,6 +186,7 @@ def results_work(job: Job, ctx: JobContext) -> dict:
                 data={"revision": revision, "reason": reason},
             )
             _queue_cycle_reports(cycle, job.requester, f"结果更正（第 {revision} 版）：{reason}")
+            rectifications_sync(cycle=cycle, actor=job.requester)
     findings = sum(1 for r in rows if r["finding"])
     ctx.log(f"共 {len(rows)} 个中心，发现问题 {findings} 项")
     return {"centers": len(rows), "findings": findings, "revision": revision}
@@ -188,7 +194,9 @@ def results_work(job: Job, ctx: JobContext) -> dict:
 
 @transaction.atomic
 def cycle_publish(*, cycle: Cycle, actor, queue_reports: bool = True) -> Cycle:
-    """Publish: freeze the computed results; queue the reports (reports.services.cycle_reports_request).
+    """Publish: freeze the computed results, open the publicity period (公示中, ``publicity_days``
+    working days), open the rectification items of the findings, queue the reports
+    (reports.services.cycle_reports_request).
 
     ``queue_reports=False`` is for the demo data, which renders them in-process (reports.demo)."""
     cycle = _locked_cycle(cycle)
@@ -201,15 +209,14 @@ def cycle_publish(*, cycle: Cycle, actor, queue_reports: bool = True) -> Cycle:
     result_set.published_at = now
     result_set.is_current = True
     result_set.save(update_fields=["is_published", "published_at", "is_current", "updated_at"])
-    cycle.state = CycleState.PUBLISHED
-    cycle.published_at = now
-    cycle.save(update_fields=["state", "published_at", "updated_at"])
+    _move_cycle(cycle, CycleState.PUBLICITY, actor=actor)
     log_action(
         "evaluations.cycle.published",
         actor=actor,
         obj=cycle,
-        data={"before": "scoring", "after": "published"},
+        data={"before": "scoring", "after": "publicity", "publicity_ends_on": str(cycle.publicity_ends_on)},
     )
+    rectifications_sync(cycle=cycle, actor=actor)
     if queue_reports:
         _queue_cycle_reports(cycle, actor, "考评结果公布")
     return cycle

@@ -16,6 +16,7 @@ from core.versioning import StaleVersion, bump, check_version, parse_version
 
 from .. import draw as draw_algorithm
 from ..choices import (
+    CORRECTABLE_STATES,
     CycleState,
     NotificationKind,
 )
@@ -382,7 +383,7 @@ def audit_score_correct(
     """After publication, the bureau corrects one spot-check score (recorded); a new result revision follows.
 
     ``version`` is the one of the score the corrector saw; a score corrected since is refused."""
-    _require_cycle_state(filing.cycle, CycleState.PUBLISHED, doing="更正抽检分")
+    _require_cycle_state(filing.cycle, *CORRECTABLE_STATES, doing="更正抽检分（定稿后结果冻结）")
     if not (reason or "").strip():
         raise ApplicationError("请填写更正原因。", fields={"reason": ["更正已公布的结果必须写明原因。"]})
     row = AuditScore.objects.select_for_update().filter(filing=filing, indicator=indicator).order_by().first()

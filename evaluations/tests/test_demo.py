@@ -23,7 +23,7 @@ def _counts():
 
 def test_demo_has_a_published_2025_cycle_and_a_draft_2026_and_is_idempotent(demo):
     c2025 = Cycle.objects.get(year=2025)
-    assert c2025.state == CycleState.PUBLISHED
+    assert c2025.state == CycleState.PUBLICITY  # published: in its publicity period (公示中)
     assert Cycle.objects.get(year=2026).state == CycleState.DRAFT
     filings = Filing.objects.filter(cycle=c2025)
     assert filings.count() == 11 and all(f.state == "accepted" and f.snapshot for f in filings)

@@ -345,7 +345,7 @@ def test_publish_freezes_and_a_correction_is_a_new_visible_revision(people, cent
     _run_results(cycle, people["bureau"])
     services.cycle_publish(cycle=cycle, actor=people["bureau"])
     cycle.refresh_from_db()
-    assert cycle.state == CycleState.PUBLISHED
+    assert cycle.state == CycleState.PUBLICITY and cycle.publicity_ends_on is not None
     with pytest.raises(ApplicationError):
         services.results_request(cycle=cycle, actor=people["bureau"])
     filing = Filing.objects.get(cycle=cycle, center=people["zjj"])

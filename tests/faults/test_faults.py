@@ -79,7 +79,7 @@ def test_broker_down_during_open_render_and_publish_then_everything_runs_when_it
     finally:
         portal.broker.start()
     assert outcome["pages"] == {"open": [200, True], "publish": [200, True], "render": [200, True]}
-    assert outcome["states"] == ["open", "published"]
+    assert outcome["states"] == ["open", "publicity"]  # publishing opens the publicity period
     jobs = portal.pg.query(
         "SELECT id::text, kind FROM core_job WHERE id IN (SELECT job_id FROM core_jobmessage) ORDER BY created_at"
     )

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.choices import JobStatus
 from core.models import Job
-from evaluations.choices import CycleState
+from evaluations.choices import RESULTS_OUT_STATES
 from evaluations.models import Cycle
 from reports.models import RenderStatus, ReportRender
 from reports.services import cycle_reports_request
@@ -25,9 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=int, default=900, help="seconds allowed per round")
 
     def handle(self, *, rounds, timeout, **options):
-        cycles = list(
-            Cycle.objects.filter(state__in=[CycleState.PUBLISHED, CycleState.ARCHIVED]).order_by("year")
-        )
+        cycles = list(Cycle.objects.filter(state__in=RESULTS_OUT_STATES).order_by("year"))
         if not cycles:
             raise CommandError("没有已公布的考评年度：请先运行 seed_demo。")
         failures = 0
