@@ -211,7 +211,8 @@ def assigned(people):  # noqa: F811
     services.filing_accept(filing=filing, actor=bureau)
     Cycle.objects.filter(pk=cycle.pk).update(state="spot_check")
     cycle.refresh_from_db()
-    services.draw_create(cycle=cycle, actor=bureau, seed=7, must_include=[people["zjj"].pk])
+    services.draw_commit(cycle=cycle, actor=bureau)  # entered spot check by an update: no commitment yet
+    services.draw_create(cycle=cycle, actor=bureau, must_include=[people["zjj"].pk])
     services.assignment_set(cycle=cycle, center_id=people["zjj"].pk, auditor=people["auditor"], actor=bureau)
     return filing
 
