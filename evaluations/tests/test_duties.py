@@ -117,7 +117,7 @@ def assigned(people):
     to_spot_check(cycle, people)
     from evaluations import services
 
-    services.draw_create(cycle=cycle, actor=people["bureau"], seed=7, must_include=[people["zjj"].pk])
+    services.draw_create(cycle=cycle, actor=people["bureau"], must_include=[people["zjj"].pk])
     services.assignment_set(
         cycle=cycle, center_id=people["zjj"].pk, auditor=people["auditor"], actor=people["bureau"]
     )
