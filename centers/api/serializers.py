@@ -167,6 +167,7 @@ class SocialOrganizationSerializer(serializers.ModelSerializer):
     version = VersionField()
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     rating_grade = serializers.IntegerField(read_only=True, allow_null=True, default=None)
+    party_status_label = serializers.CharField(source="get_party_status_display", read_only=True)
 
     class Meta:
         model = SocialOrganization
@@ -181,6 +182,9 @@ class SocialOrganizationSerializer(serializers.ModelSerializer):
             "industry",
             "status",
             "deregistered_on",
+            "party_status",
+            "party_status_label",
+            "party_status_on",
             "rating_grade",
             "version",
         ]
