@@ -197,3 +197,14 @@ class ComplianceSerializer(serializers.Serializer):
     status = serializers.CharField()
     detail = serializers.CharField()
     figures = serializers.DictField()
+
+
+class DistrictComplianceSerializer(serializers.Serializer):
+    """The answer of ``districts/{id}/compliance/`` (documentation; the selector builds it)."""
+
+    district = serializers.DictField()
+    year = serializers.IntegerField()
+    reference_day = serializers.DateField()
+    rules = ComplianceSerializer(many=True)
+    figures = serializers.DictField()
+    centers = serializers.ListField(child=serializers.DictField())
