@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "evaluations",
     "reports",
     "disclosure",
+    "activities",
 ]
 
 MIDDLEWARE = [

@@ -36,6 +36,7 @@ urlpatterns = [
     path("staffing/", include("staffing.urls")),
     path("evaluations/", include("evaluations.urls")),
     path("reports/", include("reports.urls")),
+    path("activities/", include("activities.urls")),
     path("public/", include("disclosure.urls")),
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
