@@ -205,3 +205,35 @@ def test_the_filing_sheet_prints_a_summary_and_the_registers_in_an_annex(people,
     laid_out = pdf_text(write(document, tmp_path))
     assert not re.findall(r"\b[a-z]+_[a-z_]+\b", laid_out), "snake_case in the filing sheet"
     assert not re.findall(r"\b(?:register|row_ids|source|value|topic|held_on|trainees)\b", laid_out)
+
+
+def test_district_and_industry_centers_in_scope_are_scored_by_their_own_rules_and_figures():
+    """The default rubric names the formula for other levels (R-STAFF-1 / R-STAFF-3; coverage)."""
+    from evaluations import scoring
+    from evaluations.default_rubric import DEFAULT_RUBRIC
+
+    formulas = {
+        code: formula for _c, _n, items in DEFAULT_RUBRIC for code, _name, _max, _m, formula, *_ in items
+    }
+    rules = {
+        "R-STAFF-1": {"status": "met", "detail": "全区社会组织 700 家，应配专职人员 14 名，实有 14 名"},
+        "R-STAFF-2": {"status": "not_met", "detail": "—"},
+        "R-STAFF-3": {"status": "not_applicable", "detail": "行业中心按需配备"},
+    }
+    score, detail = scoring.compute_indicator(formulas["A1"], 10, rules=rules, figures={}, level="district")
+    assert score == Decimal("10.0") and "R-STAFF-1" in detail
+    score, _ = scoring.compute_indicator(formulas["A1"], 10, rules=rules, figures={}, level="street_town")
+    assert score == Decimal("0.0")
+    score, detail = scoring.compute_indicator(
+        formulas["I1"],
+        5,
+        rules={},
+        figures={"party_coverage_percent": Decimal("90")},
+        basis={"party_coverage_percent": "社会组织名录（党组织覆盖情况）：辖区 20 家，已覆盖 18 家"},
+        labels={"party_coverage_percent": "党建工作覆盖率（%）"},
+        level="industry",
+    )
+    assert score == Decimal("4.5")
+    assert detail.startswith(
+        "党建工作覆盖率（%） = 90（社会组织名录（党组织覆盖情况）：辖区 20 家，已覆盖 18 家）"
+    )
