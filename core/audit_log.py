@@ -48,6 +48,7 @@ APP_LABELS = {
     "staffing": "人员",
     "evaluations": "年度考评",
     "reports": "报告",
+    "activities": "日常工作台账",
     "core": "系统",
     "audit": "审计",
 }

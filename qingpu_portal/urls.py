@@ -23,6 +23,7 @@ api_v1 = [
     path("", include("staffing.api.urls")),
     path("", include("evaluations.api.urls")),
     path("", include("reports.api.urls")),
+    path("", include("activities.api.urls")),
     path("audit-entries/", AuditEntryViewSet.as_view({"get": "list"}), name="auditentry-list"),
     path("audit-entries/<int:pk>/", AuditEntryViewSet.as_view({"get": "retrieve"}), name="auditentry-detail"),
 ]

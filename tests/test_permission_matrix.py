@@ -409,6 +409,45 @@ def matrix(demo, settings, tmp_path):
         found = queryset.order_by("pk").values_list("pk", flat=True).first()
         assert found is not None, f"the demo data has no {basename} of center A"
         api_samples[basename] = found
+    # The registers of daily work (activities): one sample register stands for the generic page routes;
+    # every register's API has its own sample. Lists, exports and the create/import forms name no
+    # center (each reader sees, each director writes, their own): in scope for every reader.
+    from django.contrib.contenttypes.models import ContentType
+
+    from activities.api.views import VIEWSETS
+    from activities.models import Attachment, EarlyWarning, WelfareProject
+
+    warning = EarlyWarning.objects.filter(center=center_a).order_by("pk").first()
+    project = WelfareProject.objects.filter(center=center_a).order_by("pk").first()
+    attachment = Attachment(
+        content_type=ContentType.objects.get_for_model(EarlyWarning), object_id=warning.pk
+    )
+    attachment.name = "matrix-evidence.pdf"
+    attachment.file.save("matrix-evidence.pdf", ContentFile(b"%PDF-1.4 matrix"), save=False)
+    attachment.save()
+    readers = frozenset({"director_a", "director_b", "supervisor_a", "supervisor_other"})
+    for name in ("list", "export"):
+        page_samples[f"activities:{name}"] = {"register": "early-warnings"}
+        scope_overrides[f"activities:{name}"] = readers
+    for name in ("create", "import", "template"):
+        page_samples[f"activities:{name}"] = {"register": "early-warnings"}
+        scope_overrides[f"activities:{name}"] = frozenset({"director_a", "director_b"})
+    for name in ("detail", "edit", "delete", "attachment_upload"):
+        page_samples[f"activities:{name}"] = {"register": "early-warnings", "pk": warning.pk}
+    for name in ("attachment_download", "attachment_delete"):
+        page_samples[f"activities:{name}"] = {"pk": attachment.pk}
+    page_samples["activities:stage_add"] = {"pk": project.pk}
+    for viewset in VIEWSETS.values():
+        register = viewset.register
+        basename = register.slug.rstrip("s") if register.slug.endswith("s") else register.slug
+        rows = register.model.objects.order_by("pk")
+        if center_a.level in register.levels:
+            api_samples[basename] = rows.filter(center=center_a).values_list("pk", flat=True).first()
+        else:  # kept by the district or an industry center: none of the personas is its director
+            api_samples[basename] = rows.values_list("pk", flat=True).first()
+            api_scope_overrides[f"{basename}-detail"] = nobody
+        assert api_samples[basename], f"the demo data has no {register.label}"
+
     yield {
         "pages": pages,
         "apis": apis,

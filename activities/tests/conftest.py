@@ -44,7 +44,42 @@ def world(db):
         registered_on="2020-01-01",
         street_town=towns[1],
     )
+    from centers.choices import SupervisingUnitKind
+    from centers.models import SupervisingUnit
+
+    bureau_unit = SupervisingUnit.objects.filter(kind=SupervisingUnitKind.BUREAU).first()
+    industry_unit, _ = SupervisingUnit.objects.get_or_create(
+        district=district, name="测试区教育局", defaults={"kind": SupervisingUnitKind.INDUSTRY_AUTHORITY}
+    )
+    d = ServiceCenter.objects.create(
+        district=district,
+        level=CenterLevel.DISTRICT,
+        name="测试区社会组织服务中心",
+        supervising_unit=bureau_unit,
+    )
+    i = ServiceCenter.objects.create(
+        district=district,
+        level=CenterLevel.INDUSTRY,
+        name="测试教育行业社会组织服务中心",
+        industry="教育",
+        supervising_unit=industry_unit,
+    )
+    industry_org = SocialOrganization.objects.create(
+        district=district,
+        name="测试教育培训中心",
+        credit_code="52310118MJ00000088",
+        kind="2",
+        registered_on="2020-01-01",
+        industry="教育",
+    )
     return {
+        "d": d,
+        "i": i,
+        "industry_org": industry_org,
+        "director_d": make_user("t_director_d", Role.DIRECTOR, center=d),
+        "director_i": make_user("t_director_i", Role.DIRECTOR, center=i),
+        "supervisor_d": make_user("t_supervisor_d", Role.SUPERVISOR, unit=bureau_unit),
+        "supervisor_i": make_user("t_supervisor_i", Role.SUPERVISOR, unit=industry_unit),
         "a": a,
         "b": b,
         "orgs": orgs,

@@ -135,3 +135,19 @@ def test_register_figures_count_what_the_docstring_says_in_constant_queries(
     url = figures["activity_teams_on_file"]["url"]
     assert url.startswith("/activities/activity-teams/?")
     assert f"center={world['a'].pk}" in url and "year=2025" in url and "figure=activity_teams_on_file" in url
+
+
+def test_the_figure_links_list_exactly_the_rows_counted(world):
+    from django.test import Client
+
+    _rows, made = _make(world, scale=1)
+    figures = register_figures(world["a"], 2025)
+    client = Client()
+    client.force_login(world["director_a"], backend="django.contrib.auth.backends.ModelBackend")
+    for figure in ("activity_teams_on_file", "early_warnings_handled", "regular_meetings"):
+        response = client.get(figures[figure]["url"])
+        assert [r["obj"].pk for r in response.context["rows"]] == sorted(
+            figures[figure]["row_ids"], reverse=True
+        )
+        assert "以下为年度填报中该项数字所统计的记录" in response.content.decode()
+    assert ">日常工作</a>" in response.content.decode()  # the menu entry

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-DEMO_APPS = ("centers", "accounts", "staffing", "evaluations", "reports")
+DEMO_APPS = ("centers", "accounts", "staffing", "activities", "evaluations", "reports")
 DEFAULT_DEMO_PASSWORD = "Qingpu2026demo"
 
 

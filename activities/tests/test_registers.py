@@ -1,0 +1,564 @@
+"""Every register, from the user's and the outsider's side (parametrized over the declarations).
+
+The owner (the center's own director) creates, edits and deletes through the pages and the API;
+another center's director, an auditor and anonymous callers get 404 (or the login page) on every
+route; the supervising unit and the bureau read but cannot write."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+from rest_framework.authtoken.models import Token
+
+from activities.registers import REGISTERS
+from centers.choices import CenterLevel
+
+D = "2025-03-01"
+
+
+def sample(slug: str, world) -> dict:
+    org = world["orgs"][0].pk
+    return {
+        "activity-teams": {
+            "name": '=HYPERLINK("x")舞蹈队',
+            "kind": "culture",
+            "leader": "王芳",
+            "contact": "13812345678",
+            "members": 12,
+            "venue": "社区文化中心",
+            "filed_on": D,
+            "status": "on_file",
+            "status_on": "",
+        },
+        "early-warnings": {
+            "organization": org,
+            "category": "finance",
+            "found_on": D,
+            "source": "日常巡查",
+            "steps": "2025-03-02 电话联系负责人",
+            "closed_on": "",
+            "outcome": "",
+        },
+        "site-inspections": {
+            "applicant_name": "新申请社",
+            "organization": "",
+            "inspected_on": D,
+            "inspectors": "张、王",
+            "venue_checked": "某路1号",
+            "conclusion": "pass",
+        },
+        "annual-inspections": {
+            "organization": org,
+            "year": 2025,
+            "result": "pass",
+            "inspected_on": D,
+            "center_help": "reminder",
+        },
+        "trainings-held": {
+            "topic": "信息员培训",
+            "held_on": D,
+            "kind": "officer",
+            "trainees": 30,
+            "organizations": [org],
+        },
+        "information-officers": {
+            "organization": org,
+            "name": "李明",
+            "contact": "13900001111",
+            "appointed_on": D,
+            "trained_on": D,
+        },
+        "incubations": {
+            "name": "孵化甲",
+            "organization": "",
+            "entered_on": D,
+            "left_on": "",
+            "support": "场地",
+            "outcome": "ongoing",
+        },
+        "welfare-projects": {
+            "title": "为老服务",
+            "kind": "venture",
+            "funder": "镇政府",
+            "amount": "5.50",
+            "started_on": D,
+            "organizations": [org],
+        },
+        "needs-surveys": {
+            "topic": "养老需求",
+            "surveyed_on": D,
+            "method": "questionnaire",
+            "respondents": 50,
+        },
+        "community-meetings": {
+            "kind": "joint",
+            "held_on": D,
+            "convened_by": "镇政府",
+            "organizations": [org],
+            "attendees": "各社会组织负责人",
+            "topics": "年度工作",
+        },
+        "research-projects": {
+            "title": "行业课题",
+            "lead": "赵",
+            "partners": "",
+            "started_on": D,
+            "finished_on": "",
+            "outcome": "",
+        },
+        "credit-records": {
+            "organization": world["industry_org"].pk,
+            "kind": "commitment",
+            "recorded_on": D,
+            "result": "签署信用承诺书",
+        },
+        "guidance-visits": {
+            "visited_center": world["a"].pk,
+            "visited_on": D,
+            "topics": "台账规范",
+            "follow_up": "",
+        },
+    }[slug]
+
+
+def owner(slug: str, world):
+    """(center, its director, its supervising unit's user) of a center whose level keeps the register."""
+    levels = REGISTERS[slug].levels
+    if CenterLevel.STREET_TOWN in levels:
+        return world["a"], world["director_a"], world["supervisor_a"]
+    if CenterLevel.INDUSTRY in levels:
+        return world["i"], world["director_i"], world["supervisor_i"]
+    return world["d"], world["director_d"], world["supervisor_d"]
+
+
+def page_client(user=None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def api_client(user=None) -> Client:
+    client = Client()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+    return client
+
+
+def _create(slug, world):
+    from activities import services
+
+    register = REGISTERS[slug]
+    center, director, _sup = owner(slug, world)
+    data = {}
+    for name, value in sample(slug, world).items():
+        field = register.field(name)
+        if field.many_to_many:
+            value = list(field.related_model.objects.filter(pk__in=value))
+        elif field.many_to_one:
+            value = field.related_model.objects.filter(pk=value).first() if value else None
+        elif value == "":
+            value = None if field.null else ""
+        elif hasattr(field, "to_python"):
+            value = field.to_python(value)
+        data[name] = value
+    return services.register_create(register, center=center, actor=director, data=data)
+
+
+SLUGS = list(REGISTERS)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_the_owner_creates_edits_and_deletes_through_the_pages(world, slug):
+    register = REGISTERS[slug]
+    center, director, _sup = owner(slug, world)
+    client = page_client(director)
+    form = client.get(reverse("activities:create", args=[slug]))
+    assert form.status_code == 200
+    key = form.context["form"].initial["idempotency_key"]
+    body = {**sample(slug, world), "idempotency_key": key}
+    response = client.post(reverse("activities:create", args=[slug]), body)
+    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    row = register.model.objects.get(center=center)
+    assert row.year == 2025
+    first = register.fields[0] if not register.field(register.fields[0]).many_to_one else register.fields[-1]
+    detail = client.get(reverse("activities:detail", args=[slug, row.pk]))
+    assert detail.status_code == 200 and "变更记录" in detail.content.decode()
+    edit_body = {**body, "version": row.version}
+    edit_body.pop("idempotency_key")
+    if (
+        register.field(first).get_internal_type() in ("CharField", "TextField")
+        and not register.field(first).choices
+    ):
+        edit_body[first] = "改后的内容"
+    response = client.post(reverse("activities:edit", args=[slug, row.pk]), edit_body)
+    assert response.status_code == 302, response.context["form"].errors
+    row.refresh_from_db()
+    assert row.version == 2
+    response = client.post(reverse("activities:delete", args=[slug, row.pk]), {"version": 2})
+    assert response.status_code == 302
+    assert not register.model.objects.filter(pk=row.pk).exists()
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_outsiders_get_404_and_readers_cannot_write(world, slug):
+    row = _create(slug, world)
+    _center, _director, supervisor = owner(slug, world)
+    outsider = (
+        world["director_b"]
+        if slug in ("research-projects", "credit-records", "guidance-visits")
+        else world["director_i"]
+    )
+    routes = [
+        reverse("activities:detail", args=[slug, row.pk]),
+        reverse("activities:edit", args=[slug, row.pk]),
+        reverse("activities:delete", args=[slug, row.pk]),
+    ]
+    for user in (outsider, world["auditor"]):
+        client = page_client(user)
+        for url in routes:
+            assert client.get(url).status_code == 404, (user, url)
+        assert client.post(routes[1], {}).status_code == 404
+        assert (
+            client.post(reverse("activities:attachment_upload", args=[slug, row.pk]), {}).status_code == 404
+        )
+        api = api_client(user)
+        assert api.get(f"/api/v1/{slug}/{row.pk}/").status_code == 404
+        assert (
+            api.patch(
+                f"/api/v1/{slug}/{row.pk}/", {"version": 1}, content_type="application/json"
+            ).status_code
+            == 404
+        )
+        assert api.delete(f"/api/v1/{slug}/{row.pk}/?version=1").status_code == 404
+    listed = page_client(outsider).get(reverse("activities:list", args=[slug]))
+    assert listed.status_code == 200 and row not in [r["obj"] for r in listed.context["rows"]]
+    assert api_client(world["auditor"]).get(f"/api/v1/{slug}/").status_code == 404
+    anonymous = page_client()
+    for url in routes:
+        assert anonymous.get(url).status_code == 302
+    assert api_client().get(f"/api/v1/{slug}/{row.pk}/").status_code in (401, 403)
+    for reader in (supervisor, world["bureau"]):
+        client = page_client(reader)
+        assert client.get(routes[0]).status_code == 200
+        assert client.get(routes[1]).status_code == 404
+        assert client.post(routes[2], {"version": 1}).status_code == 404
+        assert client.get(reverse("activities:create", args=[slug])).status_code == 404
+        api = api_client(reader)
+        assert api.get(f"/api/v1/{slug}/{row.pk}/").json()["id"] == row.pk
+        assert (
+            api.patch(
+                f"/api/v1/{slug}/{row.pk}/", {"version": 1}, content_type="application/json"
+            ).status_code
+            == 404
+        )
+        assert api.post(f"/api/v1/{slug}/", {}, content_type="application/json").status_code == 404
+    assert REGISTERS[slug].model.objects.get(pk=row.pk).version == 1
+
+
+@pytest.mark.parametrize("slug", ["needs-surveys", "welfare-projects"])
+def test_the_owner_writes_through_the_api_with_versions(world, slug):
+    _center, director, _sup = owner(slug, world)
+    api = api_client(director)
+    created = api.post(f"/api/v1/{slug}/", sample(slug, world), content_type="application/json")
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    stale = api.patch(f"/api/v1/{slug}/{body['id']}/", {"version": 0}, content_type="application/json")
+    assert stale.status_code == 409
+    first = REGISTERS[slug].fields[0]
+    changed = api.patch(
+        f"/api/v1/{slug}/{body['id']}/", {"version": 1, first: "改名"}, content_type="application/json"
+    )
+    assert changed.status_code == 200 and changed.json()["version"] == 2
+    assert api.delete(f"/api/v1/{slug}/{body['id']}/?version=2").status_code == 204
+
+
+def test_after_the_filing_is_submitted_that_years_rows_are_locked(world):
+    from evaluations.choices import FilingState
+    from evaluations.models import Cycle, Filing
+
+    row = _create("needs-surveys", world)
+    cycle = Cycle.objects.create(
+        year=2025,
+        filing_deadline=date(2026, 3, 31),
+        review_deadline=date(2026, 4, 15),
+        acceptance_deadline=date(2026, 4, 30),
+        spot_check_deadline=date(2026, 5, 31),
+    )
+    filing = Filing.objects.create(cycle=cycle, center=world["a"], state=FilingState.SUBMITTED)
+    client = page_client(world["director_a"])
+    edited = client.post(
+        reverse("activities:edit", args=["needs-surveys", row.pk]),
+        {**sample("needs-surveys", world), "version": 1, "topic": "改"},
+    )
+    assert edited.status_code == 200 and "2025 年度的年度填报已提交" in edited.content.decode()
+    deleted = client.post(reverse("activities:delete", args=["needs-surveys", row.pk]), {"version": 1})
+    assert "2025 年度的年度填报已提交" in deleted.content.decode()
+    api = api_client(world["director_a"])
+    refused = api.post(
+        "/api/v1/needs-surveys/", sample("needs-surveys", world), content_type="application/json"
+    )
+    assert refused.status_code == 400 and "年度填报已提交" in refused.json()["error"]["message"]
+    detail = client.get(reverse("activities:detail", args=["needs-surveys", row.pk])).content.decode()
+    assert reverse("activities:edit", args=["needs-surveys", row.pk]) not in detail
+    # the next year's rows are open
+    later = api.post(
+        "/api/v1/needs-surveys/",
+        {**sample("needs-surveys", world), "surveyed_on": "2026-01-05"},
+        content_type="application/json",
+    )
+    assert later.status_code == 201
+    # a returned filing opens the year again
+    filing.state = FilingState.RETURNED
+    filing.save()
+    assert api.delete(f"/api/v1/needs-surveys/{row.pk}/?version=1").status_code == 204
+
+
+def _xlsx(rows) -> io.BytesIO:
+    workbook = Workbook()
+    for r in rows:
+        workbook.active.append(r)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    buffer.name = "导入.xlsx"
+    return buffer
+
+
+def test_import_is_all_or_nothing_with_row_errors_in_chinese(world):
+    from activities.models import ActivityTeam
+
+    client = page_client(world["director_a"])
+    template = client.get(reverse("activities:template", args=["activity-teams"]))
+    header = [c.value for c in next(load_workbook(io.BytesIO(template.content)).worksheets[0].iter_rows())]
+    assert header[:3] == ["团队名称", "团队类型", "负责人"]
+    good = ["舞蹈队", "文体", "王芳", "13812345678", 12, "文化中心", "2025-03-01", "在册", ""]
+    bad = ["合唱队", "唱歌", "李", "", 8, "", "2025-04-01", "在册", ""]
+    response = client.post(
+        reverse("activities:import", args=["activity-teams"]), {"file": _xlsx([header, good, bad])}
+    )
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "第 3 行，“团队类型”列，值“唱歌”" in text and "整份文件未导入" in text
+    assert not ActivityTeam.objects.exists()
+    response = client.post(
+        reverse("activities:import", args=["activity-teams"]),
+        {"file": _xlsx([header, good, good[:1] + good[1:]])},
+    )
+    assert response.status_code == 302
+    assert ActivityTeam.objects.filter(center=world["a"]).count() == 2
+
+
+def test_annual_inspections_import_the_bureaus_export_and_update_on_reimport(world):
+    from activities.models import AnnualInspection
+
+    orgs = world["orgs"]
+    header = ["统一社会信用代码", "社会组织", "年检年度", "年检结果", "年检日期", "中心协助"]
+    rows = [
+        header,
+        [orgs[0].credit_code, "", 2025, "合格", "2025-05-01", "提醒"],
+        [orgs[1].credit_code, "", 2025, "未参检", "", "无"],
+    ]
+    client = page_client(world["director_a"])
+    assert (
+        client.post(
+            reverse("activities:import", args=["annual-inspections"]), {"file": _xlsx(rows)}
+        ).status_code
+        == 302
+    )
+    rows[2][3] = "基本合格"
+    assert (
+        client.post(
+            reverse("activities:import", args=["annual-inspections"]), {"file": _xlsx(rows)}
+        ).status_code
+        == 302
+    )
+    assert AnnualInspection.objects.get(organization=orgs[1]).get_result_display() == "基本合格"
+    assert AnnualInspection.objects.count() == 2
+    outside = [header, [world["other_org"].credit_code, "", 2025, "合格", "", "无"]]
+    refused = client.post(reverse("activities:import", args=["annual-inspections"]), {"file": _xlsx(outside)})
+    assert "“统一社会信用代码”列" in refused.content.decode()
+
+
+def test_export_escapes_formulas_and_masks_phones_for_readers(world):
+    _create("activity-teams", world)
+    response = page_client(world["supervisor_a"]).get(reverse("activities:export", args=["activity-teams"]))
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    values = [c.value for c in list(sheet.iter_rows())[1]]
+    assert values[2].startswith("'=HYPERLINK")
+    assert "138****5678" in values
+    own = page_client(world["director_a"]).get(reverse("activities:export", args=["activity-teams"]))
+    assert "13812345678" in [
+        c.value for c in list(load_workbook(io.BytesIO(own.content)).worksheets[0].iter_rows())[1]
+    ]
+
+
+def test_welfare_project_stages_go_in_order(world):
+    from activities.models import WelfareProjectStage
+
+    project = _create("welfare-projects", world)
+    api = api_client(world["director_a"])
+    url = f"/api/v1/welfare-projects/{project.pk}/stages/"
+    early = api.post(
+        url, {"stage": "approval", "done_on": "2025-03-05", "result": "立项"}, content_type="application/json"
+    )
+    assert early.status_code == 400
+    assert "“立项”须在“资格预审”之后登记" in early.json()["error"]["message"]
+    assert (
+        api.post(
+            url,
+            {"stage": "materials", "done_on": "2025-03-02", "result": "齐全"},
+            content_type="application/json",
+        ).status_code
+        == 201
+    )
+    before = api.post(
+        url,
+        {"stage": "prequalification", "done_on": "2025-03-01", "result": "通过"},
+        content_type="application/json",
+    )
+    assert before.status_code == 400 and "早于上一环节“材料收集”" in str(before.json())
+    client = page_client(world["director_a"])
+    response = client.post(
+        reverse("activities:stage_add", args=[project.pk]),
+        {"stage": "prequalification", "done_on": "2025-03-04", "result": "通过"},
+    )
+    assert response.status_code == 302
+    assert list(WelfareProjectStage.objects.filter(project=project).values_list("stage", flat=True)) == [
+        "materials",
+        "prequalification",
+    ]
+    assert (
+        "资格预审"
+        in client.get(reverse("activities:detail", args=["welfare-projects", project.pk])).content.decode()
+    )
+
+
+def test_open_warnings_show_their_age_and_over_30_days_are_flagged_on_the_center_page(world):
+    from django.utils import timezone
+
+    from activities.models import EarlyWarning
+
+    today = timezone.localdate()
+    old = EarlyWarning.objects.create(
+        center=world["a"],
+        organization=world["orgs"][0],
+        category="finance",
+        found_on=date.fromordinal(today.toordinal() - 45),
+        source="举报",
+    )
+    EarlyWarning.objects.create(
+        center=world["a"],
+        organization=world["orgs"][1],
+        category="complaint",
+        found_on=date.fromordinal(today.toordinal() - 5),
+        source="巡查",
+    )
+    client = page_client(world["supervisor_a"])
+    listed = client.get(reverse("activities:list", args=["early-warnings"]))
+    text = listed.content.decode()
+    assert "45 天（未办结）" in text and "5 天（未办结）" in text
+    assert text.count('data-overdue="1"') == 1
+    page = client.get(reverse("centers:center_detail", args=[world["a"].pk])).content.decode()
+    assert "超过 30 天未办结的预警 1 件" in page and "已 45 天未办结" in page
+    assert old.organization.name in page
+
+
+def test_the_registry_shows_organizations_missing_annual_inspection_one_and_two_years(world):
+    from activities.models import AnnualInspection
+
+    orgs = world["orgs"]
+    AnnualInspection.objects.create(center=world["a"], organization=orgs[0], year=2025, result="pass")
+    AnnualInspection.objects.create(center=world["a"], organization=orgs[1], year=2024, result="pass")
+    AnnualInspection.objects.create(center=world["a"], organization=orgs[2], year=2024, result="absent")
+    response = page_client(world["director_a"]).get(reverse("activities:missing_inspections") + "?year=2025")
+    rows = {r["organization"].pk: r["two_years"] for r in response.context["rows"]}
+    assert rows == {orgs[1].pk: False, orgs[2].pk: True}
+    assert "连续一年未年检 1 家，连续两年未年检 1 家" in response.content.decode()
+    # another center's director asking for A's list sees only their own center's
+    other = page_client(world["director_b"]).get(
+        reverse("activities:missing_inspections") + f"?center={world['a'].pk}&year=2025"
+    )
+    assert other.context["center"] == world["b"]
+    assert [r["organization"] for r in other.context["rows"]] == [world["other_org"]]
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_list_queries_are_constant_in_the_number_of_rows(world, slug, django_assert_num_queries):
+    """12 queries for any list (session, user, role, the reader's centers, count, rows, phones' centers
+    …), one more for a register with organizations (prefetched): the same for 1 row and for 4."""
+    _center, _director, supervisor = owner(slug, world)
+    client = page_client(supervisor)
+    url = reverse("activities:list", args=[slug])
+    expected = 12 + (1 if REGISTERS[slug].m2m else 0)
+    _create(slug, world)
+    client.get(url)  # warm the session and the role
+    with django_assert_num_queries(expected):
+        assert client.get(url).status_code == 200
+    from activities.models import AnnualInspection, InformationOfficer
+
+    for org in world["orgs"][1:]:  # one row per organization there: the larger size comes from others
+        if slug == "annual-inspections":
+            AnnualInspection.objects.create(center=world["a"], organization=org, year=2025, result="pass")
+        elif slug == "information-officers":
+            InformationOfficer.objects.create(
+                center=world["a"], organization=org, name="王", appointed_on=date(2025, 1, 2)
+            )
+        else:
+            _create(slug, world)
+    with django_assert_num_queries(expected):
+        response = client.get(url)
+    assert len(response.context["rows"]) == 3
+
+
+def test_evidence_is_uploaded_checked_and_served_only_to_readers(world, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": str(tmp_path)}},
+    }
+    row = _create("needs-surveys", world)
+    owner_client = page_client(world["director_a"])
+    url = reverse("activities:attachment_upload", args=["needs-surveys", row.pk])
+    fake = SimpleUploadedFile("报告.pdf", b"<html>not a pdf</html>")
+    response = owner_client.post(url, {"file": fake}, follow=True)
+    assert "只接受 PDF、JPEG、PNG、DOCX、XLSX 文件" in response.content.decode()
+    pdf = SimpleUploadedFile("调研报告.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF")
+    assert owner_client.post(url, {"file": pdf}).status_code == 302
+    from activities.models import Attachment
+
+    attachment = Attachment.objects.get()
+    download = reverse("activities:attachment_download", args=[attachment.pk])
+    assert page_client(world["supervisor_a"]).get(download).status_code == 200
+    assert page_client(world["director_b"]).get(download).status_code == 404
+    assert (
+        page_client(world["supervisor_a"])
+        .post(reverse("activities:attachment_delete", args=[attachment.pk]))
+        .status_code
+        == 404
+    )
+
+
+def test_the_demo_seed_is_idempotent_and_gives_center_a_every_street_town_register(demo):
+    import io as _io
+
+    from activities import demo as activities_demo
+    from centers.models import ServiceCenter
+
+    center_a = ServiceCenter.objects.get(street_town__name="朱家角镇", level="street_town")
+    for register in REGISTERS.values():
+        if center_a.level in register.levels:
+            assert register.model.objects.filter(center=center_a, year=2025).exists() or register.slug in (
+                "activity-teams",
+                "information-officers",
+            ), register.slug
+    out = _io.StringIO()
+    activities_demo.seed(stdout=out, password="")
+    assert "新增 0 条" in out.getvalue()
