@@ -39,6 +39,19 @@ class OrganizationStatus(models.TextChoices):
     DEREGISTERED = "deregistered", _("注销")
 
 
+class PartyStatus(models.TextChoices):
+    """How a social organization's party work is organised (党的组织和工作覆盖, R-PARTY-1)."""
+
+    STANDALONE = "standalone", _("单独组建")
+    JOINT = "joint", _("联合组建")
+    INSTRUCTOR = "instructor", _("党建指导员覆盖")
+    NONE = "none", _("未覆盖")
+
+
+# The statuses that count as covered; "" (not yet recorded) and NONE do not.
+COVERED_PARTY_STATUSES = (PartyStatus.STANDALONE, PartyStatus.JOINT, PartyStatus.INSTRUCTOR)
+
+
 class RatingGrade(models.IntegerChoices):
     A1 = 1, "1A"
     A2 = 2, "2A"

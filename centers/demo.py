@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .choices import (
     BoardRole,
@@ -21,6 +21,7 @@ from .choices import (
     MeetingBody,
     OrganizationKind,
     OrganizationStatus,
+    PartyStatus,
     PlanKind,
     SupervisingUnitKind,
     SupervisorRole,
@@ -166,6 +167,7 @@ def seed(*, stdout, password):
     for index, center in enumerate(centers):
         _seed_registers(center, index)
     created = _seed_organizations(district)
+    _seed_party_status(district)
     stdout.write(
         f"  服务中心：{len(centers)} 个；社会组织：{SocialOrganization.objects.filter(district=district).count()} 家"
         f"（本次新增 {created} 家）"
@@ -401,3 +403,70 @@ def _seed_organizations(district: District) -> int:
             batch_size=1000,
         )
     return len(new)
+
+
+# Share of each area's organizations active at the end of 2025 that party work covers (R-PARTY-1):
+# 金泽镇, 盈浦街道 and 重固镇 reach full coverage; 朱家角镇 stands at about 83 %.
+PARTY_COVERAGE = {
+    "夏阳街道": Decimal("0.90"),
+    "盈浦街道": Decimal("1"),
+    "香花桥街道": Decimal("0.87"),
+    "朱家角镇": Decimal("0.83"),
+    "练塘镇": Decimal("0.93"),
+    "金泽镇": Decimal("1"),
+    "赵巷镇": Decimal("0.95"),
+    "徐泾镇": Decimal("0.80"),
+    "华新镇": Decimal("0.91"),
+    "重固镇": Decimal("1"),
+    "白鹤镇": Decimal("0.88"),
+    "教育": Decimal("0.90"),
+    "体育": Decimal("0.75"),
+}
+PARTY_REFERENCE_DAY = date(2025, 12, 31)
+
+
+def _seed_party_status(district: District) -> None:
+    """Each demo organization's party-organization status, only where none is recorded yet: in every
+    area the first share (by credit code) of the organizations active at the end of 2025 is covered —
+    单独组建, 联合组建 or 党建指导员覆盖, dated after registration and before December 2025 — the others
+    未覆盖; organizations registered later get a status dated on registration."""
+    from .rules import active_organizations_q
+
+    today = timezone.localdate()
+    organizations = list(
+        SocialOrganization.objects.filter(district=district, party_status="")
+        .select_related("street_town")
+        .order_by("credit_code")
+    )
+    if not organizations:
+        return
+    active = set(
+        SocialOrganization.objects.filter(district=district)
+        .filter(active_organizations_q(PARTY_REFERENCE_DAY))
+        .values_list("pk", flat=True)
+    )
+    by_area: dict[str, list] = {}
+    for org in organizations:
+        by_area.setdefault(org.street_town.name if org.street_town_id else org.industry, []).append(org)
+    kinds = [PartyStatus.JOINT, PartyStatus.STANDALONE, PartyStatus.JOINT, PartyStatus.INSTRUCTOR]
+    changed = []
+    for area, orgs in by_area.items():
+        share = PARTY_COVERAGE.get(area, Decimal("0.9"))
+        counted = [o for o in orgs if o.pk in active]
+        covered = {o.pk for o in counted[: int((share * len(counted)).to_integral_value())]}
+        for org in orgs:
+            rng = random.Random(f"party:{org.credit_code}")
+            if org.pk in active:
+                org.party_status = rng.choice(kinds) if org.pk in covered else PartyStatus.NONE
+                latest = min(PARTY_REFERENCE_DAY - timedelta(days=31), today)
+                span = max((latest - org.registered_on).days, 0)
+                org.party_status_on = org.registered_on + timedelta(days=rng.randint(0, span))
+            else:
+                org.party_status = rng.choice(kinds) if rng.random() < 0.8 else PartyStatus.NONE
+                org.party_status_on = min(org.registered_on + timedelta(days=60), today)
+            if org.party_status == PartyStatus.NONE:
+                org.party_status_on = None
+            changed.append(org)
+    bulk_update_with_history(
+        changed, SocialOrganization, ["party_status", "party_status_on"], batch_size=1000
+    )

@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Q
 
-from .choices import CenterLevel, CenterStatus, OrganizationKind, OrganizationStatus
+from .choices import CenterLevel, CenterStatus, OrganizationKind, OrganizationStatus, PartyStatus
 from .models import (
     ArchiveInventory,
     BankAccount,
@@ -19,6 +19,8 @@ from .models import (
     Supervisor,
     Venue,
 )
+
+PARTY_FILTER_CHOICES = [*PartyStatus.choices, ("unrecorded", "未登记")]
 
 
 def _district_street_towns(request=None):
@@ -63,6 +65,9 @@ class OrganizationFilterSet(django_filters.FilterSet):
         label="街镇", queryset=_district_street_towns, empty_label="全部街镇"
     )
     industry = django_filters.CharFilter(label="所属行业", lookup_expr="exact")
+    party_status = django_filters.ChoiceFilter(
+        label="党组织覆盖", choices=PARTY_FILTER_CHOICES, empty_label="全部覆盖情况", method="filter_party"
+    )
     registered_after = django_filters.DateFilter(
         label="登记日期起", field_name="registered_on", lookup_expr="gte"
     )
@@ -72,7 +77,19 @@ class OrganizationFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = SocialOrganization
-        fields = ["q", "kind", "status", "street_town", "industry", "registered_after", "registered_before"]
+        fields = [
+            "q",
+            "kind",
+            "status",
+            "street_town",
+            "industry",
+            "party_status",
+            "registered_after",
+            "registered_before",
+        ]
+
+    def filter_party(self, queryset, name, value):
+        return queryset.filter(party_status="" if value == "unrecorded" else value)
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -130,6 +130,8 @@ class OrganizationForm(DistrictScopedForm):
             "industry",
             "status",
             "deregistered_on",
+            "party_status",
+            "party_status_on",
         ]
         widgets = _date_widgets(SocialOrganization)
 

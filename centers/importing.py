@@ -22,7 +22,7 @@ from core.errors import ApplicationError
 from core.selectors import policy_value
 from core.spreadsheets import RowError
 
-from .choices import OrganizationKind, OrganizationStatus, RatingGrade
+from .choices import OrganizationKind, OrganizationStatus, PartyStatus, RatingGrade
 from .codes import make_credit_code
 from .models import District, RatingRecord, SocialOrganization, StreetTown
 from .rules import add_years
@@ -41,7 +41,11 @@ COLUMNS = [
     ("注销日期", "deregistered_on"),
     ("评估等级", "grade"),
     ("评估日期", "rated_on"),
+    ("党组织覆盖情况", "party_status"),
+    ("覆盖情况日期", "party_status_on"),
 ]
+# Optional columns of the party-organization status: a file without them leaves it as it is.
+PARTY_COLUMNS = ("党组织覆盖情况", "覆盖情况日期")
 REQUIRED_COLUMNS = ["名称", "统一社会信用代码", "类型", "登记日期", "所属街镇", "所属行业", "状态"]
 HEADER_OF = {f: h for h, f in COLUMNS}
 KIND_BY_LABEL = {
@@ -59,6 +63,7 @@ STATUS_BY_LABEL = {
     "注销": OrganizationStatus.DEREGISTERED,
 }
 STATUS_BY_LABEL.update({s.value: s.value for s in OrganizationStatus})
+PARTY_STATUS_BY_LABEL = {"": "", "未登记": "", **{str(s.label): s.value for s in PartyStatus}}
 MAX_ROWS = 200_000
 
 
@@ -91,7 +96,12 @@ class ImportResult:
 def read_table(name: str, data: bytes) -> list[dict]:
     """The rows of an uploaded .xlsx or .csv as dicts by field, each with its sheet row number."""
     table = spreadsheets.read_table(name, data, max_rows=MAX_ROWS)
-    return spreadsheets.rows_by_header(table, COLUMNS, required=REQUIRED_COLUMNS, max_rows=MAX_ROWS)
+    rows = spreadsheets.rows_by_header(table, COLUMNS, required=REQUIRED_COLUMNS, max_rows=MAX_ROWS)
+    header = {str(spreadsheets.cell(h)) for h in table[0]} if table else set()
+    if not all(h in header for h in PARTY_COLUMNS):
+        for row in rows:  # None: keep what the registry holds
+            row["party_status"] = row["party_status_on"] = None
+    return rows
 
 
 PREVIEW_ROWS = 20
@@ -104,7 +114,10 @@ def preview_rows(name: str, path) -> dict:
     validator = RowValidator(result)
     rows = []
     stream = spreadsheets.iter_rows_by_header(
-        spreadsheets.iter_table(name, path), COLUMNS, required=REQUIRED_COLUMNS
+        spreadsheets.iter_table(name, path),
+        COLUMNS,
+        required=REQUIRED_COLUMNS,
+        none_when_absent=PARTY_FIELDS,
     )
     for row in stream:
         validator.check(row)
@@ -166,8 +179,8 @@ class RowValidator:
         if kind is None:
             error(row, "kind", "类型应为 社会团体、民办非企业单位（社会服务机构）或 基金会。")
         dates = {}
-        for f in ("registered_on", "deregistered_on", "rated_on"):
-            if row[f] in ("", None):
+        for f in ("registered_on", "deregistered_on", "rated_on", "party_status_on"):
+            if row.get(f) in ("", None):
                 dates[f] = None
                 continue
             try:
@@ -197,6 +210,15 @@ class RowValidator:
                 error(row, "grade", "评估等级应为 1A 至 5A。")
         if grade and not dates["rated_on"] and not row["rated_on"]:
             error(row, "rated_on", "填写了评估等级时须填写评估日期。")
+        keep_party = row.get("party_status") is None
+        party_status = "" if keep_party else PARTY_STATUS_BY_LABEL.get(str(row["party_status"]).strip())
+        if party_status is None:
+            error(
+                row,
+                "party_status",
+                f"党组织覆盖情况应为 {'、'.join(str(s.label) for s in PartyStatus)}，或留空（未登记）。",
+            )
+            party_status = ""
         field_errors, warnings = organization_problems(
             credit_code=code,
             kind=kind or "",
@@ -204,6 +226,8 @@ class RowValidator:
             industry=str(row["industry"]).strip(),
             status=status or "",
             deregistered_on=dates["deregistered_on"],
+            party_status="" if keep_party else party_status,
+            party_status_on=None if keep_party else dates["party_status_on"],
         )
         for f, messages in field_errors.items():
             if f == "kind" and kind is None:
@@ -231,6 +255,12 @@ class RowValidator:
             "grade": grade,
             "rated_on": dates["rated_on"],
             "district_id": self.district.pk,
+            # a file without the party columns keeps what the registry holds
+            **(
+                {}
+                if keep_party
+                else {"party_status": party_status, "party_status_on": dates["party_status_on"]}
+            ),
         }
 
 
@@ -256,6 +286,7 @@ ORG_FIELDS = (
     "deregistered_on",
     "district_id",
 )
+PARTY_FIELDS = ("party_status", "party_status_on")
 
 
 def plan_import(result: ImportResult, *, lock: bool = False) -> tuple[list, list, list]:
@@ -272,12 +303,13 @@ def plan_import(result: ImportResult, *, lock: bool = False) -> tuple[list, list
     to_create, to_update = [], []
     for row in result.rows:
         org = existing.get(row["credit_code"])
+        fields = ORG_FIELDS + tuple(f for f in PARTY_FIELDS if f in row)
         if org is None:
             to_create.append(
-                SocialOrganization(credit_code=row["credit_code"], **{f: row[f] for f in ORG_FIELDS})
+                SocialOrganization(credit_code=row["credit_code"], **{f: row[f] for f in fields})
             )
-        elif any(getattr(org, f) != row[f] for f in ORG_FIELDS):
-            for f in ORG_FIELDS:
+        elif any(getattr(org, f) != row[f] for f in fields):
+            for f in fields:
                 setattr(org, f, row[f])
             org.version += 1
             to_update.append(org)
@@ -301,7 +333,7 @@ def _write_batch(batch: list[dict], result: ImportResult, *, actor, dry_run: boo
         bulk_update_with_history(
             to_update,
             SocialOrganization,
-            [*(f.removesuffix("_id") for f in ORG_FIELDS), "version"],
+            [*(f.removesuffix("_id") for f in ORG_FIELDS), *PARTY_FIELDS, "version"],
             batch_size=BATCH_ROWS,
             default_user=actor,
         )
@@ -349,6 +381,7 @@ def import_organizations(
         spreadsheets.iter_table(name, data if data is not None else path, max_rows=MAX_ROWS),
         COLUMNS,
         required=REQUIRED_COLUMNS,
+        none_when_absent=PARTY_FIELDS,
     )
     valid_years = int(policy_value("rating_valid_years"))
     with transaction.atomic():
@@ -417,6 +450,8 @@ def export_organizations(queryset) -> bytes:
                 org.deregistered_on.isoformat() if org.deregistered_on else "",
                 f"{grade}A" if grade else "",
                 rated_on.isoformat() if rated_on else "",
+                org.get_party_status_display() if org.party_status else "",
+                org.party_status_on.isoformat() if org.party_status_on else "",
             ]
 
     return spreadsheets.workbook_bytes([("社会组织", rows())])
@@ -447,6 +482,8 @@ def template_workbook() -> bytes:
             "",
             "3A",
             "2022-11-30",
+            "联合组建",
+            "2021-07-01",
         ],
         [
             f"{district.name}示例书画协会",
@@ -459,6 +496,8 @@ def template_workbook() -> bytes:
             "",
             "",
             "",
+            "未覆盖",
+            "",
         ],
     ]
     notes = (
@@ -467,6 +506,8 @@ def template_workbook() -> bytes:
         "类型：社会团体 / 民办非企业单位（或 社会服务机构）/ 基金会。",
         "日期格式：YYYY-MM-DD。所属街镇与所属行业至少填一项。",
         "状态：正常 或 注销（注销须填注销日期）。评估等级 1A–5A，填写时须有评估日期。",
+        "党组织覆盖情况：单独组建 / 联合组建 / 党建指导员覆盖 / 未覆盖，或留空（未登记）；"
+        "前三种须填覆盖情况日期（组建或选派指导员的日期）。不含这两列的文件导入时不改变已登记的覆盖情况。",
         "按统一社会信用代码匹配：已有的组织更新，没有的新增；同一文件重复导入不会产生变化。",
         "示例行可删除；它们可以通过校验。",
     )

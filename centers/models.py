@@ -15,6 +15,7 @@ from .choices import (
     MeetingBody,
     OrganizationKind,
     OrganizationStatus,
+    PartyStatus,
     PlanKind,
     RatingGrade,
     StreetTownKind,
@@ -561,6 +562,18 @@ class SocialOrganization(VersionedModel, TimeStampedModel):
         _("状态"), max_length=16, choices=OrganizationStatus.choices, default=OrganizationStatus.ACTIVE
     )
     deregistered_on = models.DateField(_("注销日期"), null=True, blank=True, validators=[validate_not_future])
+    # 党组织覆盖 (R-PARTY-1): the status and the day it took effect; covered on a day when a covered
+    # status took effect on or before it (centers.rules.party_coverage). History keeps the changes.
+    party_status = models.CharField(
+        _("党组织覆盖情况"), max_length=16, choices=PartyStatus.choices, blank=True, default=""
+    )
+    party_status_on = models.DateField(
+        _("覆盖情况日期"),
+        null=True,
+        blank=True,
+        validators=[validate_not_future],
+        help_text=_("组建党组织或选派党建指导员的日期；未覆盖时可留空"),
+    )
 
     history = HistoricalRecords()
 

@@ -16,8 +16,10 @@ Readings taken here (also in the README's centers section):
   short gives "not met". Staffing/pay figures come only from the staffing app's provider
   (``centers.compliance.staffing_figures``); a center it does not answer for is "no data".
 - R-VENUE-3 is optional ("有条件的街镇可…"): extras present → met, none → not applicable.
-- R-PARTY-1: the portal records the center's party organization; its coverage of every organization
-  is reported in the annual filing. A recorded party organization → met; none → no data.
+- R-PARTY-1 (street/town): every active organization of the area on 31 December is covered by party
+  work — its party status (social-organization registry: 单独组建, 联合组建, 党建指导员覆盖) took effect
+  on or before that day. 100 % → met; less → not met with the figures ("辖区 66 家，已覆盖 55 家，
+  覆盖率 83.3 %"); no organization with a recorded status → no data; no organization → not applicable.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -122,8 +125,39 @@ def active_organizations_q(on: date, prefix: str = "") -> Q:
     )
 
 
-def organization_counts(centers: list, on: date) -> dict[int, int]:
-    """N for each center (by id), in one query for all of them."""
+@dataclass(frozen=True)
+class PartyCoverage:
+    """党组织覆盖 of a center's area on a day: N active organizations, how many are covered."""
+
+    n: int
+    covered: int
+    recorded: int  # organizations whose status is recorded at all (0: the register is empty)
+    by_status: dict = field(default_factory=dict)  # PartyStatus value → organizations
+
+    @property
+    def percent(self) -> Decimal | None:
+        """Covered ÷ N in per cent, one decimal (half up); None without organizations."""
+        if not self.n:
+            return None
+        return (Decimal(self.covered) * 100 / self.n).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+    def as_dict(self) -> dict:
+        percent = self.percent
+        return {
+            "n": self.n,
+            "covered": self.covered,
+            "recorded": self.recorded,
+            "percent": str(percent) if percent is not None else None,
+            "by_status": dict(self.by_status),
+        }
+
+
+def _area_counts(centers: list, on: date) -> dict[int, PartyCoverage]:
+    """N and party coverage for each center (by id), in one query for all of them.
+
+    An organization counts as covered on ``on`` when its recorded status is a covered one that took
+    effect on or before ``on`` (one covered later does not count for that day)."""
+    from .choices import COVERED_PARTY_STATUSES, PartyStatus
     from .models import SocialOrganization
 
     whole_districts = {c.district_id for c in centers if c.level == CenterLevel.DISTRICT}
@@ -136,31 +170,72 @@ def organization_counts(centers: list, on: date) -> dict[int, int]:
         area |= Q(street_town_id__in=street_town_ids)
     if industries:
         area |= Q(industry__in=industries, district_id__in={c.district_id for c in centers})
+    in_effect = Q(party_status_on__isnull=True) | Q(party_status_on__lte=on)
     rows = (
         SocialOrganization.objects.filter(active_organizations_q(on))
         .filter(area)
         .values("district_id", "street_town_id", "industry")
-        .annotate(n=Count("pk"))
+        .annotate(
+            n=Count("pk"),
+            recorded=Count("pk", filter=~Q(party_status="")),
+            **{
+                f"s_{status.value}": Count(
+                    "pk",
+                    filter=Q(party_status=status)
+                    & (Q(party_status_on__lte=on) if status in COVERED_PARTY_STATUSES else in_effect),
+                )
+                for status in PartyStatus
+            },
+        )
         .order_by()
     )
-    by_district: dict[int, int] = defaultdict(int)
-    by_street_town: dict[int, int] = defaultdict(int)
-    by_industry: dict[tuple[int, str], int] = defaultdict(int)
+    statuses = [s.value for s in PartyStatus]
+    covered_statuses = {s.value for s in COVERED_PARTY_STATUSES}
+
+    def empty():
+        return {"n": 0, "recorded": 0, **dict.fromkeys(statuses, 0)}
+
+    by_district: dict = defaultdict(empty)
+    by_street_town: dict = defaultdict(empty)
+    by_industry: dict = defaultdict(empty)
     for row in rows:
-        by_district[row["district_id"]] += row["n"]
+        targets = [by_district[row["district_id"]]]
         if row["street_town_id"]:
-            by_street_town[row["street_town_id"]] += row["n"]
+            targets.append(by_street_town[row["street_town_id"]])
         if row["industry"]:
-            by_industry[(row["district_id"], row["industry"])] += row["n"]
-    counts = {}
+            targets.append(by_industry[(row["district_id"], row["industry"])])
+        for target in targets:
+            target["n"] += row["n"]
+            target["recorded"] += row["recorded"]
+            for status in statuses:
+                target[status] += row[f"s_{status}"]
+    coverage = {}
     for center in centers:
         if center.level == CenterLevel.DISTRICT:
-            counts[center.pk] = by_district[center.district_id]
-        elif center.level == CenterLevel.STREET_TOWN:
-            counts[center.pk] = by_street_town[center.street_town_id] if center.street_town_id else 0
+            counts = by_district[center.district_id]
+        elif center.level == CenterLevel.STREET_TOWN and center.street_town_id:
+            counts = by_street_town[center.street_town_id]
+        elif center.level == CenterLevel.INDUSTRY and center.industry:
+            counts = by_industry[(center.district_id, center.industry)]
         else:
-            counts[center.pk] = by_industry[(center.district_id, center.industry)] if center.industry else 0
-    return counts
+            counts = empty()
+        coverage[center.pk] = PartyCoverage(
+            n=counts["n"],
+            covered=sum(counts[s] for s in covered_statuses),
+            recorded=counts["recorded"],
+            by_status={s: counts[s] for s in statuses},
+        )
+    return coverage
+
+
+def organization_counts(centers: list, on: date) -> dict[int, int]:
+    """N for each center (by id), in one query for all of them."""
+    return {pk: coverage.n for pk, coverage in _area_counts(centers, on).items()}
+
+
+def party_coverage(centers: list, on: date) -> dict[int, PartyCoverage]:
+    """党组织覆盖 of each center's area on ``on`` (by center id), in one query for all of them."""
+    return _area_counts(list(centers), on)
 
 
 def _by_center(queryset) -> dict[int, list]:
@@ -195,7 +270,8 @@ class _Facts:
         self.end = end
         self.ref = reference_day(year)
         self.policy = policy_values()
-        self.n = organization_counts(centers, end)
+        self.coverage = party_coverage(centers, end)
+        self.n = {pk: coverage.n for pk, coverage in self.coverage.items()}
         self.staffing: dict[int, StaffingFigures] = staffing_figures(centers, end)
         # The venue of the year, else the latest earlier one.
         self.venue = {}
@@ -655,17 +731,48 @@ def _effect_rules(center, facts: _Facts) -> list[RuleResult]:
     return results
 
 
+def party_detail(coverage: PartyCoverage, area: str = "辖区") -> str:
+    """“辖区 66 家，已覆盖 55 家，覆盖率 83.3 %” (the figures of R-PARTY-1)."""
+    percent = coverage.percent
+    text = f"{area} {coverage.n} 家，已覆盖 {coverage.covered} 家"
+    return text + (f"，覆盖率 {percent} %" if percent is not None else "")
+
+
 def _party_rules(center, facts: _Facts) -> list[RuleResult]:
+    from .choices import PartyStatus
+
     if center.level != CenterLevel.STREET_TOWN:
         return []
-    if not center.party_organization:
-        return [RuleResult("R-PARTY-1", RuleStatus.NO_DATA, "未登记党组织。", {})]
+    coverage = facts.coverage[center.pk]
+    figures = coverage.as_dict()
+    if not coverage.n:
+        return [RuleResult("R-PARTY-1", RuleStatus.NOT_APPLICABLE, "辖区没有在册社会组织。", figures)]
+    if not coverage.recorded:
+        return [
+            RuleResult(
+                "R-PARTY-1",
+                RuleStatus.NO_DATA,
+                f"辖区 {coverage.n} 家社会组织均未登记党组织覆盖情况（社会组织名录）。",
+                figures,
+            )
+        ]
+    parts = "、".join(
+        f"{PartyStatus(status).label} {count} 家"
+        for status, count in coverage.by_status.items()
+        if count and status != PartyStatus.NONE
+    )
+    detail = party_detail(coverage)
+    if coverage.covered == coverage.n:
+        return [RuleResult("R-PARTY-1", RuleStatus.MET, f"{detail}（{parts}），已全覆盖。", figures)]
+    missing = coverage.n - coverage.covered
     return [
         RuleResult(
             "R-PARTY-1",
-            RuleStatus.MET,
-            f"已建立党组织：{center.party_organization}（覆盖情况见年度填报）。",
-            {"party_organization": center.party_organization, "n": facts.n[center.pk]},
+            RuleStatus.NOT_MET,
+            f"{detail}；{missing} 家尚未覆盖"
+            + (f"（已覆盖中{parts}）" if parts else "")
+            + "，须实现全覆盖。",
+            figures,
         )
     ]
 

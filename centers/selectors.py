@@ -160,6 +160,58 @@ def district_coverage(district, year: int):
     return evaluate_district(district, year)
 
 
+def district_compliance(district: District, year: int) -> dict:
+    """The district's compliance for ``year`` (API ``districts/{id}/compliance/``): R-COVER-1, the
+    district's figures (centers operating by level, organizations active on 31 December, party
+    coverage of the whole district) and each operating center's verdict counts. Constant queries."""
+    from .choices import CenterLevel
+    from .rules import party_coverage
+
+    cover = evaluate_district(district, year)
+    end = year_end(year)
+    centers = list(
+        center_queryset()
+        .filter(district=district, status=CenterStatus.OPERATING)
+        .order_by("level", "street_town__sort_order", "name", "pk")
+    )
+    results = {pk: v.results for pk, v in compliance_for(centers, year).items()}  # the stored table
+    whole = ServiceCenter(pk=0, district=district, level=CenterLevel.DISTRICT)
+    coverage = party_coverage([whole], end)[0]
+    by_level = {level.value: 0 for level in CenterLevel}
+    for center in centers:
+        by_level[center.level] += 1
+    rows = []
+    for center in centers:
+        counts = {"met": 0, "not_met": 0, "not_applicable": 0, "no_data": 0}
+        for result in results[center.pk]:
+            counts[result.status] += 1
+        rows.append(
+            {
+                "id": center.pk,
+                "name": center.name,
+                "level": center.level,
+                "level_label": str(center.get_level_display()),
+                "counts": counts,
+                "not_met": [r.rule for r in results[center.pk] if r.status == "not_met"],
+            }
+        )
+    return {
+        "district": {"id": district.pk, "code": district.code, "name": district.name},
+        "year": year,
+        "reference_day": end.isoformat(),
+        "rules": [cover.as_dict()],
+        "figures": {
+            "street_towns": cover.figures.get("street_towns", 0),
+            "street_towns_covered": cover.figures.get("covered", 0),
+            "street_towns_missing": cover.figures.get("missing", []),
+            "centers_operating": by_level,
+            "organizations": coverage.n,
+            "party_coverage": coverage.as_dict(),
+        },
+        "centers": rows,
+    }
+
+
 def _date(value):
     return value.isoformat() if value else None
 

@@ -252,6 +252,8 @@ def organization_problems(
     industry: str = "",
     status: str = "",
     deregistered_on=None,
+    party_status: str = "",
+    party_status_on=None,
 ) -> tuple[dict[str, list[str]], list[str]]:
     """(errors by field, warnings) for one organization's key data; shared by the form and the import."""
     errors: dict[str, list[str]] = {}
@@ -274,6 +276,12 @@ def organization_problems(
         errors["deregistered_on"] = ["状态为注销时须填写注销日期。"]
     if status == "active" and deregistered_on:
         errors["deregistered_on"] = ["状态为正常的组织不应有注销日期；请清空注销日期或把状态改为注销。"]
+    from .choices import COVERED_PARTY_STATUSES
+
+    if party_status in COVERED_PARTY_STATUSES and not party_status_on:
+        errors["party_status_on"] = ["已覆盖（单独组建、联合组建或党建指导员覆盖）时须填写覆盖情况日期。"]
+    if not party_status and party_status_on:
+        errors["party_status"] = ["填写了覆盖情况日期时须选择党组织覆盖情况。"]
     return errors, warnings
 
 
@@ -297,6 +305,8 @@ def organization_save(
         industry=organization.industry,
         status=organization.status,
         deregistered_on=organization.deregistered_on,
+        party_status=organization.party_status,
+        party_status_on=organization.party_status_on,
     )
     if organization.district_id is None:
         organization.district = current_district()

@@ -183,9 +183,16 @@ def row_count_hint(name: str, path) -> int | None:
 
 
 def iter_rows_by_header(
-    rows, columns: Sequence[tuple[str, str]], *, required: Iterable[str] | None = None, first_row: int = 2
+    rows,
+    columns: Sequence[tuple[str, str]],
+    *,
+    required: Iterable[str] | None = None,
+    first_row: int = 2,
+    none_when_absent: Iterable[str] = (),
 ):
-    """``rows_by_header`` as a stream over ``iter_table``: one dict per non-empty row."""
+    """``rows_by_header`` as a stream over ``iter_table``: one dict per non-empty row. A column that is
+    not in the file gives "" — or None for the fields in ``none_when_absent`` (optional columns whose
+    absence means "keep what is recorded")."""
     rows = iter(rows)
     header = [str(cell(h)) for h in next(rows)]
     needed = list(required) if required is not None else [h for h, _ in columns]
@@ -206,7 +213,7 @@ def iter_rows_by_header(
         for f, i in index:
             row[f] = values[i] if i < width else ""
         for f in absent:
-            row[f] = ""
+            row[f] = None if f in none_when_absent else ""
         yield row
 
 

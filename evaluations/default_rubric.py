@@ -5,7 +5,8 @@ bureau may edit it; an opened cycle's rubric is frozen.
 Each indicator: (code, name, max score, method, formula, expected evidence, evidence required,
 description). Computed formulas: ``{"kind": "rule", "rule": ID}`` → full marks when the rule is met
 (or not applicable), else 0; ``{"kind": "figure", "figure": NAME, "full_at": n}`` → min(value / n, 1) ×
-max, rounded down to half points.
+max, rounded down to half points. The figures are computed from the registers (evaluations.figures);
+``"levels"`` names the formula for district and industry centers put in a cycle's scope.
 """
 
 DEFAULT_RUBRIC = [
@@ -18,7 +19,15 @@ DEFAULT_RUBRIC = [
                 "专职人员数量达标",
                 10,
                 "computed",
-                {"kind": "rule", "rule": "R-STAFF-2"},
+                {
+                    "kind": "rule",
+                    "rule": "R-STAFF-2",
+                    # district and industry centers in scope: their own staffing rule
+                    "levels": {
+                        "district": {"kind": "rule", "rule": "R-STAFF-1"},
+                        "industry": {"kind": "rule", "rule": "R-STAFF-3"},
+                    },
+                },
                 "人员名册、劳动合同",
                 False,
                 "专职人员按辖区社会组织数每 20 家配 1 名、至少 2 名计算（R-STAFF-2）：达标得满分，否则 0 分",
@@ -288,7 +297,15 @@ DEFAULT_RUBRIC = [
                 "党建工作覆盖",
                 5,
                 "computed",
-                {"kind": "rule", "rule": "R-PARTY-1"},
+                {
+                    "kind": "rule",
+                    "rule": "R-PARTY-1",
+                    # R-PARTY-1 is the street/town's; other centers score their area's coverage
+                    "levels": {
+                        "district": {"kind": "figure", "figure": "party_coverage_percent", "full_at": 100},
+                        "industry": {"kind": "figure", "figure": "party_coverage_percent", "full_at": 100},
+                    },
+                },
                 "党组织覆盖台账",
                 False,
                 "街镇社会组织党的组织和工作全覆盖（R-PARTY-1）",

@@ -19,6 +19,7 @@ from core.jobs import run_job
 from . import draw as draw_algorithm
 from . import services
 from .choices import CycleState
+from .figures import computed_figures
 from .models import Cycle, Filing, SeedCommitment
 
 FILED_ON = date(2025, 12, 20)
@@ -98,13 +99,21 @@ def _seed_2025(bureau):
             "needs_surveys": 1 + index % 2,
             "joint_meetings": 2 + index % 2,
             "regular_meetings": 10 + index % 3,
-            "party_coverage_percent": Decimal("80") + index,
+        }
+        # The registers give what was recorded in them; a figure they hold no row for is typed from
+        # the paper ledger, with a note (the party coverage always comes from the registry).
+        computed = computed_figures(filing.center, 2025)
+        paper = {
+            name: "部分活动记录在纸质台账中，尚未录入系统，按纸质台账填报"
+            for name in figures
+            if not (computed.get(name) or {}).get("row_ids")
         }
         filing = services.filing_save_figures(
             filing=filing,
             actor=actor,
             version=filing.version,
             values=figures,
+            figure_notes=paper,
             work_plan=_upload("2025年度工作计划.pdf"),
             today=FILED_ON,
         )

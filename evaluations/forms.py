@@ -230,9 +230,16 @@ class FiguresForm(VersionedFormMixin, forms.Form):
                     attrs={"min": 0, "step": "0.1" if decimal else "1", "inputmode": "decimal"}
                 ),
             )
+            self.fields[f"note_{name}"] = forms.CharField(
+                label=f"{label}：手工填写的说明",
+                required=False,
+                max_length=300,
+                help_text="登记册无法提供此项时，说明原因和数据来源；留空则以登记册的统计为准",
+            )
             if filing is not None and not self.is_bound:
                 value = getattr(filing, name)
                 self.initial[name] = "" if value is None else value
+                self.initial[f"note_{name}"] = (filing.figure_notes or {}).get(name, "")
         if filing is not None and not self.is_bound:
             self.initial["notes"] = filing.notes
 

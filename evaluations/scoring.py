@@ -15,6 +15,8 @@ from .choices import CombinationRule
 TWO_PLACES = Decimal("0.01")
 HALF = Decimal("0.5")
 
+FIGURE_WORDS = {"work_plan": "年度工作计划（已上传为 1）"}
+
 RULE_STATUS_LABELS = {"met": "达标", "not_met": "未达标", "not_applicable": "不适用", "no_data": "无数据"}
 
 
@@ -32,14 +34,26 @@ def is_half_step(value: Decimal) -> bool:
 
 
 def compute_indicator(
-    formula: dict, max_score: Decimal, *, rules: dict, figures: dict
+    formula: dict,
+    max_score: Decimal,
+    *,
+    rules: dict,
+    figures: dict,
+    basis: dict | None = None,
+    labels: dict | None = None,
+    level: str | None = None,
 ) -> tuple[Decimal, str]:
     """Score a computed indicator from a filing's snapshot.
 
     ``rules`` maps rule ID → {"status", "detail"} (the snapshot's compliance verdicts); ``figures`` maps
-    figure name → number (the filing's figures, ``work_plan`` = 1 when uploaded).
+    figure name → number (the filing's figures, ``work_plan`` = 1 when uploaded); ``basis`` maps a
+    figure name → where it comes from in Chinese (“据举办培训登记 3 条”), ``labels`` its Chinese name.
+    A formula may name another formula for a center level (``"levels": {"district": {...}}``), so
+    district and industry centers in a cycle's scope are scored by their own rules and figures.
     """
     max_score = Decimal(max_score)
+    if level and (formula.get("levels") or {}).get(level):
+        formula = formula["levels"][level]
     kind = formula.get("kind")
     if kind == "rule":
         rule = formula["rule"]
@@ -57,10 +71,14 @@ def compute_indicator(
         value = Decimal(str(value)) if value is not None else Decimal(0)
         ratio = min(value / full_at, Decimal(1)) if full_at > 0 else Decimal(0)
         score = round_down_to_half(ratio * max_score)
-        return (
-            score,
-            f"{formula.get('label') or name} = {num(value)}，满分要求 {num(full_at)} → {score}/{max_score}",
+        label = formula.get("label") or (labels or {}).get(name) or FIGURE_WORDS.get(name, name)
+        source = (basis or {}).get(name)
+        explained = (
+            f"{label} = {num(value)}"
+            + (f"（{source}）" if source else "")
+            + f"，满分要求 {num(full_at)} → {score}/{max_score}"
         )
+        return score, explained[:500]
     return Decimal("0.0"), "公式无法识别，按 0 分计"
 
 

@@ -143,11 +143,18 @@ def filing_detail(filing: Filing) -> dict:
             }
         )
         category = indicator.category_id
+    from .figures import effective_figures, figure_basis, frozen_figures
+
+    frozen = frozen_figures(filing)
+    effective = frozen or effective_figures(filing)
     figures = [
         {
+            **effective.get(name, {}),
             "name": name,
             "label": label,
-            "value": getattr(filing, name),
+            "value": (effective.get(name) or {}).get("value"),
+            "basis": figure_basis(effective[name]) if name in effective else "",
+            "frozen": frozen is not None,
             "return_reason": open_return.field_reasons.get(name) if open_return else None,
         }
         for name, label in FILING_FIGURES
@@ -157,6 +164,7 @@ def filing_detail(filing: Filing) -> dict:
         "cycle": filing.cycle,
         "center": filing.center,
         "figures": figures,
+        "effective_figures": effective,
         "snapshot": filing.snapshot,
         "snapshot_sections": _snapshot_sections(filing.snapshot),
         "indicators": rows,

@@ -545,6 +545,7 @@ def filing_detail(request, pk):
         indicators=indicators,
         self_scores=[r["self"] for r in detail["indicators"] if r["self"]],
         evidence=[e for r in detail["indicators"] for e in r["evidence"]],
+        figures=detail["effective_figures"],
     )
     context = {
         **detail,
@@ -584,6 +585,7 @@ def filing_edit(request, pk):
                 actor=request.user,
                 version=form.read_version,
                 values={name: form.cleaned_data.get(name) for name, _ in FILING_FIGURES},
+                figure_notes={name: form.cleaned_data.get(f"note_{name}") for name, _ in FILING_FIGURES},
                 notes=form.cleaned_data.get("notes", ""),
                 work_plan=request.FILES.get("work_plan"),
             )
@@ -593,8 +595,14 @@ def filing_edit(request, pk):
             messages.success(request, "填报数据已保存。")
             return redirect("evaluations:filing_detail", filing.pk)
     reasons = selectors.filing_detail(filing)
+    rows = [
+        {"figure": figure, "field": form[figure["name"]], "note": form[f"note_{figure['name']}"]}
+        for figure in reasons["figures"]
+    ]
     return render(
-        request, "evaluations/filing_edit.html", {"filing": filing, "form": form, "detail": reasons}
+        request,
+        "evaluations/filing_edit.html",
+        {"filing": filing, "form": form, "detail": reasons, "rows": rows},
     )
 
 

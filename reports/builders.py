@@ -603,8 +603,35 @@ def filing_sheet_spec(*, filing_id) -> ReportSpec:
     )
     if filing is None:
         raise ApplicationError(f"年度填报（编号 {filing_id}）不存在，无法生成年度报告书。")
+    from evaluations.figures import figure_basis
+
     cycle, center = filing.cycle, filing.center
-    figures = [{"label": str(label), "value": getattr(filing, name)} for name, label in FILING_FIGURES]
+    snapshot = filing.snapshot or {}
+    frozen = snapshot.get("figures") or {}
+    figures = [
+        {
+            "label": str(label),
+            "value": frozen[name]["value"] if name in frozen else getattr(filing, name),
+            "basis": figure_basis(frozen[name]) if name in frozen else "",
+        }
+        for name, label in FILING_FIGURES
+    ]
+    # The registers: a summary in the sheet (counts and the ten most recent rows), in full in the annex.
+    activity = [
+        {**register, "recent": register["rows"][:SUMMARY_ROWS]}
+        for register in snapshot.get("activity_registers", [])
+    ]
+    annex = snapshot_sections({k: v for k, v in snapshot.items() if k not in FIGURE_SNAPSHOT_KEYS})
+    summaries = [
+        {
+            "title": section["title"],
+            "count": len(section["rows"]),
+            "columns": section["columns"],
+            "recent": section["rows"][:SUMMARY_ROWS],
+        }
+        for section in annex
+        if section.get("rows")
+    ]
     self_scores = [
         {
             "code": s.indicator.code,
@@ -630,7 +657,10 @@ def filing_sheet_spec(*, filing_id) -> ReportSpec:
             "self_total": _d(filing.self_total),
         },
         "figures": figures,
-        "snapshot": snapshot_sections(filing.snapshot or {}),
+        "typed": [str(dict(FILING_FIGURES)[n]) for n in snapshot.get("typed_figures", [])],
+        "activity_registers": activity,
+        "register_summaries": summaries,
+        "snapshot": annex,
         "self_scores": self_scores,
     }
     return ReportSpec(
@@ -643,6 +673,10 @@ def filing_sheet_spec(*, filing_id) -> ReportSpec:
         links={"cycle": cycle, "filing": filing},
     )
 
+
+SUMMARY_ROWS = 10
+# Parts of the snapshot printed on their own (the figures table, the registers' summary and annex).
+FIGURE_SNAPSHOT_KEYS = ("figures", "typed_figures", "activity_registers")
 
 SNAPSHOT_LABELS = {
     # sections
@@ -772,9 +806,20 @@ SNAPSHOT_LABELS = {
     "rule": "规则",
     "detail": "说明",
     "figures": "数据",
+    # party coverage (R-PARTY-1)
+    "n": "社会组织（家）",
+    "covered": "已覆盖（家）",
+    "recorded": "已登记覆盖情况（家）",
+    "percent": "覆盖率（%）",
+    "by_status": "覆盖方式",
+    "standalone": "单独组建",
+    "joint": "联合组建",
+    "instructor": "党建指导员覆盖",
+    "none": "未覆盖",
 }
-# Codes shown next to their Chinese label are dropped: the label says it.
-_HIDDEN = {"id"}
+# Codes shown next to their Chinese label are dropped: the label says it. A verdict's figures are the
+# engine's working numbers (keys, not words); its detail says them in Chinese.
+_HIDDEN = {"id", "figures"}
 
 
 def _label(key) -> str:

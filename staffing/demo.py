@@ -274,6 +274,9 @@ def _seed_talent(keeper: ServiceCenter) -> int:
                 "willing_to_lecture": rng.random() < 0.6,
                 "willing_to_consult": rng.random() < 0.7,
                 "mobile_phone": _phone(rng),
+                # by position, not by the generator, so the other demo values stay as they were
+                "is_leading_talent": i % 6 == 0,
+                "is_party_backbone": i % 4 == 1,
             },
         )
         created += was_created

@@ -35,7 +35,11 @@ TALENT_COLUMNS = [
     ("willing_to_lecture", "愿意授课"),
     ("willing_to_consult", "愿意提供咨询"),
     ("mobile_phone", "联系电话"),
+    ("is_leading_talent", "领军人才"),
+    ("is_party_backbone", "党员骨干"),
 ]
+# The two flags came later: a file without their columns still imports and leaves them as they are.
+OPTIONAL_TALENT_COLUMNS = ("领军人才", "党员骨干")
 YES = {"是", "愿意", "y", "yes", "true", "1", "√"}
 NO = {"否", "不愿意", "n", "no", "false", "0", ""}
 
@@ -110,6 +114,8 @@ def talent_workbook(profiles, visible_center_ids) -> bytes:
                 "是" if p.willing_to_lecture else "否",
                 "是" if p.willing_to_consult else "否",
                 phone_for(visible_center_ids, p.center_id, p.mobile_phone),
+                "是" if p.is_leading_talent else "否",
+                "是" if p.is_party_backbone else "否",
             ]
         )
     return spreadsheets.workbook_bytes([("专业人才档案库", rows)])
@@ -127,6 +133,8 @@ def talent_template() -> bytes:
         "是",
         "否",
         "13812345678",
+        "否",
+        "是",
     ]
     notes = [
         ["列", "说明"],
@@ -135,13 +143,14 @@ def talent_template() -> bytes:
         ["从业年限", "0–70 的整数"],
         ["愿意授课 / 愿意提供咨询", "是 / 否"],
         ["联系电话", "手机号（11 位）或带区号的固定电话（如 021-59721234）"],
+        ["领军人才 / 党员骨干", "是 / 否；不含这两列的文件导入时不改变已有人员的这两项"],
         ["说明", "同一建档中心内“姓名 + 所在社会组织”相同视为同一人，导入时更新其信息"],
     ]
     header = [label for _, label in TALENT_COLUMNS]
     return spreadsheets.workbook_bytes([("专业人才档案库", [header, example])], notes=notes)
 
 
-def _parse_row(values: dict[str, str]) -> tuple[dict, list[str]]:
+def _parse_row(values: dict[str, str], present: set[str] | None = None) -> tuple[dict, list[str]]:
     errors: list[str] = []
     data: dict = {}
     for field in ("name", "organization_name", "expertise_detail", "certificates"):
@@ -162,7 +171,13 @@ def _parse_row(values: dict[str, str]) -> tuple[dict, list[str]]:
     except (ArithmeticError, ValueError):
         errors.append(f"从业年限：“{years}”不是整数，请填写 0–70 的整数。")
         data["years_of_experience"] = 0
-    for field, label in (("willing_to_lecture", "愿意授课"), ("willing_to_consult", "愿意提供咨询")):
+    flags = [("willing_to_lecture", "愿意授课"), ("willing_to_consult", "愿意提供咨询")]
+    flags += [
+        (f, label)
+        for f, label in (("is_leading_talent", "领军人才"), ("is_party_backbone", "党员骨干"))
+        if present is None or label in present
+    ]
+    for field, label in flags:
         text = values.get(field, "").lower()
         if text in YES:
             data[field] = True
@@ -184,7 +199,10 @@ def talent_import(upload, *, center, actor) -> dict:
         getattr(upload, "name", "") or "upload.xlsx", data, csv_allowed=False, max_rows=MAX_IMPORT_ROWS
     )
     columns = [(label, field) for field, label in TALENT_COLUMNS]
-    rows = spreadsheets.rows_by_header(table, columns, max_rows=MAX_IMPORT_ROWS)
+    required = [label for _, label in TALENT_COLUMNS if label not in OPTIONAL_TALENT_COLUMNS]
+    rows = spreadsheets.rows_by_header(table, columns, required=required, max_rows=MAX_IMPORT_ROWS)
+    header = {spreadsheets.cell_text(h) for h in (table[0] if table else [])}
+    present = {label for label in OPTIONAL_TALENT_COLUMNS if label in header}
     existing = {(p.name, p.organization_name): p for p in TalentProfile.objects.filter(center=center)}
     parsed: list[tuple[int, dict, TalentProfile | None]] = []
     errors: dict[str, list[str]] = {}
@@ -192,7 +210,7 @@ def talent_import(upload, *, center, actor) -> dict:
     for row in rows:
         number = row.pop("_row")
         values = {field: spreadsheets.cell_text(value) for field, value in row.items()}
-        data, row_errors = _parse_row(values)
+        data, row_errors = _parse_row(values, present)
         key = (data["name"], data["organization_name"])
         if key in seen:
             row_errors.append(f"与第 {seen[key]} 行重复（姓名和所在社会组织相同），请合并为一行。")

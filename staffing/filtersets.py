@@ -11,6 +11,8 @@ from .choices import ExpertiseField, StaffKind
 from .forms import DATE_WIDGET, WILLING_CHOICES
 from .models import StaffMember, TalentProfile
 
+TALENT_FLAG_CHOICES = [("leading", _("领军人才")), ("backbone", _("党员骨干"))]
+
 
 class StaffMemberFilterSet(django_filters.FilterSet):
     center = django_filters.NumberFilter(field_name="center_id", label=_("服务中心编号"))
@@ -41,6 +43,9 @@ class TalentProfileFilterSet(django_filters.FilterSet):
     willing = django_filters.ChoiceFilter(
         method="filter_willing", choices=WILLING_CHOICES[1:], label=_("意愿"), empty_label=_("不限")
     )
+    flag = django_filters.ChoiceFilter(
+        method="filter_flag", choices=TALENT_FLAG_CHOICES, label=_("人才类别"), empty_label=_("不限")
+    )
     min_years = django_filters.NumberFilter(
         field_name="years_of_experience",
         lookup_expr="gte",
@@ -50,7 +55,7 @@ class TalentProfileFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = TalentProfile
-        fields = ["q", "expertise", "willing", "min_years"]
+        fields = ["q", "expertise", "willing", "flag", "min_years"]
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(
@@ -59,6 +64,13 @@ class TalentProfileFilterSet(django_filters.FilterSet):
             | Q(expertise_detail__icontains=value)
             | Q(certificates__icontains=value)
         )
+
+    def filter_flag(self, queryset, name, value):
+        if value == "leading":
+            return queryset.filter(is_leading_talent=True)
+        if value == "backbone":
+            return queryset.filter(is_party_backbone=True)
+        return queryset
 
     def filter_willing(self, queryset, name, value):
         if value == "lecture":

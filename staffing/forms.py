@@ -127,6 +127,8 @@ class TalentProfileForm(VersionedForm):
             "willing_to_lecture",
             "willing_to_consult",
             "mobile_phone",
+            "is_leading_talent",
+            "is_party_backbone",
         ]
 
     def _post_clean(self):

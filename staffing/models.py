@@ -176,6 +176,9 @@ class TalentProfile(VersionedModel, TimeStampedModel):
     willing_to_lecture = models.BooleanField(_("愿意授课"), default=False)
     willing_to_consult = models.BooleanField(_("愿意提供咨询"), default=False)
     mobile_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # 行业服务中心的职能（青民〔2016〕45号 二）：培育领军人才和党员骨干。
+    is_leading_talent = models.BooleanField(_("领军人才"), default=False)
+    is_party_backbone = models.BooleanField(_("党员骨干"), default=False)
 
     history = HistoricalRecords()
 

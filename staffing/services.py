@@ -61,6 +61,8 @@ TALENT_FIELDS = (
     "willing_to_lecture",
     "willing_to_consult",
     "mobile_phone",
+    "is_leading_talent",
+    "is_party_backbone",
 )
 
 

@@ -393,6 +393,7 @@ def matrix(demo, settings, tmp_path):
     api_scope_overrides = {"talent-profile": nobody, "audit-score-submit": IN_SCOPE_OF_A}
     api_samples = {
         "center": center_a.pk,
+        "district": center_a.district_id,
         "venue": venue.pk,
         "governance-rule": rule.pk,
         "social-organization": organization.pk,

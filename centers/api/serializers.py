@@ -167,6 +167,7 @@ class SocialOrganizationSerializer(serializers.ModelSerializer):
     version = VersionField()
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     rating_grade = serializers.IntegerField(read_only=True, allow_null=True, default=None)
+    party_status_label = serializers.CharField(source="get_party_status_display", read_only=True)
 
     class Meta:
         model = SocialOrganization
@@ -181,6 +182,9 @@ class SocialOrganizationSerializer(serializers.ModelSerializer):
             "industry",
             "status",
             "deregistered_on",
+            "party_status",
+            "party_status_label",
+            "party_status_on",
             "rating_grade",
             "version",
         ]
@@ -196,3 +200,14 @@ class ComplianceSerializer(serializers.Serializer):
     computed_at = serializers.DateTimeField(
         allow_null=True, help_text="计算时间；为空表示该中心数据刚有变动，按当前数据实时判断"
     )
+
+
+class DistrictComplianceSerializer(serializers.Serializer):
+    """The answer of ``districts/{id}/compliance/`` (documentation; the selector builds it)."""
+
+    district = serializers.DictField()
+    year = serializers.IntegerField()
+    reference_day = serializers.DateField()
+    rules = ComplianceSerializer(many=True)
+    figures = serializers.DictField()
+    centers = serializers.ListField(child=serializers.DictField())

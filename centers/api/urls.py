@@ -4,6 +4,7 @@ from . import views
 
 router = SimpleRouter(trailing_slash=True)
 router.register("centers", views.ServiceCenterViewSet, basename="center")
+router.register("districts", views.DistrictViewSet, basename="district")
 router.register("venues", views.VenueViewSet, basename="venue")
 router.register("bank-accounts", views.BankAccountViewSet, basename="bank-account")
 router.register("income-lines", views.IncomeLineViewSet, basename="income-line")

@@ -25,6 +25,7 @@ from ..models import (
     ArchiveInventory,
     BankAccount,
     BoardMember,
+    District,
     GovernanceRule,
     HandOver,
     IncomeLine,
@@ -38,6 +39,24 @@ from ..models import (
     Venue,
 )
 from . import serializers as s
+
+
+def year_param(request) -> int:
+    """``?year=``: a four-digit year 2000–2100, this year when absent; else a 400 naming the field."""
+    raw = (request.query_params.get("year") or "").strip()
+    if not raw:
+        return timezone.localdate().year
+    if not (raw.isascii() and raw.isdigit() and len(raw) == 4):
+        raise ApplicationError(
+            f"年度“{raw}”无效：应为四位年份，如 2025。", fields={"year": ["请填写四位年份，如 2025。"]}
+        )
+    year = int(raw)
+    if not 2000 <= year <= 2100:
+        raise ApplicationError(
+            f"年度 {year} 超出范围：应在 2000 至 2100 年之间。",
+            fields={"year": ["请填写 2000 至 2100 之间的年份。"]},
+        )
+    return year
 
 
 class WriteViewSet(
@@ -98,17 +117,34 @@ class ServiceCenterViewSet(WriteViewSet):
     @action(detail=True, methods=["get"])
     def compliance(self, request, pk=None):
         center = self.get_object()
-        try:
-            year = int(request.query_params.get("year") or timezone.localdate().year)
-        except ValueError:
-            raise ApplicationError(
-                "year 应为四位年份，如 2025。", fields={"year": ["应为四位年份。"]}
-            ) from None
-        if not 2000 <= year <= 2100:
-            raise ApplicationError("year 超出范围（2000–2100）。", fields={"year": ["超出范围。"]})
+        year = year_param(request)
         verdicts = compliance_for([center], year)[center.pk]
         computed_at = timezone.localtime(verdicts.computed_at).isoformat() if verdicts.computed_at else None
         return Response([{**r.as_dict(), "computed_at": computed_at} for r in verdicts.results])
+
+
+# The district as a whole is the bureau's view (like the district overview page).
+@access(read=BUREAU)
+class DistrictViewSet(viewsets.GenericViewSet):
+    """``districts/{id}/compliance/?year=``: R-COVER-1 and the district's figures."""
+
+    serializer_class = s.DistrictComplianceSerializer
+    queryset = District.objects.all()
+
+    def get_queryset(self):
+        if not self.request.user.has_perm("centers.view_servicecenter"):
+            return District.objects.none()
+        return District.objects.filter(pk=selectors.current_district().pk)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("year", int, description="年度（四位年份），默认今年")],
+        responses=s.DistrictComplianceSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def compliance(self, request, pk=None):
+        district = self.get_object()
+        year = year_param(request)
+        return Response(selectors.district_compliance(district, year))
 
 
 class CenterRecordViewSet(WriteViewSet):

@@ -123,6 +123,8 @@ def organizations(
                 industry=industry,
                 status=extra.get("status", OrganizationStatus.ACTIVE),
                 deregistered_on=extra.get("deregistered_on"),
+                party_status=extra.get("party_status", ""),
+                party_status_on=extra.get("party_status_on"),
             )
         )
     return SocialOrganization.objects.bulk_create(rows)

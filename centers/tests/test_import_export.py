@@ -161,7 +161,7 @@ def test_export_round_trip_changes_nothing(client, world):
     )
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
-    assert [c.value for c in sheet[1]] == HEADER
+    assert [c.value for c in sheet[1]] == [*HEADER, "党组织覆盖情况", "覆盖情况日期"]
     assert sheet.max_row == 4  # the filter applies: only 朱家角镇's 3 organizations
     result = importing.import_organizations(name="export.xlsx", data=response.content)
     assert (result.errors, result.created, result.updated, result.unchanged) == ([], 0, 0, 3)

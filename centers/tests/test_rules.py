@@ -196,6 +196,9 @@ def test_complete_registers_meet_every_register_rule():
     center = f.center_for("朱家角镇")
     f.full_registers(center, YEAR)
     f.rating(center, grade=4, rated_on=date(2022, 5, 1))
+    f.organizations(
+        2, street_town_obj=center.street_town, party_status="joint", party_status_on=date(2021, 7, 1)
+    )
     results = by_rule(evaluate_center(center, YEAR))
     for rule in (
         "R-VENUE-1",
@@ -218,6 +221,7 @@ def test_complete_registers_meet_every_register_rule():
 @pytest.mark.django_db
 def test_empty_registers_say_no_data_not_invented():
     center = f.center_for("朱家角镇")
+    f.organizations(3, street_town_obj=center.street_town)  # no party status recorded
     results = by_rule(evaluate_center(center, YEAR))
     for rule in ("R-VENUE-1", "R-FUND-1", "R-FUND-3", "R-GOV-2", "R-ARCH-1", "R-ARCH-2", "R-PARTY-1"):
         assert results[rule].status == "no_data", rule

@@ -64,10 +64,12 @@ class FilingSerializer(serializers.ModelSerializer):
         model = Filing
         fields = [
             "id", "cycle", "year", "center", "center_name", "state", "state_label", *FIGURE_NAMES, "notes",
+            "figure_notes",
             "has_work_plan", "self_total", "submitted_at", "reviewed_at", "accepted_at", "reopened_until",
             "version",
         ]  # fmt: skip
         read_only_fields = [
+            "figure_notes",
             "cycle",
             "center",
             "state",

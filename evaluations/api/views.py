@@ -88,12 +88,19 @@ class FilingViewSet(RestrictedQuerysetMixin, mixins.UpdateModelMixin, viewsets.R
 
     def perform_update(self, serializer):
         values = {k: v for k, v in self.request.data.items() if k in FIGURE_NAMES}
+        figure_notes = self.request.data.get("figure_notes")
+        if figure_notes is not None and not isinstance(figure_notes, dict):
+            raise ApplicationError(
+                "手工填写的说明格式有误：应为“数据项 → 说明”的对象。",
+                fields={"figure_notes": ["请按数据项逐项给出说明。"]},
+            )
         services.filing_save_figures(
             filing=serializer.instance,
             actor=self.request.user,
             version=self.request.data.get("version"),
             values=values,
             notes=self.request.data.get("notes"),
+            figure_notes=figure_notes,
         )
 
     def update(self, request, *args, **kwargs):

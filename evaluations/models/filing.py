@@ -95,6 +95,12 @@ class Filing(VersionedModel, TimeStampedModel):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     notes = models.TextField(_("填报说明"), blank=True)
+    figure_notes = models.JSONField(
+        _("手工填写的数据及说明"),
+        default=dict,
+        blank=True,
+        help_text=_("登记册无法提供而手工填写的数据：数据项 → 说明（evaluations.figures）"),
+    )
     work_plan = models.FileField(_("年度工作计划"), upload_to=work_plan_upload_to, blank=True)
     work_plan_name = models.CharField(_("工作计划原文件名"), max_length=200, blank=True)
 

@@ -63,13 +63,24 @@ def _locked_filing(filing: Filing) -> Filing:
 
 @atomic()
 def filing_save_figures(
-    *, filing: Filing, actor, version, values: dict, notes: str | None = None, work_plan=None, today=None
+    *,
+    filing: Filing,
+    actor,
+    version,
+    values: dict,
+    notes: str | None = None,
+    work_plan=None,
+    today=None,
+    figure_notes: dict | None = None,
 ) -> Filing:
-    """Save the activity figures (each a whole number ≥ 0, or a decimal for funding and coverage) and,
-    when given, the work plan — together or not at all (one transaction; a file written for a save
-    that fails is removed, see core.storage).
+    """Save the typed activity figures (each a whole number ≥ 0, or a decimal for funding and
+    coverage) with their notes and, when given, the work plan — together or not at all (one
+    transaction; a file written for a save that fails is removed, see core.storage).
 
-    ``version`` is the one the editor read; a filing changed since is refused (core.versioning).
+    The figures are computed from the registers (evaluations.figures); a typed figure counts only
+    with a note saying why the registers cannot give it (``figure_notes``: name → note; a note needs
+    a number). ``version`` is the one the editor read; a filing changed since is refused
+    (core.versioning).
     """
     filing = _locked_filing(filing)
     _ensure_editable(filing, today)
@@ -100,6 +111,23 @@ def filing_save_figures(
             errors[name] = [f"{labels[name]}数值过大，请核对。"]
         else:
             cleaned[name] = int(value) if name not in ("project_funding", "party_coverage_percent") else value
+    cleaned_notes = None
+    if figure_notes is not None:
+        cleaned_notes = {}
+        for name, note in figure_notes.items():
+            note = (note or "").strip()
+            if name not in labels or not note:
+                continue
+            if len(note) > 300:
+                errors.setdefault(name, []).append(f"{labels[name]}的说明过长（不超过 300 字）。")
+                continue
+            value = cleaned[name] if name in cleaned else getattr(filing, name)
+            if value is None:
+                errors.setdefault(name, []).append(
+                    f"{labels[name]}：填写了说明时须填写数值（登记册无法提供时手工填写）。"
+                )
+                continue
+            cleaned_notes[name] = note
     plan_name = None
     if work_plan is not None:
         try:
@@ -113,12 +141,15 @@ def filing_save_figures(
         setattr(filing, key, value)
     if notes is not None:
         filing.notes = notes
-    if cleaned or notes is not None:
+    if cleaned_notes is not None:
+        before["figure_notes"] = filing.figure_notes
+        filing.figure_notes = cleaned_notes
+    if cleaned or notes is not None or cleaned_notes is not None:
         log_action(
             "evaluations.filing.figures_saved",
             actor=actor,
             obj=filing,
-            data={"before": before, "after": cleaned},
+            data={"before": before, "after": {**cleaned, "figure_notes": cleaned_notes}},
         )
     if plan_name is not None:
         old = filing.work_plan.name if filing.work_plan else ""
@@ -296,8 +327,13 @@ def self_scores_save(*, filing: Filing, actor, entries: dict, versions: dict, to
     return saved
 
 
-def filing_figures(filing: Filing) -> dict:
-    values = {name: getattr(filing, name) for name in FIGURE_NAMES}
+def filing_figures(filing: Filing, figures: dict | None = None) -> dict:
+    """The figures that count (frozen ones once submitted, else typed-with-note or from the
+    registers), by name, with ``work_plan`` = 1 when uploaded."""
+    from ..figures import effective_figures, frozen_figures
+
+    figures = figures or frozen_figures(filing) or effective_figures(filing)
+    values = {name: (figures.get(name) or {}).get("value") for name in FIGURE_NAMES}
     values["work_plan"] = 1 if filing.work_plan else 0
     return values
 
@@ -306,8 +342,10 @@ def snapshot_rules(snapshot: dict) -> dict:
     return {r["rule"]: r for r in snapshot.get("compliance", [])}
 
 
-def take_snapshot(filing: Filing, today: date | None = None) -> dict:
-    """The center's registers as they stand now, for the filing's year (frozen on submission)."""
+def take_snapshot(filing: Filing, today: date | None = None, *, figures: dict | None = None) -> dict:
+    """The center's registers as they stand now, for the filing's year (frozen on submission), with
+    the activity figures (``figures``: evaluations.figures.effective_figures), which of them were
+    typed, and the rows of the registers behind them."""
     center = filing.center
     year = filing.cycle.year
     on = min(_today(today), date(year, 12, 31))
@@ -342,32 +380,48 @@ def take_snapshot(filing: Filing, today: date | None = None) -> dict:
         snapshot["compliance"] = [r.as_dict() for r in evaluate_center(center, year)]
     except ImportError:
         snapshot["compliance"] = []
+    if figures is not None:
+        from ..figures import register_rows
+
+        snapshot["figures"] = figures
+        snapshot["typed_figures"] = [name for name, f in figures.items() if f["source"] == "typed"]
+        snapshot["activity_registers"] = register_rows(figures)
     return snapshot
 
 
 def computed_scores(filing: Filing, indicators, snapshot: dict) -> dict[int, tuple[Decimal, str]]:
+    from ..figures import LABELS, figure_basis
+
     rules = snapshot_rules(snapshot)
-    figures = filing_figures(filing)
+    frozen = snapshot.get("figures")
+    figures = filing_figures(filing, frozen)
+    basis = {name: figure_basis(f) for name, f in (frozen or {}).items()}
+    level = (snapshot.get("center") or {}).get("level") or filing.center.level
     return {
-        i.pk: scoring.compute_indicator(i.formula, i.max_score, rules=rules, figures=figures)
+        i.pk: scoring.compute_indicator(
+            i.formula, i.max_score, rules=rules, figures=figures, basis=basis, labels=LABELS, level=level
+        )
         for i in indicators
         if i.is_computed
     }
 
 
 def filing_missing_items(
-    filing: Filing, *, indicators=None, self_scores=None, evidence=None
+    filing: Filing, *, indicators=None, self_scores=None, evidence=None, figures=None
 ) -> list[tuple[str, str]]:
-    """What still keeps the filing from being submitted: (field, Chinese message), in page order."""
+    """What still keeps the filing from being submitted: (field, Chinese message), in page order.
+    A figure is missing when neither the registers give it nor it is typed with a note."""
+    from ..figures import effective_figures
     from ..selectors import indicators_for
 
+    figures = figures if figures is not None else effective_figures(filing)
     indicators = indicators if indicators is not None else indicators_for(filing.cycle)
     scored = {s.indicator_id for s in (self_scores if self_scores is not None else filing.self_scores.all())}
     with_evidence = {e.indicator_id for e in (evidence if evidence is not None else filing.evidence.all())}
     missing = []
     for name, label in FILING_FIGURES:
-        if getattr(filing, name) is None:
-            missing.append((name, f"未填写：{label}"))
+        if figures[name]["value"] is None:
+            missing.append((name, f"未填写：{label}（登记册无法计算，请手工填写并说明）"))
     if not filing.work_plan:
         missing.append(("work_plan", "未上传年度工作计划（R-EFF-1）"))
     for indicator in indicators:
@@ -390,14 +444,20 @@ def filing_submit(*, filing: Filing, actor, today=None) -> Filing:
 
     filing = _locked_filing(filing)
     _ensure_editable(filing, today)
+    from ..figures import effective_figures
+
     indicators = indicators_for(filing.cycle)
-    missing = filing_missing_items(filing, indicators=indicators)
+    figures = effective_figures(filing)
+    missing = filing_missing_items(filing, indicators=indicators, figures=figures)
     if missing:
         fields: dict[str, list[str]] = {}
         for field, message in missing:
             fields.setdefault(field, []).append(message)
         raise ApplicationError(f"还有 {len(missing)} 项未完成，不能提交：", fields=fields, code="incomplete")
-    snapshot = take_snapshot(filing, today)
+    snapshot = take_snapshot(filing, today, figures=figures)
+    # The figures that count are the filing's from now on: registers changed later change nothing.
+    for name, figure in figures.items():
+        setattr(filing, name, figure["value"])
     computed = computed_scores(filing, indicators, snapshot)
     for indicator_id, (score, detail) in computed.items():
         SelfScore.objects.update_or_create(

@@ -45,7 +45,7 @@ def _pdf(name):
 def _file_and_self_assess(page, base, filing, *, trainings="5"):
     page.goto(f"{base}/evaluations/my/")
     page.locator(f"a[href='/evaluations/filings/{filing.pk}/']").click()
-    expect(page.get_by_test_id("checklist")).to_contain_text("未填写：举办培训（场次）")
+    expect(page.get_by_test_id("checklist")).to_contain_text("未上传年度工作计划")
     page.get_by_role("link", name="填写年度数据与工作计划").click()
     for name, label in FILING_FIGURES:
         page.get_by_label(str(label), exact=True).fill(trainings if name == "trainings_held" else "6")

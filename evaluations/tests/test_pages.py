@@ -142,7 +142,8 @@ def test_director_files_through_the_pages_and_bad_scores_change_nothing(world):
     assert not SelfScore.objects.filter(filing=filing).exists()
     response = client.post(reverse("evaluations:filing_submit", args=[filing.pk]), follow=True)
     page = response.content.decode()
-    assert "不能提交" in page and "未填写：举办培训（场次）" in page
+    # the activity figures come from the registers (none is missing); the work plan is
+    assert "不能提交" in page and "未上传年度工作计划" in page and "未填写：举办培训（场次）" not in page
     response = client.post(
         reverse("evaluations:filing_edit", args=[filing.pk]),
         {"trainings_held": "-3", "trainees": "abc", "version": 1},
@@ -158,7 +159,9 @@ def test_director_files_through_the_pages_and_bad_scores_change_nothing(world):
     filing.refresh_from_db()
     assert filing.trainings_held == 4 and filing.work_plan_name == "计划.pdf"
     detail = client.get(reverse("evaluations:filing_detail", args=[filing.pk])).content.decode()
-    assert "未填写：培训人次" in detail and "未填写：举办培训（场次）" not in detail
+    assert "未上传年度工作计划" not in detail
+    # a number typed without a note is kept, but the register's count (0 rows here) stands
+    assert "据举办培训登记 0 条" in detail
 
 
 def test_evidence_that_is_not_what_its_name_says_is_refused_on_the_page(world):

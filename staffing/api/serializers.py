@@ -95,6 +95,8 @@ class TalentProfileSerializer(PhoneMaskingMixin, serializers.ModelSerializer):
             "willing_to_lecture",
             "willing_to_consult",
             "mobile_phone",
+            "is_leading_talent",
+            "is_party_backbone",
             "version",
         ]
         read_only_fields = ["id"]

@@ -134,3 +134,44 @@ def test_talent_list_queries_do_not_grow(client, world, django_assert_max_num_qu
         talent(world["district"])
     with django_assert_max_num_queries(baseline):
         client.get(url)
+
+
+def test_leading_talent_and_party_backbone_flags_in_import_list_filter_export_and_api(client, world):
+    """Issue 12, item 11: the industry centers' 领军人才 and 党员骨干 on the talent pool."""
+    from rest_framework.test import APIClient
+
+    client.force_login(world["district_director"])
+    leader = [*GOOD, "是", "否"]
+    backbone = ["吴刚", "男", "青浦区公益法律服务中心", "法律", "", "", 12, "否", "是", "", "否", "是"]
+    assert (
+        client.post(reverse("staffing:talent_import"), {"file": xlsx([leader, backbone])}).status_code == 302
+    )
+    zhou = TalentProfile.objects.get(name="周敏")
+    assert zhou.is_leading_talent and not zhou.is_party_backbone
+    # A file of the older layout (no flag columns) updates the rest and keeps the flags.
+    older = xlsx([GOOD[:6] + [11] + GOOD[7:]], header=HEADER[:10])
+    assert client.post(reverse("staffing:talent_import"), {"file": older}).status_code == 302
+    zhou.refresh_from_db()
+    assert zhou.years_of_experience == 11 and zhou.is_leading_talent
+
+    html = client.get(reverse("staffing:talent_list"), {"flag": "backbone"}).content.decode()
+    assert "吴刚" in html and "周敏" not in html and "党员骨干" in html
+    export = client.get(reverse("staffing:talent_export"), {"flag": "leading"})
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert rows[0][-2:] == ["领军人才", "党员骨干"] and [r[0] for r in rows[1:]] == ["周敏"]
+    assert rows[1][-2:] == ["是", "否"]
+
+    api = APIClient()
+    api.force_authenticate(world["district_director"])
+    body = api.get("/api/v1/talent-profiles/", {"flag": "leading"}).json()
+    assert [(r["name"], r["is_leading_talent"], r["is_party_backbone"]) for r in body["results"]] == [
+        ("周敏", True, False)
+    ]
+    wu = TalentProfile.objects.get(name="吴刚")
+    response = api.patch(
+        f"/api/v1/talent-profiles/{wu.pk}/", {"is_leading_talent": True, "version": wu.version}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["is_leading_talent"] is True
+    form = client.get(reverse("staffing:talent_edit", args=[wu.pk])).content.decode()
+    assert "领军人才" in form and "党员骨干" in form
