@@ -84,12 +84,9 @@ def _validate_cycle(cycle: Cycle) -> None:
     valid_levels = {"district", "street_town", "industry"}
     if not cycle.levels or not set(cycle.levels) <= valid_levels:
         errors.setdefault("levels", []).append("请至少选择一个参评层级（区级、街镇或行业服务中心）。")
-    try:
-        bands = [(str(b["grade"]), Decimal(str(b["min"]))) for b in cycle.grade_bands]
-        if not bands or any(m < 0 or m > 100 for _g, m in bands):
-            raise ValueError
-    except (KeyError, TypeError, ValueError, InvalidOperation):
-        errors.setdefault("grade_bands", []).append("等次划分格式应为“等次 ≥ 分数”，分数在 0 到 100 之间。")
+    bands_problem = scoring.grade_bands_problem(cycle.grade_bands)
+    if bands_problem:
+        errors.setdefault("grade_bands", []).append(f"等次划分：{bands_problem}")
     try:
         days = [int(d) for d in cycle.reminder_days]
         if any(d < 0 or d > 60 for d in days):
