@@ -47,6 +47,7 @@ def public_centers(*, level: str | None = None, q: str | None = None) -> QuerySe
             published_score=Subquery(latest.values("final_score")[:1]),
             published_grade=Subquery(latest.values("grade")[:1]),
             published_rank=Subquery(latest.values("rank")[:1]),
+            published_submitted=Subquery(latest.values("submitted")[:1]),
         )
         .order_by("level", "street_town__sort_order", "name")
     )

@@ -11,14 +11,7 @@ class CycleState(models.TextChoices):
     ARCHIVED = "archived", _("已归档")
 
 
-# The one order in which a cycle moves; every move is an explicit bureau action (services.cycle_*).
-CYCLE_NEXT_STATE = {
-    CycleState.DRAFT: CycleState.OPEN,
-    CycleState.OPEN: CycleState.SPOT_CHECK,
-    CycleState.SPOT_CHECK: CycleState.SCORING,
-    CycleState.SCORING: CycleState.PUBLISHED,
-    CycleState.PUBLISHED: CycleState.ARCHIVED,
-}
+# The moves between these states, who may make them and what they record: evaluations.workflow.
 
 
 class CombinationRule(models.TextChoices):
@@ -53,3 +46,25 @@ class NotificationKind(models.TextChoices):
     OVERDUE = "overdue", _("逾期未报清单")
     FILING_RETURNED = "filing_returned", _("填报被退回")
     ASSIGNED = "assigned", _("抽检任务分配")
+
+
+class UnsubmittedRule(models.TextChoices):
+    """How a filing never submitted counts (a rule of the cycle); either way it is shown as 未提交."""
+
+    NO_SCORE = "no_score", _("不予评分（列为未提交）")
+    ZERO = "zero", _("按零分计（列为未提交，等次不合格）")
+
+
+class NotApplicableRule(models.TextChoices):
+    REDISTRIBUTE = "redistribute", _("不适用指标的分值按比例分给同类其余指标")
+    RESCALE = "rescale", _("按适用指标满分折算为百分制")
+
+
+class IndicatorKind(models.TextChoices):
+    STANDARD = "standard", _("常规项")
+    DEDUCTION = "deduction", _("扣分项")
+    VETO = "veto", _("一票否决项")
+    BONUS = "bonus", _("加分项")
+
+
+UNSUBMITTED_LABEL = "未提交"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
 from core.permissions import restrict
@@ -83,6 +83,7 @@ def cycle_results(cycle: Cycle, result_set: ResultSet | None = None, *, user=Non
             "center": r.center,
             "street_town": r.center.street_town,
             "filing": r.filing,
+            "submitted": r.submitted,
             "self_score": r.self_score,
             "sampled": r.sampled,
             "spot_score": r.spot_score,
@@ -93,8 +94,9 @@ def cycle_results(cycle: Cycle, result_set: ResultSet | None = None, *, user=Non
             "rank": r.rank,
             "contribution": r.contribution,
             "explanation": r.explanation,
+            "veto": r.veto,
         }
-        for r in qs.order_by("rank", "center__name")
+        for r in qs.order_by(F("rank").asc(nulls_last=True), "center__name")
     ]
 
 

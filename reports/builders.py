@@ -11,6 +11,8 @@ import re
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import F
+
 from centers.selectors import current_district
 from core.errors import ApplicationError
 
@@ -216,6 +218,12 @@ def _indicator_rows(cycle, filing, result) -> tuple[list[dict], list[dict]]:
                 "final": _d(final),
                 "comment": "；".join(comments),
                 "detail": detail,
+                "kind": ind.kind,
+                "kind_explanation": ind.kind_explanation
+                if ind.kind != "standard" or ind.may_be_not_applicable
+                else "",
+                "not_applicable": bool((audit or own) and (audit or own).not_applicable),
+                "occurrences": (audit or own).occurrences if (audit or own) else None,
             }
         )
         cat = categories.setdefault(
@@ -251,6 +259,8 @@ def _result_dict(result, total_centers: int) -> dict | None:
     if result is None:
         return None
     return {
+        "submitted": result.submitted,
+        "veto": result.veto,
         "self_score": _d(result.self_score),
         "sampled": result.sampled,
         "spot_score": _d(result.spot_score),
@@ -325,6 +335,7 @@ def center_report_spec(*, cycle_id, center_id) -> ReportSpec:
         "max_total": _d(sum((c["max"] for c in subtotals), Decimal(0))),
         "compliance": _compliance_rows(compliance),
         "compliance_as_of": compliance_as_of,
+        "reference_day": filing.snapshot.get("reference_day") if filing.snapshot else None,
         "submitted": filing.submitted_at is not None,
         "result": _result_dict(result, ranked),
     }
@@ -360,13 +371,14 @@ def district_summary_spec(*, cycle_id) -> ReportSpec:
     results = list(
         Result.objects.filter(result_set=result_set)
         .select_related("center__street_town", "center__supervising_unit")
-        .order_by("rank", "center__name")
+        .order_by(F("rank").asc(nulls_last=True), "center__name")
     )
     ranking = [
         {
             "rank": r.rank,
             "center": r.center.name,
             "street_town": r.center.street_town.name if r.center.street_town_id else "",
+            "submitted": r.submitted,
             "self_score": _d(r.self_score),
             "sampled": r.sampled,
             "spot_score": _d(r.spot_score),
@@ -379,7 +391,12 @@ def district_summary_spec(*, cycle_id) -> ReportSpec:
     ]
     distribution = []
     for low, high, label in DISTRIBUTION_BINS:
-        distribution.append({"label": label, "count": sum(1 for r in results if low <= r.final_score < high)})
+        distribution.append(
+            {
+                "label": label,
+                "count": sum(1 for r in results if r.submitted and low <= r.final_score < high),
+            }
+        )
     grades = defaultdict(int)
     for r in results:
         grades[r.grade] += 1
@@ -456,6 +473,7 @@ def district_summary_spec(*, cycle_id) -> ReportSpec:
         {
             "street_town": r["street_town"] or "—",
             "center": r["center"],
+            "submitted": r["submitted"],
             "final_score": r["final_score"],
             "contribution": r["contribution"],
         }
@@ -464,7 +482,7 @@ def district_summary_spec(*, cycle_id) -> ReportSpec:
     findings = [
         {"center": r.center.name, "gap": _d(r.gap), "finding": r.finding} for r in results if r.finding
     ]
-    finals = [r.final_score for r in results]
+    finals = [r.final_score for r in results if r.submitted]
     context = {
         "report_kind": ReportKind.DISTRICT_SUMMARY,
         "cycle": cycle_rules(cycle),
@@ -601,6 +619,7 @@ SNAPSHOT_LABELS = {
     # fields
     "year": "年度",
     "taken_on": "快照日期",
+    "reference_day": "评判基准日",
     "roster_on": "名册截止日期",
     "on": "截止日期",
     "name": "名称",
