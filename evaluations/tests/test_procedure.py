@@ -344,3 +344,30 @@ def test_a_veto_finding_fails_the_grade_whatever_the_score_and_says_why(people, 
     assert result.final_score == filing.self_total and result.grade == "不合格"
     assert result.veto == "一票否决：V1 发生重大安全责任事故，等次为不合格"
     assert Indicator.objects.get(pk=veto.pk).kind_explanation == "一票否决项：发生即评为不合格，不论得分多少"
+
+
+def test_an_unsubmitted_center_reads_unsubmitted_in_the_pdfs_and_the_public_list(
+    one_filed, people, pdf_tools
+):
+    import subprocess
+
+    from reports import builders
+    from reports.services import document_render
+
+    cycle = _scored(one_filed, people)
+    services.cycle_publish(cycle=cycle, actor=people["bureau"], queue_reports=False)
+
+    def text(spec):
+        document, _created = document_render(spec)
+        with document.file.open("rb") as f:
+            out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=f.read(), capture_output=True)
+        return out.stdout.decode()
+
+    report = text(builders.center_report_spec(cycle_id=cycle.pk, center_id=people["jz"].pk))
+    assert "未提交" in report and "不计入绩效考核" in report and "0.00" not in report.split("贡献")[0]
+    summary = text(builders.district_summary_spec(cycle_id=cycle.pk))
+    jz_line = next(line for line in summary.splitlines() if "金泽镇社会组织服务中心" in line)
+    assert "未提交" in jz_line and "0.00" not in jz_line
+    public = Client().get(reverse("disclosure:center_list")).content.decode()
+    row = public[public.index("青浦区金泽镇社会组织服务中心") :].split("</tr>")[0]
+    assert f"{FUTURE} 年度：未提交" in row and "0.00" not in row
