@@ -187,13 +187,15 @@ def _indicator_rows(cycle, filing, result) -> tuple[list[dict], list[dict]]:
     self_scores = {s.indicator_id: s for s in SelfScore.objects.filter(filing=filing)}
     audit_scores = {s.indicator_id: s for s in AuditScore.objects.filter(filing=filing)}
     sampled = bool(result.sampled) if result is not None else bool(audit_scores)
+    unsubmitted = result is not None and not result.submitted
     weight = Decimal(cycle.self_weight)
     rows, categories = [], {}
     for ind in indicators:
         own = self_scores.get(ind.pk)
         audit = audit_scores.get(ind.pk) if sampled else None
-        self_value = own.score if own else None
-        spot_value = audit.score if audit else None
+        # A filing never submitted has no scores to print (a draft's are not the center's word).
+        self_value = own.score if own and not unsubmitted else None
+        spot_value = audit.score if audit and not unsubmitted else None
         if spot_value is None:
             final = self_value
         elif cycle.combination_rule == "weighted" and self_value is not None:
@@ -245,10 +247,14 @@ def _indicator_rows(cycle, filing, result) -> tuple[list[dict], list[dict]]:
         {
             **c,
             "max": _d(c["max"]),
-            "self": _d(c["self"]),
-            "spot": _d(c["spot"]) if sampled else None,
-            "final": _d(c["final"]),
-            "rate": (c["final"] * 100 / c["max"]).quantize(Decimal(1), ROUND_HALF_UP) if c["max"] else None,
+            "self": None if unsubmitted else _d(c["self"]),
+            "spot": _d(c["spot"]) if sampled and not unsubmitted else None,
+            "final": None if unsubmitted else _d(c["final"]),
+            "rate": (
+                (c["final"] * 100 / c["max"]).quantize(Decimal(1), ROUND_HALF_UP)
+                if c["max"] and not unsubmitted
+                else None
+            ),
         }
         for c in categories.values()
     ]

@@ -349,6 +349,7 @@ def test_a_veto_finding_fails_the_grade_whatever_the_score_and_says_why(people, 
 def test_an_unsubmitted_center_reads_unsubmitted_in_the_pdfs_and_the_public_list(
     one_filed, people, pdf_tools
 ):
+    import re
     import subprocess
 
     from reports import builders
@@ -364,7 +365,9 @@ def test_an_unsubmitted_center_reads_unsubmitted_in_the_pdfs_and_the_public_list
         return out.stdout.decode()
 
     report = text(builders.center_report_spec(cycle_id=cycle.pk, center_id=people["jz"].pk))
-    assert "未提交" in report and "不计入绩效考核" in report and "0.00" not in report.split("贡献")[0]
+    assert re.search(r"自评总分\s+未提交", report) and re.search(r"最终得分\s+未提交", report)
+    assert "不计入绩效考核" in report
+    assert not re.search(r"(?<![\d.])0\.00(?!\d)", report)  # no 0.00 anywhere
     summary = text(builders.district_summary_spec(cycle_id=cycle.pk))
     jz_line = next(line for line in summary.splitlines() if "金泽镇社会组织服务中心" in line)
     assert "未提交" in jz_line and "0.00" not in jz_line
