@@ -132,7 +132,7 @@ def main():
             [SelfScore(filing=f, indicator=ind, score=ind.max_score) for f in filings for ind in indicators],
             batch_size=2000,
         )
-        services.cycle_advance(cycle=cycle, actor=bureau, to_state=CycleState.SPOT_CHECK)
+        services.cycle_advance(cycle=cycle, actor=bureau, to_state=CycleState.SPOT_CHECK, reason="基准测试")
         t0 = time.perf_counter()
         draw = services.draw_create(cycle=cycle, actor=bureau, seed=year)
         t_draw = time.perf_counter() - t0

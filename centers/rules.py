@@ -7,7 +7,8 @@ single-center form; ``evaluate_district`` judges the district-level R-COVER-1.
 Readings taken here (also in the README's centers section):
 - The reference day of a year is 31 December of it; for the current year (whose 31 December has not
   come) it is today, so that "established two years ago" and "rating still valid" are judged as they
-  stand now.
+  stand now. One judgement uses one reference day for every rule (staffing and R-EFF-2 alike); an
+  evaluation's snapshot passes 31 December of the evaluated year (``evaluate_centers(..., on=)``).
 - N (the staffing rules) counts social organizations active on 31 December of the year: registered on
   or before that day and not cancelled before it (a cancellation dated 31 December still counts).
   A district center's area is the whole district, a street/town center's its street/town, an
@@ -248,7 +249,7 @@ def _by_center(queryset) -> dict[int, list]:
 class _Facts:
     """Every register row the rules need for ``centers`` and ``year``: one query per register."""
 
-    def __init__(self, centers: list, year: int):
+    def __init__(self, centers: list, year: int, on: date | None = None):
         from .models import (
             AnnualPlan,
             ArchiveInventory,
@@ -265,10 +266,11 @@ class _Facts:
         )
 
         ids = [c.pk for c in centers]
-        end = year_end(year)
+        # One reference day for every rule of this judgement (staffing, N, registers, ratings alike).
+        end = on or reference_day(year)
         self.year = year
         self.end = end
-        self.ref = reference_day(year)
+        self.ref = end
         self.policy = policy_values()
         self.coverage = party_coverage(centers, end)
         self.n = {pk: coverage.n for pk, coverage in self.coverage.items()}
@@ -789,17 +791,19 @@ def _evaluate(center, facts: _Facts) -> list[RuleResult]:
     ]
 
 
-def evaluate_centers(centers: Iterable, year: int) -> dict[int, list[RuleResult]]:
-    """Compliance of every center in ``centers`` for ``year``, by center id (constant query count)."""
+def evaluate_centers(centers: Iterable, year: int, on: date | None = None) -> dict[int, list[RuleResult]]:
+    """Compliance of every center in ``centers`` for ``year``, by center id (constant query count).
+
+    Every rule is judged on the one reference day ``on`` (default: ``reference_day(year)``)."""
     centers = list(centers)
     if not centers:
         return {}
-    facts = _Facts(centers, year)
+    facts = _Facts(centers, year, on)
     return {center.pk: _evaluate(center, facts) for center in centers}
 
 
-def evaluate_center(center, year: int) -> list[RuleResult]:
-    return evaluate_centers([center], year)[center.pk]
+def evaluate_center(center, year: int, on: date | None = None) -> list[RuleResult]:
+    return evaluate_centers([center], year, on)[center.pk]
 
 
 def evaluate_district(district, year: int) -> RuleResult:

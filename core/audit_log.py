@@ -81,6 +81,8 @@ ACTION_LABELS = {
     "evaluations.draw.verified": "抽检抽样 · 复核",
     "evaluations.draw.committed": "抽检抽样 · 公布种子承诺",
     "evaluations.notifications.resent": "通知邮件 · 重新发送",
+    "evaluations.cycle.filing_closed": "年度考评 · 结束填报",
+    "evaluations.cycle.finalized": "年度考评 · 定稿",
 }
 
 

@@ -273,6 +273,8 @@ ACTION_SENTENCES = {
     "evaluations.cycle.opened": "开放了{obj}的填报",
     "evaluations.cycle.state_changed": "将{obj}从“{before}”推进到“{after}”",
     "evaluations.cycle.published": "公布了{obj}",
+    "evaluations.cycle.filing_closed": "结束了{obj}的填报",
+    "evaluations.cycle.finalized": "将{obj}定稿",
     "evaluations.rubric.copied": "复制了{obj}的评分表",
     "evaluations.draw.created": "完成了{obj}的抽检抽样（种子 {seed}）",
     "evaluations.draw.verified": "复核了{obj}的抽检抽样",

@@ -48,6 +48,7 @@ def public_centers(*, level: str | None = None, q: str | None = None) -> QuerySe
             published_grade=Subquery(latest.values("grade")[:1]),
             published_rank=Subquery(latest.values("rank")[:1]),
             published_state=Subquery(latest.values("result_set__cycle__state")[:1]),
+            published_submitted=Subquery(latest.values("submitted")[:1]),
         )
         .order_by("level", "street_town__sort_order", "name")
     )

@@ -13,19 +13,7 @@ class CycleState(models.TextChoices):
     ARCHIVED = "archived", _("已归档")
 
 
-# The one order in which a cycle moves; every move is an explicit bureau action (services.cycle_*).
-# Publishing (services.cycle_publish) opens the publicity period (公示中); at its end the results are
-# final (定稿: services.cycle_finalize, by the bureau or the daily beat task). 已公布 is the state of
-# cycles published before the publicity period existed; they move on to 已归档 as before.
-CYCLE_NEXT_STATE = {
-    CycleState.DRAFT: CycleState.OPEN,
-    CycleState.OPEN: CycleState.SPOT_CHECK,
-    CycleState.SPOT_CHECK: CycleState.SCORING,
-    CycleState.SCORING: CycleState.PUBLICITY,
-    CycleState.PUBLICITY: CycleState.FINAL,
-    CycleState.FINAL: CycleState.ARCHIVED,
-    CycleState.PUBLISHED: CycleState.ARCHIVED,
-}
+# The moves between these states, who may make them and what they record: evaluations.workflow.
 
 # States in which a cycle's results are out (published: reports, public pages, corrections' history).
 RESULTS_OUT_STATES = (CycleState.PUBLISHED, CycleState.PUBLICITY, CycleState.FINAL, CycleState.ARCHIVED)
@@ -103,3 +91,25 @@ RECTIFICATION_OPEN_STATES = (
     RectificationState.RETURNED,
     RectificationState.APPROVED,
 )
+
+
+class UnsubmittedRule(models.TextChoices):
+    """How a filing never submitted counts (a rule of the cycle); either way it is shown as 未提交."""
+
+    NO_SCORE = "no_score", _("不予评分（列为未提交）")
+    ZERO = "zero", _("按零分计（列为未提交，等次不合格）")
+
+
+class NotApplicableRule(models.TextChoices):
+    REDISTRIBUTE = "redistribute", _("不适用指标的分值按比例分给同类其余指标")
+    RESCALE = "rescale", _("按适用指标满分折算为百分制")
+
+
+class IndicatorKind(models.TextChoices):
+    STANDARD = "standard", _("常规项")
+    DEDUCTION = "deduction", _("扣分项")
+    VETO = "veto", _("一票否决项")
+    BONUS = "bonus", _("加分项")
+
+
+UNSUBMITTED_LABEL = "未提交"

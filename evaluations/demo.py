@@ -69,12 +69,33 @@ def seed(*, stdout, password):
         stdout.write("  考评：2026 年度考评（草拟，待开启）")
 
 
+def _center_staff(cycle, users: dict, bureau) -> dict:
+    """A staff account for each center in scope without a demo director: its filing and
+    self-assessment are its own (the bureau cannot enter them). Unusable passwords: not for login."""
+    from accounts.roles import Role
+    from accounts.services import grant_center
+
+    made = {}
+    for filing in Filing.objects.filter(cycle=cycle).exclude(center_id__in=users).select_related("center"):
+        user, created = User.objects.get_or_create(
+            username=f"center_staff_{filing.center_id}",
+            defaults={"full_name": f"{filing.center.name}工作人员"},
+        )
+        if created:
+            user.set_unusable_password()
+            user.save()
+        grant_center(user=user, center=filing.center, role=Role.DIRECTOR)
+        made[filing.center_id] = user
+    return made
+
+
 def _seed_2025(bureau):
     cycle = services.cycle_create(year=2025, actor=bureau)
     job = services.cycle_open(cycle=cycle, actor=bureau, enqueue=False)
     run_job(str(job.pk), services.cycle_open_work)
     cycle.refresh_from_db()
     users = {u.center_id: u for u in User.objects.filter(center__isnull=False, groups__name="director")}
+    users.update(_center_staff(cycle, users, bureau))
     supervisors = {u.supervising_unit_id: u for u in User.objects.filter(supervising_unit__isnull=False)}
     indicators = list(cycle.indicators.all())
     filings = list(
@@ -83,7 +104,7 @@ def _seed_2025(bureau):
         .order_by("center__street_town__sort_order")
     )
     for index, filing in enumerate(filings):
-        actor = users.get(filing.center_id, bureau)
+        actor = users[filing.center_id]  # the self-assessment is the center's own
         inflated = "朱家角" in filing.center.name
         fraction = Decimal("1") if inflated else Decimal("0.95") - Decimal("0.03") * (index % 6)
         figures = {

@@ -10,7 +10,7 @@ from accounts.models import User
 from accounts.roles import Role
 from core.versioning import VersionedFormMixin
 
-from .choices import CombinationRule, IndicatorMethod
+from .choices import CombinationRule, IndicatorKind, IndicatorMethod, NotApplicableRule, UnsubmittedRule
 from .models import Cycle, RubricCategory
 from .models.filing import FILING_FIGURES
 
@@ -75,6 +75,19 @@ class CycleForm(VersionedFormMixin, forms.Form):
         required=False,
         help_text="结果公布后的整改期限",
     )
+    unsubmitted_rule = forms.ChoiceField(
+        label="未提交填报的计分",
+        choices=UnsubmittedRule.choices,
+        required=False,
+        initial=UnsubmittedRule.NO_SCORE,
+        help_text="两种情况下，结果、报告和公开名单中均显示为“未提交”",
+    )
+    not_applicable_rule = forms.ChoiceField(
+        label="不适用指标的处理",
+        choices=NotApplicableRule.choices,
+        required=False,
+        initial=NotApplicableRule.REDISTRIBUTE,
+    )
 
     def __init__(self, *args, cycle: Cycle | None = None, **kwargs):
         if cycle is not None:
@@ -131,6 +144,9 @@ class CycleForm(VersionedFormMixin, forms.Form):
         for name in ("publicity_days", "rectification_days"):
             if data.get(name) is None:
                 data.pop(name, None)
+        for optional in ("unsubmitted_rule", "not_applicable_rule"):
+            if not data.get(optional):
+                data.pop(optional, None)
         return data
 
 
@@ -139,7 +155,26 @@ class IndicatorForm(VersionedFormMixin, forms.Form):
     code = forms.CharField(label="编号", max_length=10)
     name = forms.CharField(label="名称", max_length=200)
     description = forms.CharField(label="评分标准", widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    max_score = forms.DecimalField(label="满分", min_value=Decimal("0.5"), max_value=100, decimal_places=1)
+    max_score = forms.DecimalField(
+        label="满分",
+        min_value=Decimal("0"),
+        max_value=100,
+        decimal_places=1,
+        help_text="一票否决项、加分项填 0",
+    )
+    kind = forms.ChoiceField(
+        label="指标类型", choices=IndicatorKind.choices, required=False, initial="standard"
+    )
+    per_occurrence = forms.DecimalField(
+        label="每次扣分/加分（扣分项、加分项）", min_value=0, max_value=100, decimal_places=1, required=False
+    )
+    floor = forms.DecimalField(
+        label="扣完为止的最低分（扣分项）", min_value=0, max_value=100, decimal_places=1, required=False
+    )
+    cap = forms.DecimalField(
+        label="加分上限（加分项）", min_value=0, max_value=100, decimal_places=1, required=False
+    )
+    may_be_not_applicable = forms.BooleanField(label="可认定不适用（常规项）", required=False)
     expected_evidence = forms.CharField(label="应提供的佐证材料", max_length=300, required=False)
     evidence_required = forms.BooleanField(label="必须上传佐证", required=False)
     method = forms.ChoiceField(label="计分方式", choices=IndicatorMethod.choices)
@@ -211,6 +246,10 @@ class IndicatorForm(VersionedFormMixin, forms.Form):
             }
         else:
             data["formula"] = {}
+        data["kind"] = data.get("kind") or IndicatorKind.STANDARD
+        for number in ("per_occurrence", "floor", "cap"):
+            if data.get(number) is None:
+                data[number] = Decimal("0")
         return data
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
 from core.permissions import restrict
@@ -96,6 +96,7 @@ def cycle_results(cycle: Cycle, result_set: ResultSet | None = None, *, user=Non
             "center": r.center,
             "street_town": r.center.street_town,
             "filing": r.filing,
+            "submitted": r.submitted,
             "self_score": r.self_score,
             "sampled": r.sampled,
             "spot_score": r.spot_score,
@@ -106,8 +107,9 @@ def cycle_results(cycle: Cycle, result_set: ResultSet | None = None, *, user=Non
             "rank": r.rank,
             "contribution": r.contribution,
             "explanation": r.explanation,
+            "veto": r.veto,
         }
-        for r in qs.order_by("rank", "center__name")
+        for r in qs.order_by(F("rank").asc(nulls_last=True), "center__name")
     ]
 
 
@@ -300,7 +302,9 @@ def previous_results(cycle: Cycle) -> dict[int, dict]:
 
 
 def _change(score, last: dict | None):
-    return None if last is None else score - last["final_score"]
+    if last is None or score is None or last["final_score"] is None:  # 未提交 this year or last
+        return None
+    return score - last["final_score"]
 
 
 def district_score_history(*, up_to_year: int) -> list[dict]:

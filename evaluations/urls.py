@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("cycles/<int:pk>/open/", views.cycle_open, name="cycle_open"),
     path("cycles/<int:pk>/advance/", views.cycle_advance, name="cycle_advance"),
+    path("cycles/<int:pk>/close-filing/", views.cycle_close_filing, name="cycle_close_filing"),
     path("cycles/<int:pk>/board/", views.cycle_board, name="cycle_board"),
     path("cycles/<int:pk>/draw/", views.cycle_draw, name="cycle_draw"),
     path("cycles/<int:pk>/draw/verify/", views.cycle_draw_verify, name="cycle_draw_verify"),

@@ -22,8 +22,15 @@ from core.idempotency import REPEATED_MESSAGE, create_once
 from core.params import int_param, safe_next
 from core.permissions import can, restrict
 
-from . import selectors, services
-from .choices import EDITABLE_FILING_STATES, RESULTS_OUT_STATES, CycleState, FilingState, ReturnStage
+from . import selectors, services, workflow
+from .choices import (
+    EDITABLE_FILING_STATES,
+    RESULTS_OUT_STATES,
+    UNSUBMITTED_LABEL,
+    CycleState,
+    FilingState,
+    ReturnStage,
+)
 from .forms import (
     AssignmentForm,
     CorrectionForm,
@@ -78,6 +85,8 @@ def _page(request, items, per_page=50):
 
 
 REVIEWERS = BUREAU | in_scope(Role.SUPERVISOR)
+# The self-assessment and its submission are the center's own (evaluations.workflow.CENTER).
+CENTER_OWN = in_scope(Role.DIRECTOR)
 AUDITORS = BUREAU | in_scope(Role.AUDITOR)
 
 
@@ -142,6 +151,7 @@ def cycle_detail(request, pk):
         "other_cycles": Cycle.objects.exclude(pk=cycle.pk),
         "history": entries_for(cycle)[:30],
         "draw": Draw.objects.filter(cycle=cycle).first(),
+        "moves": workflow.allowed_moves(cycle, request.user),
     }
     context["rubric_total"] = sum(c["total"] for c in context["rubric"])
     return render(request, "evaluations/cycle_detail.html", context)
@@ -265,8 +275,12 @@ def cycle_advance(request, pk):
     cycle = _cycle(request, pk, "change")
     to_state = request.POST.get("to_state", "")
     try:
-        if to_state == CycleState.PUBLISHED:
+        if to_state in (CycleState.PUBLICITY, CycleState.PUBLISHED):
             services.cycle_publish(cycle=cycle, actor=request.user)
+        elif to_state == CycleState.FINAL:
+            services.cycle_finalize(cycle=cycle, actor=request.user)
+        elif to_state == CycleState.SPOT_CHECK:
+            return redirect("evaluations:cycle_close_filing", cycle.pk)
         else:
             services.cycle_advance(cycle=cycle, actor=request.user, to_state=to_state)
         cycle.refresh_from_db()
@@ -274,6 +288,37 @@ def cycle_advance(request, pk):
     except ApplicationError as exc:
         _fail(request, exc)
     return redirect(safe_next(request, reverse("evaluations:cycle_detail", args=[cycle.pk])))
+
+
+@access(read=BUREAU, write=BUREAU)
+@login_required
+def cycle_close_filing(request, pk):
+    """The confirmation of 结束填报，进入抽检: the centers that have not submitted, by name, and
+    (before the deadline) the reason, typed and recorded."""
+    cycle = _cycle(request, pk, "change")
+    reason = request.POST.get("reason", "") if request.method == "POST" else ""
+    if request.method == "POST":
+        try:
+            services.cycle_close_filing(cycle=cycle, actor=request.user, reason=reason)
+        except ApplicationError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, "已结束填报，考评进入抽检阶段。")
+            return redirect("evaluations:cycle_detail", cycle.pk)
+    move = next(
+        (m for m in workflow.allowed_moves(cycle, request.user) if m.target == CycleState.SPOT_CHECK), None
+    )
+    return render(
+        request,
+        "evaluations/close_filing.html",
+        {
+            "cycle": cycle,
+            "move": move,
+            "unsubmitted": services.unsubmitted_filings(cycle),
+            "needs_reason": move is not None and workflow.needs_reason(move, cycle),
+            "reason": reason,
+        },
+    )
 
 
 @access(read=BUREAU)
@@ -497,14 +542,14 @@ def results_export(request, pk):
             r["rank"],
             r["center"].name,
             str(r["street_town"] or ""),
-            float(r["self_score"]),
+            float(r["self_score"]) if r["submitted"] else UNSUBMITTED_LABEL,
             "是" if r["sampled"] else "否",
             float(r["spot_score"]) if r["spot_score"] is not None else None,
-            float(r["final_score"]),
+            float(r["final_score"]) if r["submitted"] else UNSUBMITTED_LABEL,
             float(r["gap"]) if r["gap"] is not None else None,
-            r["finding"],
+            "；".join(x for x in (r["finding"], r["veto"], "" if r["submitted"] else r["explanation"]) if x),
             r["grade"],
-            float(r["contribution"]),
+            float(r["contribution"]) if r["submitted"] else UNSUBMITTED_LABEL,
         ]
         for r in rows
     ]
@@ -539,6 +584,7 @@ def filing_detail(request, pk):
     user = request.user
     may_change = can(user, "change", filing)
     editable = may_change and filing.state in EDITABLE_FILING_STATES and filing.cycle.state == CycleState.OPEN
+    moves = workflow.allowed_moves(filing, user)
     indicators = [row["indicator"] for row in detail["indicators"]]
     missing = services.filing_missing_items(
         filing,
@@ -554,6 +600,8 @@ def filing_detail(request, pk):
         "closed": services.filing_is_closed(filing),
         "missing": missing,
         "may_review": filing.state == FilingState.SUBMITTED and can(user, "review", filing),
+        "may_submit": editable and any(m.target == FilingState.SUBMITTED for m in moves),
+        "moves": moves,
         "is_bureau": _is_bureau(user),
         "may_audit": can(user, "audit", filing),
         "return_form": ReturnForm(),
@@ -606,21 +654,14 @@ def filing_edit(request, pk):
     )
 
 
-@access(read=CENTER_EDITORS, write=CENTER_EDITORS)
+@access(read=CENTER_EDITORS, write=CENTER_OWN)
 @login_required
 def self_assessment(request, pk):
     filing = _filing(request, pk, "change")
     detail = selectors.filing_detail(filing)
     errors = {}
     if request.method == "POST":
-        entries = {
-            row["indicator"].pk: (
-                request.POST.get(f"score_{row['indicator'].pk}", ""),
-                request.POST.get(f"comment_{row['indicator'].pk}", ""),
-            )
-            for row in detail["indicators"]
-            if not row["indicator"].is_computed
-        }
+        entries = _self_entries(request, detail)
         try:
             services.self_scores_save(
                 filing=filing,
@@ -634,30 +675,68 @@ def self_assessment(request, pk):
         else:
             messages.success(request, "自评分已保存。")
             return redirect("evaluations:self_assessment", filing.pk)
+    return _self_assessment_page(request, filing, detail, errors, keep_typed=bool(errors))
+
+
+def _self_entries(request, detail) -> dict:
+    """indicator id → (typed score — "不适用" when that box is ticked —, typed comment)."""
+    entries = {}
+    for row in detail["indicators"]:
+        indicator = row["indicator"]
+        if indicator.is_computed:
+            continue
+        raw = request.POST.get(f"score_{indicator.pk}", "")
+        if request.POST.get(f"na_{indicator.pk}"):
+            raw = services.NOT_APPLICABLE_INPUT
+        entries[indicator.pk] = (raw, request.POST.get(f"comment_{indicator.pk}", ""))
+    return entries
+
+
+def _self_assessment_page(request, filing, detail, errors, *, keep_typed: bool):
+    """The self-assessment, one form: after a refused save or an evidence upload every typed score,
+    comment and 不适用 box is shown as typed (nothing is lost), with the errors beside their rows."""
     preview = {}
     if filing.state in EDITABLE_FILING_STATES:
         snapshot = services.take_snapshot(filing)
         preview = services.computed_scores(filing, [r["indicator"] for r in detail["indicators"]], snapshot)
+    typed = keep_typed and request.method == "POST"
     for row in detail["indicators"]:
-        row["error"] = errors.get(f"score_{row['indicator'].pk}")
-        row["posted_score"] = request.POST.get(f"score_{row['indicator'].pk}") if errors else None
-        row["version"] = _shown_version(request, row, row["self"], errors)
-        row["upload_key"] = uuid.uuid4()  # each evidence form is one create: posted twice, one file
-        row["preview"] = preview.get(row["indicator"].pk)
-    return render(request, "evaluations/self_assessment.html", {**detail, "upload_form": UploadForm()})
+        pk = row["indicator"].pk
+        row["error"] = errors.get(f"score_{pk}")
+        row["typed"] = typed and f"score_{pk}" in request.POST
+        row["posted_score"] = request.POST.get(f"score_{pk}") if row["typed"] else None
+        row["posted_comment"] = request.POST.get(f"comment_{pk}") if row["typed"] else None
+        row["posted_na"] = bool(request.POST.get(f"na_{pk}")) if row["typed"] else None
+        row["version"] = _shown_version(request, row, row["self"], errors or typed)
+        row["preview"] = preview.get(pk)
+    is_own = workflow.CENTER.check(request.user, filing)
+    may_enter = is_own and filing.state in EDITABLE_FILING_STATES and filing.cycle.state == CycleState.OPEN
+    return render(
+        request,
+        "evaluations/self_assessment.html",
+        {
+            **detail,
+            "upload_form": UploadForm(),
+            "upload_key": uuid.uuid4(),
+            "may_enter": may_enter,
+            "is_own": is_own,
+        },
+    )
 
 
 @access(write=CENTER_EDITORS)
 @login_required
 @require_POST
 def evidence_upload(request, pk):
+    """Upload one indicator's evidence from the self-assessment form; the page comes back with what
+    was typed in the form kept (scores are saved only by 保存自评分)."""
     filing = _filing(request, pk, "change")
     indicator = get_object_or_404(
         Indicator, cycle=filing.cycle, pk=int_param(request.POST, "indicator", label="指标", required=True)
     )
-    upload = request.FILES.get("file")
+    upload = request.FILES.get(f"file_{indicator.pk}") or request.FILES.get("file")
     if upload is None:
-        messages.error(request, "请选择要上传的文件。")
+        messages.error(request, f"请选择 {indicator.code} 要上传的文件。")
     else:
         try:
             _evidence, first = create_once(
@@ -674,7 +753,12 @@ def evidence_upload(request, pk):
                 messages.success(request, f"已上传 {indicator.code} 的佐证材料。")
             else:
                 messages.info(request, REPEATED_MESSAGE)
-    return redirect(reverse("evaluations:self_assessment", args=[filing.pk]) + f"#indicator-{indicator.code}")
+    if not any(key.startswith("score_") or key.startswith("comment_") for key in request.POST):
+        return redirect(
+            reverse("evaluations:self_assessment", args=[filing.pk]) + f"#indicator-{indicator.code}"
+        )
+    filing.refresh_from_db()
+    return _self_assessment_page(request, filing, selectors.filing_detail(filing), {}, keep_typed=True)
 
 
 @access(write=CENTER_EDITORS)
@@ -732,7 +816,7 @@ def _filing_action(request, pk, action, call, success):
     return redirect(safe_next(request, reverse("evaluations:filing_detail", args=[filing.pk])))
 
 
-@access(write=CENTER_EDITORS)
+@access(write=CENTER_OWN)
 @login_required
 @require_POST
 def filing_submit(request, pk):
@@ -874,7 +958,11 @@ def audit_score(request, pk):
     if request.method == "POST":
         entries = {
             row["indicator"].pk: {
-                "score": request.POST.get(f"score_{row['indicator'].pk}", ""),
+                "score": (
+                    services.NOT_APPLICABLE_INPUT
+                    if request.POST.get(f"na_{row['indicator'].pk}")
+                    else request.POST.get(f"score_{row['indicator'].pk}", "")
+                ),
                 "comment": request.POST.get(f"comment_{row['indicator'].pk}", ""),
                 "confirmed": request.POST.get(f"confirmed_{row['indicator'].pk}", ""),
             }
@@ -899,10 +987,18 @@ def audit_score(request, pk):
     computed = services.computed_scores(
         filing, [r["indicator"] for r in detail["indicators"]], filing.snapshot or {}
     )
+    typed = bool(errors) and request.method == "POST"
     for row in detail["indicators"]:
-        row["error"] = errors.get(f"score_{row['indicator'].pk}")
+        pk = row["indicator"].pk
+        row["error"] = errors.get(f"score_{pk}")
         row["version"] = _shown_version(request, row, row.get("audit"), errors)
-        row["computed"] = computed.get(row["indicator"].pk)
+        row["computed"] = computed.get(pk)
+        # after a refused save the form shows what was typed, not what is stored
+        row["typed"] = typed
+        row["posted_score"] = request.POST.get(f"score_{pk}", "") if typed else None
+        row["posted_comment"] = request.POST.get(f"comment_{pk}", "") if typed else None
+        row["posted_confirmed"] = request.POST.get(f"confirmed_{pk}", "") if typed else None
+        row["posted_na"] = bool(request.POST.get(f"na_{pk}")) if typed else None
     return render(request, "evaluations/audit_score.html", {**detail, "assignment": assignment})
 
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.db.models import F
 
 from centers.selectors import current_district
 from core.errors import ApplicationError
@@ -218,13 +219,15 @@ def _indicator_rows(cycle, filing, result) -> tuple[list[dict], list[dict]]:
     self_scores = {s.indicator_id: s for s in SelfScore.objects.filter(filing=filing)}
     audit_scores = {s.indicator_id: s for s in AuditScore.objects.filter(filing=filing)}
     sampled = bool(result.sampled) if result is not None else bool(audit_scores)
+    unsubmitted = result is not None and not result.submitted
     weight = Decimal(cycle.self_weight)
     rows, categories = [], {}
     for ind in indicators:
         own = self_scores.get(ind.pk)
         audit = audit_scores.get(ind.pk) if sampled else None
-        self_value = own.score if own else None
-        spot_value = audit.score if audit else None
+        # A filing never submitted has no scores to print (a draft's are not the center's word).
+        self_value = own.score if own and not unsubmitted else None
+        spot_value = audit.score if audit and not unsubmitted else None
         if spot_value is None:
             final = self_value
         elif cycle.combination_rule == "weighted" and self_value is not None:
@@ -249,6 +252,12 @@ def _indicator_rows(cycle, filing, result) -> tuple[list[dict], list[dict]]:
                 "final": _d(final),
                 "comment": "；".join(comments),
                 "detail": detail,
+                "kind": ind.kind,
+                "kind_explanation": ind.kind_explanation
+                if ind.kind != "standard" or ind.may_be_not_applicable
+                else "",
+                "not_applicable": bool((audit or own) and (audit or own).not_applicable),
+                "occurrences": (audit or own).occurrences if (audit or own) else None,
             }
         )
         cat = categories.setdefault(
@@ -270,10 +279,14 @@ def _indicator_rows(cycle, filing, result) -> tuple[list[dict], list[dict]]:
         {
             **c,
             "max": _d(c["max"]),
-            "self": _d(c["self"]),
-            "spot": _d(c["spot"]) if sampled else None,
-            "final": _d(c["final"]),
-            "rate": (c["final"] * 100 / c["max"]).quantize(Decimal(1), ROUND_HALF_UP) if c["max"] else None,
+            "self": None if unsubmitted else _d(c["self"]),
+            "spot": _d(c["spot"]) if sampled and not unsubmitted else None,
+            "final": None if unsubmitted else _d(c["final"]),
+            "rate": (
+                (c["final"] * 100 / c["max"]).quantize(Decimal(1), ROUND_HALF_UP)
+                if c["max"] and not unsubmitted
+                else None
+            ),
         }
         for c in categories.values()
     ]
@@ -284,6 +297,8 @@ def _result_dict(result, total_centers: int) -> dict | None:
     if result is None:
         return None
     return {
+        "submitted": result.submitted,
+        "veto": result.veto,
         "self_score": _d(result.self_score),
         "sampled": result.sampled,
         "spot_score": _d(result.spot_score),
@@ -359,6 +374,7 @@ def center_report_spec(*, cycle_id, center_id) -> ReportSpec:
         "max_total": _d(sum((c["max"] for c in subtotals), Decimal(0))),
         "compliance": _compliance_rows(compliance),
         "compliance_as_of": compliance_as_of,
+        "reference_day": filing.snapshot.get("reference_day") if filing.snapshot else None,
         "submitted": filing.submitted_at is not None,
         "result": _result_dict(result, ranked),
         "last_year": _last_year(result, previous_results(cycle).get(center.pk)),
@@ -408,7 +424,7 @@ def district_summary_spec(*, cycle_id) -> ReportSpec:
     results = list(
         Result.objects.filter(result_set=result_set)
         .select_related("center__street_town", "center__supervising_unit")
-        .order_by("rank", "center__name")
+        .order_by(F("rank").asc(nulls_last=True), "center__name")
     )
     last = previous_results(cycle)
     ranking = [
@@ -416,6 +432,7 @@ def district_summary_spec(*, cycle_id) -> ReportSpec:
             "rank": r.rank,
             "center": r.center.name,
             "street_town": r.center.street_town.name if r.center.street_town_id else "",
+            "submitted": r.submitted,
             "self_score": _d(r.self_score),
             "sampled": r.sampled,
             "spot_score": _d(r.spot_score),
@@ -429,7 +446,12 @@ def district_summary_spec(*, cycle_id) -> ReportSpec:
     ]
     distribution = []
     for low, high, label in DISTRIBUTION_BINS:
-        distribution.append({"label": label, "count": sum(1 for r in results if low <= r.final_score < high)})
+        distribution.append(
+            {
+                "label": label,
+                "count": sum(1 for r in results if r.submitted and low <= r.final_score < high),
+            }
+        )
     grades = defaultdict(int)
     for r in results:
         grades[r.grade] += 1
@@ -508,6 +530,7 @@ def district_summary_spec(*, cycle_id) -> ReportSpec:
         {
             "street_town": r["street_town"] or "—",
             "center": r["center"],
+            "submitted": r["submitted"],
             "final_score": r["final_score"],
             "contribution": r["contribution"],
         }
@@ -516,7 +539,7 @@ def district_summary_spec(*, cycle_id) -> ReportSpec:
     findings = [
         {"center": r.center.name, "gap": _d(r.gap), "finding": r.finding} for r in results if r.finding
     ]
-    finals = [r.final_score for r in results]
+    finals = [r.final_score for r in results if r.submitted]
     context = {
         "report_kind": ReportKind.DISTRICT_SUMMARY,
         "cycle": cycle_rules(cycle),
@@ -709,6 +732,7 @@ SNAPSHOT_LABELS = {
     # fields
     "year": "年度",
     "taken_on": "快照日期",
+    "reference_day": "评判基准日",
     "roster_on": "名册截止日期",
     "on": "截止日期",
     "name": "名称",

@@ -310,6 +310,7 @@ def matrix(demo, settings, tmp_path):
         "indicator_create",
         "cycle_open",
         "cycle_advance",
+        "cycle_close_filing",
         "cycle_board",
         "cycle_draw",
         "cycle_draw_verify",

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import (
@@ -17,12 +18,45 @@ from ..models import (
 from ..models.filing import FIGURE_NAMES
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "to": {"type": "string"},
+                "label": {"type": "string"},
+                "reason_required": {"type": "boolean"},
+            },
+        },
+    }
+)
+class MovesField(serializers.Field):
+    """The moves out of the object's state the requesting user may make (evaluations.workflow)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "当前用户可进行的状态变更：[{to, label, reason_required}]")
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, obj):
+        from ..workflow import allowed_moves, needs_reason
+
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return [
+            {"to": m.target, "label": m.label, "reason_required": needs_reason(m, obj)}
+            for m in allowed_moves(obj, request.user)
+        ]
+
+
 class CycleSerializer(serializers.ModelSerializer):
     state = serializers.CharField(
         read_only=True,
         help_text="draft/open/spot_check/scoring/publicity/final/archived（published：公示制度前公布的年度）",
     )
     state_label = serializers.CharField(source="get_state_display", read_only=True)
+    moves = MovesField()
 
     class Meta:
         model = Cycle
@@ -31,7 +65,8 @@ class CycleSerializer(serializers.ModelSerializer):
             "acceptance_deadline", "spot_check_deadline", "sample_numerator", "sample_denominator",
             "combination_rule", "self_weight", "grade_bands", "gap_tolerance", "performance_weight",
             "reminder_days", "opened_at", "published_at", "publicity_days", "publicity_ends_on", "finalized_at",
-            "rectification_days",
+            "rectification_days", "unsubmitted_rule", "not_applicable_rule", "filing_closed_at",
+            "filing_close_reason", "moves",
         ]  # fmt: skip
 
 
@@ -59,6 +94,7 @@ class FilingSerializer(serializers.ModelSerializer):
     state = serializers.CharField(read_only=True, help_text="draft/submitted/reviewed/accepted/returned")
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     has_work_plan = serializers.SerializerMethodField()
+    moves = MovesField()
 
     class Meta:
         model = Filing
@@ -66,7 +102,7 @@ class FilingSerializer(serializers.ModelSerializer):
             "id", "cycle", "year", "center", "center_name", "state", "state_label", *FIGURE_NAMES, "notes",
             "figure_notes",
             "has_work_plan", "self_total", "submitted_at", "reviewed_at", "accepted_at", "reopened_until",
-            "version",
+            "version", "moves",
         ]  # fmt: skip
         read_only_fields = [
             "figure_notes",
@@ -222,8 +258,8 @@ class ResultSerializer(serializers.ModelSerializer):
     class Meta:
         model = Result
         fields = [
-            "id", "cycle", "revision", "center", "center_name", "filing", "self_score", "sampled", "spot_score",
-            "final_score", "gap", "finding", "grade", "rank", "contribution", "explanation",
+            "id", "cycle", "revision", "center", "center_name", "filing", "submitted", "self_score", "sampled", "spot_score",
+            "final_score", "gap", "finding", "grade", "rank", "contribution", "veto", "explanation",
         ]  # fmt: skip
 
 

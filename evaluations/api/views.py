@@ -67,7 +67,14 @@ def _filing_for(request, pk, action: str) -> Filing:
     return get_object_or_404(restrict(selectors.filing_queryset(), request.user, action), pk=pk)
 
 
-@access(read=FILING_READERS, write=CENTER_EDITORS, review=REVIEWERS, accept=BUREAU, return_=REVIEWERS)
+@access(
+    read=FILING_READERS,
+    write=CENTER_EDITORS,
+    submit=in_scope(Role.DIRECTOR),
+    review=REVIEWERS,
+    accept=BUREAU,
+    return_=REVIEWERS,
+)
 class FilingViewSet(RestrictedQuerysetMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Annual filings with their frozen snapshot (detail). PATCH saves the activity figures."""
 
@@ -191,7 +198,8 @@ class EvidenceViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewsets
         return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
 
 
-@access(read=FILING_READERS, write=CENTER_EDITORS)
+# The self-assessment is the center's own (evaluations.workflow.CENTER): the bureau reads it.
+@access(read=FILING_READERS, write=in_scope(Role.DIRECTOR))
 class SelfScoreViewSet(RestrictedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Self-assessment scores; POST {filing, indicator, score, comment} sets one (person-scored only)."""
 

@@ -8,7 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from core.models import TimeStampedModel
 from core.versioning import VersionedModel
 
-from ..choices import CombinationRule, CycleState, IndicatorMethod
+from ..choices import (
+    CombinationRule,
+    CycleState,
+    IndicatorKind,
+    IndicatorMethod,
+    NotApplicableRule,
+    UnsubmittedRule,
+)
 from ._access import global_perm
 
 
@@ -72,6 +79,21 @@ class Cycle(VersionedModel, TimeStampedModel):
     reminder_days = models.JSONField(
         _("提醒天数"), default=default_reminder_days, help_text=_("截止日前若干天发送提醒，如 [7, 3, 1]")
     )
+    unsubmitted_rule = models.CharField(
+        _("未提交填报的计分"),
+        max_length=16,
+        choices=UnsubmittedRule.choices,
+        default=UnsubmittedRule.NO_SCORE,
+        help_text=_("未提交年度填报的中心：不予评分，或按零分计；两种情况均显示为“未提交”"),
+    )
+    not_applicable_rule = models.CharField(
+        _("不适用指标的处理"),
+        max_length=16,
+        choices=NotApplicableRule.choices,
+        default=NotApplicableRule.REDISTRIBUTE,
+    )
+    filing_closed_at = models.DateTimeField(_("结束填报时间"), null=True, blank=True)
+    filing_close_reason = models.TextField(_("提前结束填报的原因"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -161,8 +183,33 @@ class Indicator(VersionedModel, TimeStampedModel):
     name = models.CharField(_("名称"), max_length=200)
     description = models.TextField(_("评分标准"), blank=True)
     max_score = models.DecimalField(
-        _("满分"), max_digits=5, decimal_places=1, validators=[MinValueValidator(Decimal("0.5"))]
+        _("满分"),
+        max_digits=5,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("一票否决项与加分项为 0（加分项的上限见“加分上限”）"),
     )
+    kind = models.CharField(
+        _("指标类型"), max_length=16, choices=IndicatorKind.choices, default=IndicatorKind.STANDARD
+    )
+    per_occurrence = models.DecimalField(
+        _("每次扣分/加分"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0)],
+    )
+    floor = models.DecimalField(
+        _("扣完为止的最低分"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0)],
+    )
+    cap = models.DecimalField(
+        _("加分上限"), max_digits=5, decimal_places=1, default=Decimal("0"), validators=[MinValueValidator(0)]
+    )
+    may_be_not_applicable = models.BooleanField(_("可认定不适用"), default=False)
     expected_evidence = models.CharField(_("应提供的佐证材料"), max_length=300, blank=True)
     evidence_required = models.BooleanField(_("必须上传佐证"), default=False)
     method = models.CharField(_("计分方式"), max_length=16, choices=IndicatorMethod.choices)
@@ -183,3 +230,25 @@ class Indicator(VersionedModel, TimeStampedModel):
     @property
     def is_computed(self) -> bool:
         return self.method == IndicatorMethod.COMPUTED
+
+    @property
+    def counts_occurrences(self) -> bool:
+        return self.kind in (IndicatorKind.DEDUCTION, IndicatorKind.VETO, IndicatorKind.BONUS)
+
+    @property
+    def kind_explanation(self) -> str:
+        """How the item is scored, in Chinese (printed on the rubric, the forms and the reports)."""
+        from ..scoring import num
+
+        if self.kind == IndicatorKind.DEDUCTION:
+            return (
+                f"扣分项：满分 {num(self.max_score)} 分，每发生一次扣 {num(self.per_occurrence)} 分，"
+                f"扣完为止（最低 {num(self.floor)} 分）"
+            )
+        if self.kind == IndicatorKind.VETO:
+            return "一票否决项：发生即评为不合格，不论得分多少"
+        if self.kind == IndicatorKind.BONUS:
+            return f"加分项：每次加 {num(self.per_occurrence)} 分，最多加 {num(self.cap)} 分（不计入 100 分）"
+        if self.may_be_not_applicable:
+            return f"常规项：0 至 {num(self.max_score)} 分，可为 0.5 分；可认定不适用"
+        return f"常规项：0 至 {num(self.max_score)} 分，可为 0.5 分"

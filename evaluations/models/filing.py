@@ -112,7 +112,7 @@ class Filing(VersionedModel, TimeStampedModel):
     reopened_until = models.DateField(
         _("延期至"), null=True, blank=True, help_text=_("区民政局为该中心重新开放填报的截止日期")
     )
-    self_total = models.DecimalField(_("自评总分"), max_digits=6, decimal_places=1, null=True, blank=True)
+    self_total = models.DecimalField(_("自评总分"), max_digits=6, decimal_places=2, null=True, blank=True)
 
     class Meta:
         verbose_name = _("年度填报")
@@ -225,6 +225,10 @@ class SelfScore(VersionedModel, TimeStampedModel):
         Indicator, verbose_name=_("指标"), on_delete=models.PROTECT, related_name="+"
     )
     score = models.DecimalField(_("自评分"), max_digits=5, decimal_places=1)
+    occurrences = models.PositiveIntegerField(
+        _("发生次数"), null=True, blank=True, help_text=_("扣分项、一票否决项、加分项：发生的次数")
+    )
+    not_applicable = models.BooleanField(_("不适用"), default=False)
     comment = models.TextField(_("自评说明"), blank=True)
     computed_detail = models.CharField(_("计算过程"), max_length=500, blank=True)
 

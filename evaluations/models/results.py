@@ -56,15 +56,19 @@ class Result(models.Model):
     center = models.ForeignKey(
         "centers.ServiceCenter", verbose_name=_("服务中心"), on_delete=models.PROTECT, related_name="+"
     )
-    self_score = models.DecimalField(_("自评分"), max_digits=6, decimal_places=2)
+    submitted = models.BooleanField(_("已提交年度填报"), default=True)
+    self_score = models.DecimalField(_("自评分"), max_digits=6, decimal_places=2, null=True, blank=True)
     sampled = models.BooleanField(_("被抽检"), default=False)
     spot_score = models.DecimalField(_("抽检分"), max_digits=6, decimal_places=2, null=True, blank=True)
-    final_score = models.DecimalField(_("最终得分"), max_digits=6, decimal_places=2)
+    final_score = models.DecimalField(_("最终得分"), max_digits=6, decimal_places=2, null=True, blank=True)
     gap = models.DecimalField(_("自评与抽检分差"), max_digits=6, decimal_places=2, null=True, blank=True)
     finding = models.CharField(_("发现问题"), max_length=300, blank=True)
     grade = models.CharField(_("等次"), max_length=20)
-    rank = models.PositiveIntegerField(_("排名"))
-    contribution = models.DecimalField(_("计入绩效考核分"), max_digits=7, decimal_places=2)
+    rank = models.PositiveIntegerField(_("排名"), null=True, blank=True)
+    contribution = models.DecimalField(
+        _("计入绩效考核分"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    veto = models.CharField(_("一票否决"), max_length=300, blank=True)
     explanation = models.CharField(_("计算说明"), max_length=500, blank=True)
 
     class Meta:

@@ -102,7 +102,7 @@ class Assignment(VersionedModel, TimeStampedModel):
         related_name="+",
     )
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
-    spot_total = models.DecimalField(_("抽检总分"), max_digits=6, decimal_places=1, null=True, blank=True)
+    spot_total = models.DecimalField(_("抽检总分"), max_digits=6, decimal_places=2, null=True, blank=True)
 
     permission_parent = "filing"
 
@@ -131,6 +131,10 @@ class AuditScore(VersionedModel, TimeStampedModel):
         Indicator, verbose_name=_("指标"), on_delete=models.PROTECT, related_name="+"
     )
     score = models.DecimalField(_("抽检分"), max_digits=5, decimal_places=1)
+    occurrences = models.PositiveIntegerField(
+        _("发生次数"), null=True, blank=True, help_text=_("扣分项、一票否决项、加分项：发生的次数")
+    )
+    not_applicable = models.BooleanField(_("不适用"), default=False)
     comment = models.TextField(_("评分意见"), blank=True)
     confirmed = models.BooleanField(_("复核属实"), null=True, blank=True)
     computed_detail = models.CharField(_("计算过程"), max_length=500, blank=True)

@@ -31,6 +31,7 @@ from .cycles import (  # noqa: F401
     _validate_formula,
     centers_in_scope,
     cycle_advance,
+    cycle_close_filing,
     cycle_create,
     cycle_open,
     cycle_open_work,
@@ -39,8 +40,10 @@ from .cycles import (  # noqa: F401
     indicator_delete,
     indicator_save,
     rubric_copy,
+    unsubmitted_filings,
 )
 from .filings import (  # noqa: F401
+    NOT_APPLICABLE_INPUT,
     _check_row_versions,
     _ensure_editable,
     _locked_filing,
@@ -53,7 +56,9 @@ from .filings import (  # noqa: F401
     filing_missing_items,
     filing_save_figures,
     filing_submit,
+    filing_tally,
     filing_upload_work_plan,
+    parse_entry,
     self_scores_save,
     snapshot_rules,
     take_snapshot,

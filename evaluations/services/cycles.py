@@ -19,8 +19,9 @@ from core.versioning import bump, check_version
 
 from .. import scoring
 from ..choices import (
-    CYCLE_NEXT_STATE,
+    EDITABLE_FILING_STATES,
     CycleState,
+    IndicatorKind,
     IndicatorMethod,
 )
 from ..default_rubric import DEFAULT_RUBRIC
@@ -33,7 +34,8 @@ from ..models import (
     RubricCategory,
 )
 from ..models.filing import FIGURE_NAMES
-from ._common import OPEN_KIND, STATE_LABELS, _locked_cycle, _require_cycle_state
+from ..workflow import find_move, needs_reason, transition
+from ._common import OPEN_KIND, _locked_cycle, _require_cycle_state
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +57,8 @@ CYCLE_FIELDS = (
     "reminder_days",
     "publicity_days",
     "rectification_days",
+    "unsubmitted_rule",
+    "not_applicable_rule",
 )
 
 
@@ -86,12 +90,9 @@ def _validate_cycle(cycle: Cycle) -> None:
     valid_levels = {"district", "street_town", "industry"}
     if not cycle.levels or not set(cycle.levels) <= valid_levels:
         errors.setdefault("levels", []).append("请至少选择一个参评层级（区级、街镇或行业服务中心）。")
-    try:
-        bands = [(str(b["grade"]), Decimal(str(b["min"]))) for b in cycle.grade_bands]
-        if not bands or any(m < 0 or m > 100 for _g, m in bands):
-            raise ValueError
-    except (KeyError, TypeError, ValueError, InvalidOperation):
-        errors.setdefault("grade_bands", []).append("等次划分格式应为“等次 ≥ 分数”，分数在 0 到 100 之间。")
+    bands_problem = scoring.grade_bands_problem(cycle.grade_bands)
+    if bands_problem:
+        errors.setdefault("grade_bands", []).append(f"等次划分：{bands_problem}")
     try:
         days = [int(d) for d in cycle.reminder_days]
         if any(d < 0 or d > 60 for d in days):
@@ -185,6 +186,11 @@ def rubric_copy(*, cycle: Cycle, source: Cycle, actor) -> Cycle:
             method=i.method,
             formula=i.formula,
             sort_order=i.sort_order,
+            kind=i.kind,
+            per_occurrence=i.per_occurrence,
+            floor=i.floor,
+            cap=i.cap,
+            may_be_not_applicable=i.may_be_not_applicable,
         )
         for i in source.indicators.all()
     )
@@ -266,7 +272,14 @@ def cycle_open(*, cycle: Cycle, actor, enqueue: bool = True) -> Job:
 
     cycle = _locked_cycle(cycle)
     _require_cycle_state(cycle, CycleState.DRAFT, doing="开启考评")
-    total = sum((i.max_score for i in cycle.indicators.all()), Decimal(0))
+    total = sum(
+        (
+            i.max_score
+            for i in cycle.indicators.all()
+            if i.kind not in (IndicatorKind.BONUS, IndicatorKind.VETO)
+        ),
+        Decimal(0),
+    )
     if total != 100:
         raise ApplicationError(
             f"评分表总分应为 100 分，现为 {scoring.num(total)} 分，请调整各指标满分后再开启。",
@@ -274,10 +287,7 @@ def cycle_open(*, cycle: Cycle, actor, enqueue: bool = True) -> Job:
         )
     if not centers_in_scope(cycle).exists():
         raise ApplicationError("参评范围内没有服务中心。", fields={"levels": ["请检查参评层级。"]})
-    cycle.state = CycleState.OPEN
-    cycle.opened_at = timezone.now()
-    cycle.save(update_fields=["state", "opened_at", "updated_at"])
-    log_action("evaluations.cycle.opened", actor=actor, obj=cycle, data={"before": "draft", "after": "open"})
+    transition(cycle, CycleState.OPEN, actor)
     job = job_create(
         kind=OPEN_KIND,
         label=f"开启 {cycle.year} 年度考评：生成各中心年度填报",
@@ -307,16 +317,19 @@ def cycle_open_work(job: Job, ctx: JobContext) -> dict:
 
 
 @transaction.atomic
-def cycle_advance(*, cycle: Cycle, actor, to_state: str) -> Cycle:
+def cycle_advance(*, cycle: Cycle, actor, to_state: str, reason: str = "") -> Cycle:
     """The bureau moves the cycle one step (open → spot check → scoring; published → archived).
 
     Opening and publishing have their own services (they do more than change the state).
     """
     cycle = _locked_cycle(cycle)
-    expected = CYCLE_NEXT_STATE.get(cycle.state)
-    if to_state != expected or to_state in (CycleState.OPEN, CycleState.PUBLISHED):
+    move = find_move(cycle, to_state, actor)
+    if move.service == "cycle_close_filing":
+        return cycle_close_filing(cycle=cycle, actor=actor, reason=reason)
+    if move.service != "cycle_advance":
+        # Opening, closing the filing and publishing have their own services (they do more).
         raise ApplicationError(
-            f"考评当前为“{cycle.get_state_display()}”，不能直接转为“{STATE_LABELS.get(to_state, to_state)}”。",
+            f"“{move.label}”须在其确认页面进行（考评当前为“{cycle.get_state_display()}”）。",
             code="out_of_order",
         )
     if to_state == CycleState.SCORING:
@@ -334,14 +347,40 @@ def cycle_advance(*, cycle: Cycle, actor, to_state: str) -> Cycle:
             raise ApplicationError(f"还有 {len(missing)} 个抽中中心未分配评估人员。", code="out_of_order")
         if pending:
             raise ApplicationError(f"以下中心的抽检评分尚未提交：{'、'.join(pending)}。", code="out_of_order")
-    before = cycle.state
-    cycle.state = to_state
-    cycle.save(update_fields=["state", "updated_at"])
-    log_action(
-        "evaluations.cycle.state_changed", actor=actor, obj=cycle, data={"before": before, "after": to_state}
-    )
-    if to_state == CycleState.SPOT_CHECK:
-        from .spot_check import draw_commit
+    transition(cycle, to_state, actor)
+    return cycle
 
-        draw_commit(cycle=cycle, actor=actor)  # the draw's seed, its SHA-256 published from now on
+
+def unsubmitted_filings(cycle: Cycle) -> list[Filing]:
+    """The filings not (or no longer) submitted: what closing the filing leaves as 未提交."""
+    return list(
+        Filing.objects.filter(cycle=cycle, state__in=EDITABLE_FILING_STATES)
+        .select_related("center", "center__street_town")
+        .order_by("center__street_town__sort_order", "center__name")
+    )
+
+
+@transaction.atomic
+def cycle_close_filing(*, cycle: Cycle, actor, reason: str = "") -> Cycle:
+    """End the filing and enter spot check. Before the filing deadline a typed reason is required;
+    the centers that have not submitted are named in the record (the confirmation page lists them)
+    and count by the cycle's rule for unsubmitted filings (不予评分 / 按零分计), shown as 未提交."""
+    cycle = _locked_cycle(cycle)
+    reason = (reason or "").strip()
+    unsubmitted = unsubmitted_filings(cycle)
+    names = [f.center.name for f in unsubmitted]
+    move = transition(
+        cycle,
+        CycleState.SPOT_CHECK,
+        actor,
+        reason=reason,
+        unsubmitted=names,
+        before_deadline=timezone.localdate() <= cycle.filing_deadline,
+    )
+    if needs_reason(move, cycle):
+        cycle.filing_close_reason = reason
+        cycle.save(update_fields=["filing_close_reason", "updated_at"])
+    from .spot_check import draw_commit
+
+    draw_commit(cycle=cycle, actor=actor)  # the draw's seed, its SHA-256 published from now on
     return cycle

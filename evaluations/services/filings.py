@@ -21,6 +21,7 @@ from ..choices import (
     EDITABLE_FILING_STATES,
     CycleState,
     FilingState,
+    IndicatorKind,
 )
 from ..models import (
     Evidence,
@@ -30,6 +31,7 @@ from ..models import (
     SelfScore,
 )
 from ..models.filing import FIGURE_NAMES, FILING_FIGURES
+from ..workflow import transition
 from ._common import _parse_score, _today
 
 logger = logging.getLogger(__name__)
@@ -271,13 +273,93 @@ def _save_score_row(model, row, *, filing, indicator, **values):
     return row
 
 
+NOT_APPLICABLE_INPUT = "不适用"
+
+
+def parse_entry(indicator: Indicator, raw, *, field: str) -> dict:
+    """A typed entry for one item, by its kind: a score (常规项: 0 … max in halves, or 不适用 where
+    allowed) or a number of occurrences (扣分项, 一票否决项, 加分项), giving the row's values."""
+    raw = "" if raw is None else str(raw).strip()
+    if indicator.kind == IndicatorKind.STANDARD:
+        if raw == NOT_APPLICABLE_INPUT:
+            if not indicator.may_be_not_applicable:
+                raise ApplicationError(
+                    "该指标不能认定不适用。", fields={field: [f"{indicator.code} 须评分，不能填“不适用”。"]}
+                )
+            return {"score": Decimal("0.0"), "occurrences": None, "not_applicable": True}
+        return {
+            "score": _parse_score(raw, field=field, maximum=indicator.max_score),
+            "occurrences": None,
+            "not_applicable": False,
+        }
+    try:
+        count = int(raw)
+        if count < 0 or count > 9999:
+            raise ValueError
+    except ValueError:
+        raise ApplicationError(
+            "次数格式不对。",
+            fields={field: [f"{indicator.get_kind_display()}请填写发生次数（0 或正整数），如 0、2。"]},
+        ) from None
+    item = scoring.Item(
+        indicator.code,
+        "",
+        indicator.max_score,
+        kind=indicator.kind,
+        occurrences=count,
+        per_occurrence=indicator.per_occurrence,
+        floor=indicator.floor,
+        cap=indicator.cap,
+    )
+    score, _why = scoring.item_score(item)
+    return {"score": score, "occurrences": count, "not_applicable": False}
+
+
+def filing_tally(cycle, indicators, rows: dict) -> scoring.Tally:
+    """The total of a set of score rows (indicator id → SelfScore/AuditScore) by the rubric's kinds
+    and the cycle's 不适用 rule."""
+    items = []
+    for indicator in indicators:
+        row = rows.get(indicator.pk)
+        items.append(
+            scoring.Item(
+                indicator.code,
+                indicator.category.name if indicator.category_id else "",
+                indicator.max_score,
+                kind=indicator.kind,
+                score=row.score if row else None,
+                occurrences=row.occurrences if row else None,
+                per_occurrence=indicator.per_occurrence,
+                floor=indicator.floor,
+                cap=indicator.cap,
+                applicable=not (row and row.not_applicable),
+                name=indicator.name,
+            )
+        )
+    return scoring.tally(items, not_applicable_rule=cycle.not_applicable_rule)
+
+
+def _ensure_center_own(filing: Filing, actor) -> None:
+    """The self-assessment is the center's own: only its director/staff enter and submit it (the
+    bureau, its supervising unit and auditors read it; the bureau may return or reopen it)."""
+    from accounts.roles import Role
+
+    if actor is None or actor.role != Role.DIRECTOR or actor.center_id != filing.center_id:
+        raise ApplicationError(
+            "自评和提交只能由本服务中心的人员进行：区民政局、业务主管单位和评估人员只能查看、退回或重新开放。",
+            code="forbidden",
+        )
+
+
 @transaction.atomic
 def self_scores_save(*, filing: Filing, actor, entries: dict, versions: dict, today=None) -> list[SelfScore]:
     """Save the director's scores: ``entries`` maps indicator id → (score, comment). All or nothing.
 
-    ``versions`` maps indicator id → the version of that score its editor read (0: none yet); a score
-    changed since is refused (core.versioning), and with it the whole save."""
+    The score of a 扣分项 / 一票否决项 / 加分项 is its number of occurrences; a 常规项 that may be judged
+    不适用 takes "不适用". ``versions`` maps indicator id → the version of that score its editor read
+    (0: none yet); a score changed since is refused (core.versioning), and with it the whole save."""
     filing = _locked_filing(filing)
+    _ensure_center_own(filing, actor)
     _ensure_editable(filing, today)
     indicators = {i.pk: i for i in filing.cycle.indicators.all()}
     existing = {s.indicator_id: s for s in SelfScore.objects.filter(filing=filing)}
@@ -295,31 +377,35 @@ def self_scores_save(*, filing: Filing, actor, entries: dict, versions: dict, to
         if raw_score in (None, ""):
             continue
         try:
-            value = _parse_score(raw_score, field=field, maximum=indicator.max_score)
+            values = parse_entry(indicator, raw_score, field=field)
         except ApplicationError as exc:
             errors.update({field: [f"{indicator.code}：{m}" for m in exc.fields[field]]})
             continue
-        cleaned.append((indicator, value, (comment or "").strip()))
+        cleaned.append((indicator, values, (comment or "").strip()))
     if errors:
         raise ApplicationError("自评分有误，请按提示修改。", fields=errors)
     saved = []
     changes = []
-    for indicator, value, comment in cleaned:
+    for indicator, values, comment in cleaned:
         row = existing.get(indicator.pk)
-        if row and row.score == value and row.comment == comment:
+        if row and row.comment == comment and all(getattr(row, k) == v for k, v in values.items()):
             saved.append(row)
             continue
         changes.append(
-            {"indicator": indicator.code, "before": str(row.score) if row else None, "after": str(value)}
+            {
+                "indicator": indicator.code,
+                "before": str(row.score) if row else None,
+                "after": str(values["score"]),
+            }
         )
         row = _save_score_row(
             SelfScore,
             row,
             filing=filing,
             indicator=indicator,
-            score=value,
             comment=comment,
             computed_detail="",
+            **values,
         )
         saved.append(row)
     if changes:
@@ -342,16 +428,24 @@ def snapshot_rules(snapshot: dict) -> dict:
     return {r["rule"]: r for r in snapshot.get("compliance", [])}
 
 
+def reference_day_for(cycle) -> date:
+    """The judgement's one reference day: 31 December of the evaluated year."""
+    return date(cycle.year, 12, 31)
+
+
 def take_snapshot(filing: Filing, today: date | None = None, *, figures: dict | None = None) -> dict:
     """The center's registers as they stand now, for the filing's year (frozen on submission), with
     the activity figures (``figures``: evaluations.figures.effective_figures), which of them were
     typed, and the rows of the registers behind them."""
     center = filing.center
     year = filing.cycle.year
-    on = min(_today(today), date(year, 12, 31))
+    # One reference day for the whole judgement — the roster, the staffing rules, N, R-EFF-2 — the
+    # last day of the evaluated year, whenever the filing is submitted; recorded and printed.
+    on = reference_day_for(filing.cycle)
     snapshot: dict = {
         "taken_on": _today(today).isoformat(),
         "year": year,
+        "reference_day": on.isoformat(),
         "roster_on": on.isoformat(),
         "center": {
             "id": center.pk,
@@ -377,7 +471,7 @@ def take_snapshot(filing: Filing, today: date | None = None, *, figures: dict | 
     try:
         from centers.rules import evaluate_center
 
-        snapshot["compliance"] = [r.as_dict() for r in evaluate_center(center, year)]
+        snapshot["compliance"] = [r.as_dict() for r in evaluate_center(center, year, on)]
     except ImportError:
         snapshot["compliance"] = []
     if figures is not None:
@@ -443,6 +537,7 @@ def filing_submit(*, filing: Filing, actor, today=None) -> Filing:
     from ..selectors import indicators_for
 
     filing = _locked_filing(filing)
+    _ensure_center_own(filing, actor)
     _ensure_editable(filing, today)
     from ..figures import effective_figures
 
@@ -465,19 +560,11 @@ def filing_submit(*, filing: Filing, actor, today=None) -> Filing:
             indicator_id=indicator_id,
             defaults={"score": score, "computed_detail": detail, "comment": ""},
         )
-    total = sum(SelfScore.objects.filter(filing=filing).values_list("score", flat=True), Decimal(0))
-    before = filing.state
+    rows = {r.indicator_id: r for r in SelfScore.objects.filter(filing=filing)}
+    total = filing_tally(filing.cycle, indicators, rows).total
     filing.snapshot = snapshot
-    filing.snapshot_taken_at = timezone.now()
-    filing.submitted_at = timezone.now()
     filing.self_total = total
-    filing.state = FilingState.SUBMITTED
-    filing.save()
+    filing.save(update_fields=["snapshot", "self_total", "updated_at"])
+    transition(filing, FilingState.SUBMITTED, actor, self_total=str(total))
     FilingReturn.objects.filter(filing=filing, resolved_at__isnull=True).update(resolved_at=timezone.now())
-    log_action(
-        "evaluations.filing.submitted",
-        actor=actor,
-        obj=filing,
-        data={"before": before, "after": filing.state, "self_total": str(total)},
-    )
     return filing

@@ -52,25 +52,15 @@ def working_days_after(start: date, days: int) -> date:
 
 
 def _move_cycle(cycle: Cycle, to_state: str, *, actor, data: dict | None = None) -> None:
-    """The one place this workflow changes a cycle's state (checked by the callers)."""
-    before = cycle.state
-    cycle.state = to_state
-    fields = ["state", "updated_at"]
-    now = timezone.now()
+    """This workflow's cycle moves (publish → 公示中, 定稿), through the cycle's transition table
+    (evaluations.workflow: duty, stamps, audit entry); the publicity period's last day is set first."""
+    from ..workflow import transition
+
     if to_state == CycleState.PUBLICITY:
-        cycle.published_at = now
-        cycle.publicity_ends_on = working_days_after(timezone.localdate(now), cycle.publicity_days)
-        fields += ["published_at", "publicity_ends_on"]
-    elif to_state == CycleState.FINAL:
-        cycle.finalized_at = now
-        fields += ["finalized_at"]
-    cycle.save(update_fields=fields)
-    log_action(
-        "evaluations.cycle.state_changed",
-        actor=actor,
-        obj=cycle,
-        data={"before": before, "after": to_state, **(data or {})},
-    )
+        cycle.publicity_ends_on = working_days_after(timezone.localdate(), cycle.publicity_days)
+        cycle.save(update_fields=["publicity_ends_on", "updated_at"])
+        data = {**(data or {}), "publicity_ends_on": str(cycle.publicity_ends_on)}
+    transition(cycle, to_state, actor, **(data or {}))
 
 
 @transaction.atomic

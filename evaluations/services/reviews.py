@@ -7,7 +7,6 @@ from datetime import date
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from core.audit import log_action
 from core.errors import ApplicationError
@@ -23,6 +22,7 @@ from ..models import (
     Filing,
     FilingReturn,
 )
+from ..workflow import transition
 from ._common import _require_cycle_state, _today
 from .filings import _locked_filing
 from .notifications import _center_people, _notify
@@ -39,15 +39,7 @@ def filing_review(*, filing: Filing, actor) -> Filing:
         raise ApplicationError(
             f"填报状态为“{filing.get_state_display()}”，只有已提交的填报可以初审。", code="out_of_order"
         )
-    filing.state = FilingState.REVIEWED
-    filing.reviewed_at = timezone.now()
-    filing.save(update_fields=["state", "reviewed_at", "updated_at"])
-    log_action(
-        "evaluations.filing.reviewed",
-        actor=actor,
-        obj=filing,
-        data={"before": "submitted", "after": "reviewed"},
-    )
+    transition(filing, FilingState.REVIEWED, actor)
     return filing
 
 
@@ -59,15 +51,7 @@ def filing_accept(*, filing: Filing, actor) -> Filing:
         raise ApplicationError(
             f"填报状态为“{filing.get_state_display()}”，须经业务主管单位初审后才能受理。", code="out_of_order"
         )
-    filing.state = FilingState.ACCEPTED
-    filing.accepted_at = timezone.now()
-    filing.save(update_fields=["state", "accepted_at", "updated_at"])
-    log_action(
-        "evaluations.filing.accepted",
-        actor=actor,
-        obj=filing,
-        data={"before": "reviewed", "after": "accepted"},
-    )
+    transition(filing, FilingState.ACCEPTED, actor)
     return filing
 
 
@@ -94,23 +78,9 @@ def filing_return(
         raise ApplicationError(
             "请填写退回原因。", fields={"reason": ["退回时必须写明原因，便于服务中心修改。"]}
         )
+    transition(filing, FilingState.RETURNED, actor, stage=stage, reason=reason, fields=field_reasons)
     row = FilingReturn.objects.create(
         filing=filing, stage=stage, reason=reason, field_reasons=field_reasons, returned_by=actor
-    )
-    before = filing.state
-    filing.state = FilingState.RETURNED
-    filing.save(update_fields=["state", "updated_at"])
-    log_action(
-        "evaluations.filing.returned",
-        actor=actor,
-        obj=filing,
-        data={
-            "before": before,
-            "after": "returned",
-            "stage": stage,
-            "reason": reason,
-            "fields": field_reasons,
-        },
     )
     url = reverse("evaluations:filing_detail", args=[filing.pk])
     _notify(

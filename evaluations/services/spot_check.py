@@ -29,8 +29,8 @@ from ..models import (
     Indicator,
     SeedCommitment,
 )
-from ._common import _locked_cycle, _parse_score, _require_cycle_state
-from .filings import _check_row_versions, _save_score_row, computed_scores
+from ._common import _locked_cycle, _require_cycle_state
+from .filings import _check_row_versions, _save_score_row, computed_scores, filing_tally, parse_entry
 from .notifications import _notify
 
 logger = logging.getLogger(__name__)
@@ -311,32 +311,36 @@ def audit_scores_save(*, filing: Filing, actor, entries: dict, versions: dict) -
                     errors[field] = [f"{indicator.code}：认定不属实时请写明意见。"]
                     continue
                 score = Decimal("0.0")
-            cleaned.append((indicator, score, comment, confirmed, detail))
+            cleaned.append((indicator, {"score": score}, comment, confirmed, detail))
         else:
             raw = entry.get("score")
             if raw in (None, ""):
                 continue
             try:
-                value = _parse_score(raw, field=field, maximum=indicator.max_score)
+                values = parse_entry(indicator, raw, field=field)
             except ApplicationError as exc:
                 errors[field] = [f"{indicator.code}：{m}" for m in exc.fields[field]]
                 continue
-            cleaned.append((indicator, value, comment, None, ""))
+            cleaned.append((indicator, values, comment, None, ""))
     if errors:
         raise ApplicationError("抽检评分有误，请按提示修改。", fields=errors)
     rows = []
     changes = []
-    for indicator, score, comment, confirmed, detail in cleaned:
+    for indicator, values, comment, confirmed, detail in cleaned:
         old = existing.get(indicator.pk)
         changes.append(
-            {"indicator": indicator.code, "before": str(old.score) if old else None, "after": str(score)}
+            {
+                "indicator": indicator.code,
+                "before": str(old.score) if old else None,
+                "after": str(values["score"]),
+            }
         )
         row = _save_score_row(
             AuditScore,
             old,
             filing=filing,
             indicator=indicator,
-            score=score,
+            **values,
             comment=comment,
             confirmed=confirmed,
             computed_detail=detail,
@@ -356,15 +360,16 @@ def assignment_submit(*, filing: Filing, actor) -> Assignment:
     _require_cycle_state(assignment.filing.cycle, CycleState.SPOT_CHECK, doing="提交抽检评分")
     if assignment.submitted_at:
         raise ApplicationError("抽检评分已提交。", code="locked")
-    scores = {s.indicator_id: s.score for s in AuditScore.objects.filter(filing=assignment.filing)}
-    missing = [i for i in indicators_for(assignment.filing.cycle) if i.pk not in scores]
+    scores = {s.indicator_id: s for s in AuditScore.objects.filter(filing=assignment.filing)}
+    indicators = indicators_for(assignment.filing.cycle)
+    missing = [i for i in indicators if i.pk not in scores]
     if missing:
         raise ApplicationError(
             f"还有 {len(missing)} 项指标未评分，不能提交。",
             fields={f"score_{i.pk}": [f"未评分：{i.code} {i.name}"] for i in missing},
             code="incomplete",
         )
-    assignment.spot_total = sum(scores.values(), Decimal(0))
+    assignment.spot_total = filing_tally(assignment.filing.cycle, indicators, scores).total
     assignment.submitted_at = timezone.now()
     assignment.save(update_fields=["spot_total", "submitted_at", "updated_at"])
     log_action(
@@ -390,16 +395,19 @@ def audit_score_correct(
     if row is None:
         raise ApplicationError("该指标没有抽检分。", fields={"indicator": ["只能更正已有的抽检分。"]})
     check_version(row, version)
-    value = _parse_score(score, field="score", maximum=indicator.max_score)
+    values = parse_entry(indicator, score, field="score")
+    value = values["score"]
     before = row.score
-    row.score = value
+    for key, new_value in values.items():
+        setattr(row, key, new_value)
     row.comment = (row.comment + f"\n〔更正〕{reason.strip()}").strip()
     bump(row)
     row.save()
     assignment = Assignment.objects.get(filing=filing)
-    assignment.spot_total = sum(
-        AuditScore.objects.filter(filing=filing).values_list("score", flat=True), Decimal(0)
-    )
+    from ..selectors import indicators_for
+
+    rows = {s.indicator_id: s for s in AuditScore.objects.filter(filing=filing)}
+    assignment.spot_total = filing_tally(filing.cycle, indicators_for(filing.cycle), rows).total
     assignment.save(update_fields=["spot_total", "updated_at"])
     log_action(
         "evaluations.audit_score.corrected",

@@ -122,7 +122,11 @@ def test_a_whole_evaluation_year_in_the_browser(live_server, demo, worker, as_us
 
     # 5. spot check: the draw with the committed seed, re-run from the stored inputs, matches
     bureau.goto(f"{base}/evaluations/cycles/{cycle.pk}/")
-    bureau.get_by_role("button", name="结束填报，进入抽检").click()
+    bureau.get_by_role("link", name="结束填报，进入抽检").click()
+    expect(bureau.get_by_test_id("unsubmitted")).to_contain_text("练塘镇")
+    bureau.get_by_label(re.compile("提前结束的原因|说明")).fill("区局统一安排抽检")
+    bureau.get_by_role("button", name="确认结束填报，进入抽检").click()
+    expect(bureau.get_by_test_id("cycle-state")).to_have_text("抽检中")
     bureau.goto(f"{base}/evaluations/cycles/{cycle.pk}/draw/")
     bureau.get_by_role("checkbox", name=re.compile("朱家角镇")).check()
     bureau.get_by_role("button", name="抽样", exact=True).click()

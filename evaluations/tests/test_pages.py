@@ -249,4 +249,6 @@ def test_bureau_corrects_a_published_spot_check_score_and_issues_a_new_revision(
         reverse("evaluations:results_correct", args=[world["c2025"].pk]), {"reason": "B2 更正"}
     )
     assert response.status_code == 302 and "/jobs/" in response["Location"]
-    assert not ResultSet.objects.filter(cycle=world["c2025"], revision=2).exists()  # the job runs on commit
+    # revision 2 is allocated with the request (not yet computed: the job runs on commit)
+    allocated = ResultSet.objects.get(cycle=world["c2025"], revision=2)
+    assert allocated.computed_at is None and not allocated.is_published and allocated.reason == "B2 更正"

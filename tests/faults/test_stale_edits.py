@@ -206,7 +206,7 @@ def assigned(people):  # noqa: F811
     cycle = open_cycle(2025, bureau)
     filing = Filing.objects.get(cycle=cycle, center=people["zjj"])
     complete_filing(filing, bureau, today=date(2025, 12, 1))
-    services.filing_submit(filing=filing, actor=bureau, today=date(2025, 12, 1))
+    services.filing_submit(filing=filing, actor=people["director"], today=date(2025, 12, 1))
     services.filing_review(filing=filing, actor=bureau)
     services.filing_accept(filing=filing, actor=bureau)
     Cycle.objects.filter(pk=cycle.pk).update(state="spot_check")
