@@ -48,7 +48,11 @@ def test_golden_vector_pins_the_algorithm():
     assert draws.sample_size(1, 3, 11) == 4 and draws.sample_size(1, 3, 300) == 100
 
 
-@pytest.mark.parametrize("seed", ["0", "1", "a" * 32, "c0ffee", draws.new_seed(), draws.new_seed()])
+# Fixed seeds (two of them once made by draws.new_seed()): collected alike by every test process.
+@pytest.mark.parametrize(
+    "seed",
+    ["0", "1", "a" * 32, "c0ffee", "e1280e70e4a1988cfbd844ed13cf1f99", "7323b4cef09928e457080edee14628be"],
+)
 def test_every_seed_draws_k_distinct_centers_with_the_named_and_without_the_excluded(seed):
     sample = draws.draw_sample(
         population=GOLDEN_POPULATION,
