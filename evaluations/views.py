@@ -15,7 +15,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Role
-from core.access import BUREAU, CENTER_EDITORS, FILING_READERS, SIGNED_IN, TAKING_PART, access, in_scope
+from core.access import (
+    BUREAU,
+    CENTER_EDITORS,
+    CENTER_READERS,
+    FILING_READERS,
+    SIGNED_IN,
+    TAKING_PART,
+    access,
+    in_scope,
+)
 from core.audit import entries_for, log_action
 from core.errors import ApplicationError
 from core.idempotency import REPEATED_MESSAGE, create_once
@@ -604,6 +613,9 @@ def filing_detail(request, pk):
         "moves": moves,
         "is_bureau": _is_bureau(user),
         "may_audit": can(user, "audit", filing),
+        # the registers behind the figures are the center's (CENTER_READERS); an auditor checks the rows
+        # frozen with the filing (the filing sheet's annex) instead of following a link to a 404
+        "may_open_registers": CENTER_READERS.admits_role(user),
         "return_form": ReturnForm(),
         "reopen_form": ReopenForm(),
         "upload_form": UploadForm(),

@@ -57,8 +57,10 @@ ALLOWED_TOKENS = {
     "li_jinze_gov",
     "zhang_jinze",
     "wang_assessor",
+    # the demo year's draw seed (evaluations.demo.DEMO_SEED): data, printed so anyone can replay the draw
+    "qingpu-demo-2025-80",
 }
-USERNAME = re.compile(r"\b(?:supervisor|director)_[a-z0-9]+\b")
+USERNAME = re.compile(r"\b(?:supervisor|director|center_staff)_[a-z0-9]+\b")
 
 SNAKE = re.compile(r"(?<![\w./@-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w@-])")
 LITERAL = re.compile(r"[{\[]\s*['\"]|['\"]\s*:\s*['\"\d{\[]|\{\s*\}|\[\s*\]")
