@@ -172,6 +172,8 @@ def problems(text: str) -> list[str]:
             continue
         found.append(f"代码名 {token!r}: …{context(match)}…")
     for match in KEBAB.finditer(text):
+        if match.group(0) in ALLOWED_TOKENS:
+            continue
         found.append(f"代码名 {match.group(0)!r}: …{context(match)}…")
     for match in LITERAL.finditer(text):
         found.append(f"字典或列表 {match.group(0)!r}: …{context(match)}…")
