@@ -20,7 +20,7 @@ from accounts.models import User
 from core.models import AuditEntry
 from core.permissions import restrict
 from core.testing import login_as
-from evaluations.choices import CycleState
+from evaluations.choices import RESULTS_OUT_STATES, CycleState
 from evaluations.models import AuditScore, Cycle, Evidence, Filing
 from staffing.models import StaffMember
 
@@ -37,7 +37,7 @@ def _client(username: str) -> Client:
 
 @pytest.fixture
 def zjj_filing(demo):
-    cycle = Cycle.objects.filter(state=CycleState.PUBLISHED).order_by("-year").first()
+    cycle = Cycle.objects.filter(state__in=RESULTS_OUT_STATES).order_by("-year").first()
     return Filing.objects.select_related("center__supervising_unit").get(
         cycle=cycle, center__name__contains="朱家角"
     )
