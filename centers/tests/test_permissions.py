@@ -246,7 +246,7 @@ def test_token_authentication_reads_compliance(client, world):
     )
     assert response.status_code == 200
     rows = {r["rule"]: r for r in response.json()}
-    assert set(rows["R-STAFF-2"]) == {"rule", "status", "detail", "figures"}
+    assert set(rows["R-STAFF-2"]) == {"rule", "status", "detail", "figures", "computed_at"}
     assert rows["R-VENUE-1"]["status"] == "not_met"  # 230 m² but not an independent office
     assert rows["R-VENUE-1"]["detail"] == "办公场所面积 230 平方米（应不少于 200 平方米），非独立场所"
     bad = client.get(
