@@ -558,7 +558,9 @@ def district_summary_spec(*, cycle_id) -> ReportSpec:
         "compliance_overview": compliance_overview,
         "sample": sample,
         "performance": performance,
-        "performance_total": _d(sum((r.contribution for r in results if r.contribution is not None), Decimal(0))),
+        "performance_total": _d(
+            sum((r.contribution for r in results if r.contribution is not None), Decimal(0))
+        ),
         "findings": findings,
         "has_last_year": bool(last),
         "history": [

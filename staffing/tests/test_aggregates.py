@@ -78,7 +78,7 @@ def test_the_home_panel_and_the_district_table_read_aggregates(demo, client):
     assert response.status_code == 200 and built.count < employed / 2
 
 
-HOME_PAGE_QUERIES = 22  # (+1 since the working aids panel) session, user, roles, the panels of every app (staffing: 5)
+HOME_PAGE_QUERIES = 22  # session, user, roles, every app's panel (staffing: 5), the working aids
 
 
 def test_the_bureaus_home_page_query_count_is_exact_and_flat_when_staff_grow(demo, client):

@@ -183,7 +183,8 @@ def test_filing_figures_second_stale_save_is_refused(people, filing):  # noqa: F
 def test_self_assessment_second_stale_save_is_refused(people, filing):  # noqa: F811
     indicator = filing.cycle.indicators.filter(method="scored").order_by("sort_order").first()
     url = reverse("evaluations:self_assessment", args=[filing.pk])
-    a, b = session(people["director"]), session(people["director"])  # two tabs (the self-assessment is the center's own)
+    # two tabs of the director (the self-assessment is the center's own)
+    a, b = session(people["director"]), session(people["director"])
     name = f"version_{indicator.pk}"
     va, vb = read_version(a.get(url), name), read_version(b.get(url), name)
     assert va == vb == "0"
