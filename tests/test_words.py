@@ -32,7 +32,11 @@ def test_rules_figures_and_formulas_are_named():
     )
     text = vocabulary.formula_text({"kind": "rule", "rule": "R-STAFF-2"})
     assert text.startswith("按政策要求“街镇中心专职人员配备”（R-STAFF-2）自动判定") and "{" not in text
-    assert "随机种子" in vocabulary.algorithm_text("ceil-share-random-sample-v1")
+    assert (
+        vocabulary.algorithm_text("ceil-share-random-sample-v1")
+        == "旧版随机抽取（第 1 版，2026 年以前的存档）"
+    )
+    assert vocabulary.algorithm_text("sha256-order-v2") == "按 SHA-256 值排序抽取（第 2 版）"
 
 
 def test_technical_failures_read_as_chinese():

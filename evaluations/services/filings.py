@@ -564,7 +564,7 @@ def filing_submit(*, filing: Filing, actor, today=None) -> Filing:
     total = filing_tally(filing.cycle, indicators, rows).total
     filing.snapshot = snapshot
     filing.self_total = total
-    filing.save(update_fields=["snapshot", "self_total", "updated_at"])
+    filing.save(update_fields=["snapshot", "self_total", *figures, "updated_at"])  # the figures that count
     transition(filing, FilingState.SUBMITTED, actor, self_total=str(total))
     FilingReturn.objects.filter(filing=filing, resolved_at__isnull=True).update(resolved_at=timezone.now())
     return filing
