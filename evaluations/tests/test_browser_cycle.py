@@ -59,7 +59,7 @@ def _file_and_self_assess(page, base, filing, *, trainings="5"):
     expect(page.locator(".messages")).to_contain_text("自评分已保存")
     for code in ("B2", "E2", "G2", "H1", "H3"):
         page.locator(f"#file-{code}").set_input_files(_pdf(f"{code}佐证.pdf"))
-        page.locator(f"form:has(#file-{code}) button").click()
+        page.locator(f"#file-{code} ~ button").click()  # the upload button beside the file input
         expect(page.locator(".messages")).to_contain_text(f"已上传 {code} 的佐证材料")
     page.get_by_role("link", name="返回填报").click()
     expect(page.get_by_text("各项已齐全，可以提交。")).to_be_visible()
@@ -184,6 +184,6 @@ def test_a_whole_evaluation_year_in_the_browser(live_server, demo, worker, as_us
     expect(table.locator("tbody tr").first.locator("td").first).to_have_text("1")
     expect(table.locator("tr", has_text="朱家角镇").locator(".finding")).to_contain_text("超过容差 10 分")
     bureau.get_by_role("button", name="公布结果").click()
-    expect(bureau.locator(".messages")).to_contain_text("已公布")
+    expect(bureau.locator(".messages")).to_contain_text("公示中")  # publishing opens the publicity period
     zjj.goto(f"{base}/evaluations/cycles/{cycle.pk}/results/")
     expect(zjj.get_by_test_id("results-table").locator("tbody tr")).to_have_count(1)

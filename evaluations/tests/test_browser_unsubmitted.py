@@ -1,5 +1,7 @@
 """In a real browser: a center that never submitted reads 未提交 on the results page, never 0.00."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -24,6 +26,7 @@ def test_an_unsubmitted_center_reads_unsubmitted_on_the_results_page(demo, live_
     row = page.get_by_test_id("results-table").get_by_role("row").filter(has_text="金泽镇")
     expect(row).to_contain_text("未提交")
     expect(row).not_to_contain_text("0.00")
-    expect(
-        page.get_by_test_id("results-table").get_by_role("row").filter(has_text="朱家角镇")
-    ).to_contain_text("100.00")
+    # 朱家角 submitted: a score (its demo party coverage of 83 % keeps it below full marks), not 未提交
+    submitted = page.get_by_test_id("results-table").get_by_role("row").filter(has_text="朱家角镇")
+    expect(submitted).to_contain_text(re.compile(r"\d+\.\d\d"))
+    expect(submitted).not_to_contain_text("未提交")
