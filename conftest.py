@@ -189,9 +189,15 @@ def _fresh_district_cache():
     """current_district() is kept per process and cleared when a District/StreetTown is saved; a test's
     rolled-back transaction (or a restored snapshot) must not leave the next test a district that is
     gone, so every test starts and ends with an empty cache."""
+    from django.contrib.contenttypes.models import ContentType
+
     from centers.selectors import clear_district_cache
 
     clear_district_cache()
+    # Content-type ids are renumbered by another test's flush (post_migrate creates them anew); a
+    # process that cached the old ones hands guardian a stale type (MixedContentTypeError). The order
+    # of tests differs between runs (xdist), so every test starts with an empty cache.
+    ContentType.objects.clear_cache()
     yield
     clear_district_cache()
 

@@ -18,7 +18,19 @@ os.environ.setdefault("WORKER_HEARTBEAT_SECONDS", "1")
 os.environ.setdefault("DB_CONN_MAX_AGE", "0")
 os.environ.setdefault("DEMO_PASSWORD", "Test2026password")  # core.testing.TEST_PASSWORD
 os.environ.setdefault("CELERY_QUEUE", f"test-{os.getpid()}")
-os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))
+# Under pytest-xdist (`make test` runs two processes) each process gets its own Redis database, so one
+# process's health check never sees the other's worker and outbox tests never read its messages. The
+# worker a process starts inherits the adjusted URL (and the marker, so it is not adjusted twice).
+_xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _xdist.startswith("gw") and not os.environ.get("QP_XDIST_REDIS"):
+    _base, _, _db = os.environ["REDIS_URL"].rpartition("/")
+    _db = int(_db) if _db.isdigit() else 0
+    os.environ["REDIS_URL"] = f"{_base}/{(_db - int(_xdist[2:])) % 16}"
+    os.environ["QP_XDIST_REDIS"] = "1"
+# (one folder per xdist process: backups, the beat's heartbeat and media are never shared)
+os.environ.setdefault(
+    "VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test", _xdist or "main")
+)
 # The report font is built once per checkout (`manage.py build_report_fonts`, run by make) and shared.
 os.environ.setdefault(
     "REPORTS_FONT_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "fonts")
