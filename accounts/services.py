@@ -11,6 +11,7 @@ leaves an audit entry. A refused actor gets ``Http404``: pages, API and admin an
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from django.utils import timezone
 
 from core.audit import log_action
 from core.errors import ApplicationError
+from core.models import AuditOutcome
 
 from .hashers import OneTimePasswordHasher
 from .models import User
@@ -57,6 +59,8 @@ EDITABLE_FIELDS = (
     "supervising_unit",
     "organization_name",
 )
+
+logger = logging.getLogger(__name__)
 
 
 # ---- role groups --------------------------------------------------------------------------------------
@@ -305,17 +309,38 @@ def _check_password(password: str, user: User) -> None:
 
 
 def send_password(user: User, password: str) -> bool:
+    """E-mail ``user`` the one-time password; True only when the mail server accepted it.
+
+    A failure is never silent: it is logged and recorded in the audit trail (the administrator still
+    has the password on screen and must pass it on another way). Called outside the account's
+    transaction, once it has committed, so a slow mail server never holds a row lock."""
+    import smtplib
+
     if not user.email:
         return False
-    send_mail(
-        "【青浦区社会组织服务中心门户】您的账号初始密码",
-        f"{user.display_name}，您好：\n\n您的门户账号为 {user.username}，一次性初始密码为：{password}\n"
-        f"请登录 {settings.PORTAL_BASE_URL} 后立即修改密码。此密码仅可使用一次。\n",
-        settings.DEFAULT_FROM_EMAIL,
-        [user.email],
-        fail_silently=True,
-    )
+    try:
+        send_mail(
+            "【青浦区社会组织服务中心门户】您的账号初始密码",
+            f"{user.display_name}，您好：\n\n您的门户账号为 {user.username}，一次性初始密码为：{password}\n"
+            f"请登录 {settings.PORTAL_BASE_URL} 后立即修改密码。此密码仅可使用一次。\n",
+            settings.DEFAULT_FROM_EMAIL,
+            [user.email],
+            fail_silently=False,
+        )
+    except (smtplib.SMTPException, OSError) as exc:
+        logger.warning("one-time password e-mail to user %s failed: %r", user.pk, exc)
+        log_action("accounts.user.password_email_failed", obj=user, outcome=AuditOutcome.FAILED)
+        return False
     return True
+
+
+def deliver_password(issued: PasswordIssued) -> PasswordIssued:
+    """Send the password of ``issued`` when it is to be e-mailed, and record whether that worked
+    (``emailed`` / ``email_failed``). Pages and API call this after the service has returned."""
+    if issued.to_email and issued.password:
+        issued.emailed = send_password(issued.user, issued.password)
+        issued.email_failed = not issued.emailed
+    return issued
 
 
 # ---- account administration ---------------------------------------------------------------------------
@@ -325,7 +350,9 @@ def send_password(user: User, password: str) -> bool:
 class PasswordIssued:
     user: User
     password: str | None  # shown once to the administrator; None when the administrator chose one
-    emailed: bool = False
+    emailed: bool = False  # the mail server accepted it (set by deliver_password)
+    to_email: bool = False  # it is to be e-mailed
+    email_failed: bool = False
 
 
 @transaction.atomic
@@ -348,10 +375,8 @@ def user_create(*, actor, data: dict, password: str | None = None, notify: bool 
     user.save()
     _set_affiliation(user, role=role, center=data.get("center"), unit=data.get("supervising_unit"))
     log_action("accounts.user.created", actor=actor, obj=user, data={"after": _snapshot(user)})
-    emailed = bool(notify and password is None and user.email)
-    if emailed:
-        transaction.on_commit(lambda: send_password(user, issued))
-    return PasswordIssued(user=user, password=None if password else issued, emailed=emailed)
+    to_email = bool(notify and password is None and user.email)
+    return PasswordIssued(user=user, password=None if password else issued, to_email=to_email)
 
 
 @transaction.atomic
@@ -469,5 +494,4 @@ def user_reset_password(*, actor, user: User) -> PasswordIssued:
     user.save(update_fields=["password", "must_change_password", "version"])
     end_sessions(user)
     log_action("accounts.user.password_reset", actor=actor, obj=user, data={"emailed": bool(user.email)})
-    transaction.on_commit(lambda: send_password(user, password))
-    return PasswordIssued(user=user, password=password, emailed=bool(user.email))
+    return PasswordIssued(user=user, password=password, to_email=bool(user.email))

@@ -281,7 +281,7 @@ def user_create(request):
     form = UserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            issued = services.user_create(actor=actor, data=form.service_data())
+            issued = services.deliver_password(services.user_create(actor=actor, data=form.service_data()))
         except ApplicationError as exc:
             _apply_error(form, exc)
         else:
@@ -358,7 +358,7 @@ def user_unlock(request, pk):
 @require_POST
 def user_reset_password(request, pk):
     target = _target(request, pk)
-    issued = services.user_reset_password(actor=request.user, user=target)
+    issued = services.deliver_password(services.user_reset_password(actor=request.user, user=target))
     return _password_page(request, issued, title="密码已重置")
 
 

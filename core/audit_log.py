@@ -59,6 +59,7 @@ ACTION_LABELS = {
     "access.refused": "访问被拒绝（无权访问的对象）",
     "accounts.user.logged_in": "账号 · 登录",
     "accounts.user.logged_out": "账号 · 退出登录",
+    "accounts.user.password_email_failed": "账号 · 一次性密码邮件未能发送",
     "accounts.user.login_failed": "账号 · 登录失败",
     "accounts.user.locked_out": "账号 · 因多次登录失败被锁定",
     "accounts.user.password_changed": "账号 · 修改密码",

@@ -57,7 +57,9 @@ class UserViewSet(
         password = data.pop("password", None) or None
         data.pop("version", None)
         data.pop("is_active", None)
-        issued = services.user_create(actor=request.user, data=data, password=password)
+        issued = services.deliver_password(
+            services.user_create(actor=request.user, data=data, password=password)
+        )
         user = self.get_queryset().get(pk=issued.user.pk)
         body = s.CreatedUserSerializer(user, context=self.get_serializer_context()).data
         if issued.password:
@@ -87,5 +89,7 @@ class UserViewSet(
     @extend_schema(request=None, responses=s.PasswordResetSerializer)
     @action(detail=True, methods=["post"], url_path="reset-password")
     def reset_password(self, request, pk=None):
-        issued = services.user_reset_password(actor=request.user, user=self.get_object())
+        issued = services.deliver_password(
+            services.user_reset_password(actor=request.user, user=self.get_object())
+        )
         return Response({"one_time_password": issued.password, "emailed": issued.emailed})

@@ -314,3 +314,47 @@ def test_reset_password_is_emailed_and_ends_sessions_and_tokens(
     assert "已发送至 lq@example.org" in page.content.decode()
     assert not Token.objects.filter(pk=token.pk).exists()
     assert own.get(reverse("centers:center_detail", args=[world.jinze.pk])).status_code == 302
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # closed again at once: nothing listens there
+
+
+@pytest.mark.parametrize("how", ["reset", "create"])
+def test_a_one_time_password_that_could_not_be_emailed_is_never_reported_as_sent(
+    client, world, settings, how
+):
+    """The mail server is unreachable (a real SMTP connection refused): the administrator is told so
+    beside the password, and the audit trail records the failed delivery."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", _closed_port(), 3
+    login_as(client, world.useradmin)
+    if how == "reset":
+        target = world.director_jinze
+        target.email = "lq@example.org"
+        target.save()
+        page = client.post(reverse("accounts:user_reset_password", args=[target.pk]))
+    else:
+        page = client.post(reverse("accounts:user_create"), new_director(world, email="zm@example.org"))
+        target = User.objects.get(username="zhang_jinze")
+    text = page.content.decode()
+    assert page.status_code == 200 and page.context["issued"][0].password in text
+    assert "已发送至" not in text
+    assert "邮件未能发送" in text
+    failed = AuditEntry.objects.get(action="accounts.user.password_email_failed", object_id=str(target.pk))
+    assert failed.outcome == "failed"
+
+
+def test_the_api_says_whether_the_one_time_password_was_emailed(client, world, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", _closed_port(), 3
+    target = world.director_jinze
+    target.email = "lq@example.org"
+    target.save()
+    login_as(client, world.useradmin)
+    answer = client.post(f"/api/v1/users/{target.pk}/reset-password/")
+    assert answer.status_code == 200 and answer.json()["emailed"] is False
