@@ -92,7 +92,9 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
         pytest.fail(f"Celery worker did not start in 60 s:\n{log_path.read_text()}")
     proc.log_path = log_path
     proc.node_name = cmd[cmd.index("-n") + 1].replace("%h", socket.gethostname())
+    _SESSION_WORKER.append(proc)
     yield proc
+    _SESSION_WORKER.clear()
     proc.terminate()
     try:
         proc.wait(timeout=20)
@@ -110,6 +112,17 @@ def worker(celery_worker_process, transactional_db):
     and leave the next test a dirty database."""
     yield celery_worker_process
     _drain_worker(celery_worker_process)
+
+
+_SESSION_WORKER: list = []  # the worker above, once a test of this process has started it
+
+
+def drain_session_worker() -> None:
+    """For a test that queues work without asking for the worker: if an earlier test of this process
+    started the session's worker, it may be running that work now; wait until it has finished, so
+    the test's flush never meets a task still writing (a deadlock)."""
+    for proc in _SESSION_WORKER:
+        _drain_worker(proc)
 
 
 def _drain_worker(proc, timeout: float = 120) -> None:
@@ -189,15 +202,9 @@ def _fresh_district_cache():
     """current_district() is kept per process and cleared when a District/StreetTown is saved; a test's
     rolled-back transaction (or a restored snapshot) must not leave the next test a district that is
     gone, so every test starts and ends with an empty cache."""
-    from django.contrib.contenttypes.models import ContentType
-
     from centers.selectors import clear_district_cache
 
     clear_district_cache()
-    # Content-type ids are renumbered by another test's flush (post_migrate creates them anew); a
-    # process that cached the old ones hands guardian a stale type (MixedContentTypeError). The order
-    # of tests differs between runs (xdist), so every test starts with an empty cache.
-    ContentType.objects.clear_cache()
     yield
     clear_district_cache()
 
@@ -223,11 +230,13 @@ def demo(db, demo_snapshot):
     taken once per session, so using it costs a fraction of a second."""
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection
+    from guardian.shortcuts import clear_ct_cache
 
     demo_snapshot.restore(connection)
     yield True
     # The restored rows go away with the test's transaction (or flush); ids cached meanwhile must too.
     ContentType.objects.clear_cache()
+    clear_ct_cache()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -78,6 +78,7 @@ class DatabaseSnapshot:
 
         from django.contrib.contenttypes.models import ContentType
         from django.db import transaction
+        from guardian.shortcuts import clear_ct_cache
 
         with transaction.atomic(), connection.cursor() as cursor:
             raw = cursor.cursor
@@ -101,7 +102,10 @@ class DatabaseSnapshot:
                         "WHERE schemaname || '.' || sequencename = %s)))",
                         [seq, value, seq.replace('"', "")],
                     )
+        # The snapshot's content-type ids may differ from those a flush created since: both caches
+        # (Django's, and guardian's lru_cache of codename → type, which only post_migrate clears) go.
         ContentType.objects.clear_cache()
+        clear_ct_cache()
 
 
 # ---- two-factor in tests ----------------------------------------------------------------------------

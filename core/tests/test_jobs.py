@@ -28,8 +28,11 @@ def _queue():
 
 @pytest.fixture
 def clean_queue():
+    from conftest import drain_session_worker
+
     _queue().delete(settings.CELERY_TASK_DEFAULT_QUEUE)
     yield _queue()
+    drain_session_worker()
     _queue().delete(settings.CELERY_TASK_DEFAULT_QUEUE)
 
 
