@@ -67,12 +67,20 @@ def compliance_by_rule(year: int) -> dict:
     }
 
 
-def filing_progress() -> dict | None:
-    """The latest cycle that takes filings: its filings counted by state."""
-    from evaluations.choices import CycleState, FilingState
-    from evaluations.models import Cycle, Filing
+def _cycles() -> list:
+    """Every cycle past its draft, newest first (one a year: a short list, one query)."""
+    from evaluations.choices import CycleState
+    from evaluations.models import Cycle
 
-    cycle = Cycle.objects.exclude(state=CycleState.DRAFT).order_by("-year").first()
+    return list(Cycle.objects.exclude(state=CycleState.DRAFT).order_by("-year"))
+
+
+def filing_progress(cycles: list) -> dict | None:
+    """The latest cycle that takes filings: its filings counted by state."""
+    from evaluations.choices import FilingState
+    from evaluations.models import Filing
+
+    cycle = cycles[0] if cycles else None
     if cycle is None:
         return None
     by_state = dict(
@@ -90,13 +98,13 @@ def filing_progress() -> dict | None:
     }
 
 
-def grades_and_history() -> tuple[dict | None, dict | None]:
+def grades_and_history(cycles: list) -> tuple[dict | None, dict | None]:
     """The grade distribution of the latest year with published results, and every year's average."""
     from evaluations.choices import RESULTS_OUT_STATES
-    from evaluations.models import Cycle, Result
+    from evaluations.models import Result
     from evaluations.selectors import district_score_history
 
-    cycle = Cycle.objects.filter(state__in=RESULTS_OUT_STATES).order_by("-year").first()
+    cycle = next((c for c in cycles if c.state in RESULTS_OUT_STATES), None)
     if cycle is None:
         return None, None
     by_grade = dict(
@@ -127,11 +135,12 @@ def grades_and_history() -> tuple[dict | None, dict | None]:
 
 
 def district_dashboard(year: int) -> dict:
-    """The four charts of the bureau's home and the district overview."""
-    grades, history = grades_and_history()
+    """The four charts of the bureau's home and the district overview (five queries)."""
+    cycles = _cycles()
+    grades, history = grades_and_history(cycles)
     return {
         "compliance": compliance_by_rule(year),
-        "filings": filing_progress(),
+        "filings": filing_progress(cycles),
         "grades": grades,
         "history": history,
     }
