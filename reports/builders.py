@@ -687,8 +687,9 @@ def draw_record_context(cycle) -> dict:
             "auditors": "、".join(auditors.get(center_id, [])),
         }
 
+    # The record of the draw, not of the results: never marked 公示稿.
     return {
-        "cycle": cycle_rules(cycle),
+        "cycle": {**cycle_rules(cycle), "draft_mark": "", "publicity_ends_on": None},
         "document_number": document_number(DRAW_RECORD, {"cycle_id": cycle.pk}),
         "letterhead": settings.REPORT_LETTERHEAD,
         "district": district_particulars(),

@@ -311,11 +311,13 @@ def grouped_bars(
     return "".join(parts)
 
 
-def score_history_chart(history: list[dict]) -> str:
+def score_history_chart(history: list[dict], *, width: int = 640) -> str:
     """The district's average final score per year (the summary's 图 3 and the dashboards)."""
     return bar_chart(
         [(f"{h['year']} 年度", h["average"]) for h in history],
         max_value=100,
         y_label="平均最终得分（分）",
         value_format="{:.2f}",
+        width=width,
+        height=220 if width < 640 else 260,
     )

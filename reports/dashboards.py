@@ -15,6 +15,8 @@ from django.utils.safestring import mark_safe
 
 from . import charts
 
+WIDTH = 540  # the small charts' natural width: two side by side at 1366 px, drawn at about 1:1
+
 COMPLIANCE_SERIES = [
     ("met", "达标", "#3d7f5a"),
     ("not_met", "未达标", "#b03a2e"),
@@ -51,6 +53,8 @@ def compliance_by_rule(year: int) -> dict:
             [(r["title"], r["counts"]) for r in table],
             [(name, color) for _code, name, color in COMPLIANCE_SERIES],
             total_label="达标 {0}/{1}",
+            width=760,
+            label_width=210,
         )
         if table
         else ""
@@ -94,7 +98,7 @@ def filing_progress(cycles: list) -> dict | None:
         "cycle": cycle,
         "rows": rows,
         "total": sum(n for _label, n in rows),
-        "svg": mark_safe(charts.count_bars(rows, unit=" 份")),  # noqa: S308 — escaped in reports.charts
+        "svg": mark_safe(charts.count_bars(rows, unit=" 份", width=WIDTH)),  # noqa: S308 — escaped in reports.charts
     }
 
 
@@ -123,13 +127,15 @@ def grades_and_history(cycles: list) -> tuple[dict | None, dict | None]:
         "rows": rows,
         "total": sum(n for _grade, n in rows),
         "svg": mark_safe(  # noqa: S308 — escaped in reports.charts
-            charts.bar_chart(rows, y_label="服务中心数（家）", value_format="{:.0f} 家", height=220)
+            charts.bar_chart(
+                rows, y_label="服务中心数（家）", value_format="{:.0f} 家", height=220, width=WIDTH
+            )
         ),
     }
     years = district_score_history(up_to_year=cycle.year)
     history = {
         "rows": years,
-        "svg": mark_safe(charts.score_history_chart(years)),  # noqa: S308 — escaped in reports.charts
+        "svg": mark_safe(charts.score_history_chart(years, width=WIDTH)),  # noqa: S308 — escaped in reports.charts
     }
     return grades, history
 
