@@ -26,6 +26,7 @@ from core.paging import IdsFirstPaginator
 from core.permissions import can, restrict
 from core.spreadsheets import XLSX, store_upload, stored_path, take_pending_path
 from core.uploads import safe_filename
+from reports.dashboards import district_dashboard
 
 from . import importing, selectors, services
 from .compliance import RuleStatus
@@ -123,6 +124,7 @@ def overview(request):
     context = _overview_context(request, selectors.centers_for(request.user), "overview")
     context["cover"] = selectors.district_coverage(district, context["year"]) if district else None
     context["district"] = district
+    context["dash"] = district_dashboard(context["year"])
     return render(request, "centers/overview.html", context)
 
 

@@ -297,6 +297,7 @@ ACTION_SENTENCES = {
     "evaluations.assignment.submitted": "提交了{obj}的抽检评分",
     "reports.document.rendered": "生成了{obj}",
     "reports.document.downloaded": "下载了{obj}",
+    "reports.draw_record.printed": "打印了{obj}的抽检记录",
 }
 
 

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import F
+from django.urls import reverse
 
 from centers.selectors import current_district
 from core.errors import ApplicationError
@@ -63,6 +64,9 @@ def document_number(kind: str, params: dict) -> str:
     else:
         cycle = Filing.objects.select_related("cycle").get(pk=params["filing_id"]).cycle
     subjects = [(k, p) for k, p, _label in cycle_report_subjects(cycle)]
+    # The draw record (抽检记录) is the cycle's second paper, after the summary: its number is fixed
+    # from the day of the draw, before any result exists.
+    subjects.insert(1, (DRAW_RECORD, {"cycle_id": cycle.pk}))
     number = subjects.index((kind, params)) + 1 if (kind, params) in subjects else len(subjects) + 1
     return settings.REPORT_NUMBER_PATTERN.format(year=cycle.year, number=number)
 
@@ -350,6 +354,7 @@ def center_report_spec(*, cycle_id, center_id) -> ReportSpec:
     if result is None:
         raise ApplicationError(f"{center.name} 在 {cycle.year} 年度尚无考评结果，请先完成计分。")
     rows, subtotals = _indicator_rows(cycle, filing, result)
+    last = previous_results(cycle).get(center.pk)
     # Compliance as it stood when the filing was submitted (the snapshot the computed indicators were
     # scored from), so the two never disagree; a filing never submitted has no snapshot: evaluated now.
     if "compliance" in filing.snapshot:
@@ -377,7 +382,8 @@ def center_report_spec(*, cycle_id, center_id) -> ReportSpec:
         "reference_day": filing.snapshot.get("reference_day") if filing.snapshot else None,
         "submitted": filing.submitted_at is not None,
         "result": _result_dict(result, ranked),
-        "last_year": _last_year(result, previous_results(cycle).get(center.pk)),
+        "last_year": _last_year(result, last),
+        "last_year_categories": _last_year_categories(cycle, center, last),
         "rectifications": [
             {
                 "year": r.cycle.year,
@@ -396,7 +402,48 @@ def center_report_spec(*, cycle_id, center_id) -> ReportSpec:
         context=context,
         center=center,
         links={"cycle": cycle, "filing": filing},
+        extra={"charts": center_charts(context)},
     )
+
+
+def _last_year_categories(cycle, center, last: dict | None) -> dict[str, Decimal]:
+    """Last year's final score of each category (by category code) of ``center``; {} without one."""
+    from evaluations.models import Filing, Result
+
+    if last is None:
+        return {}
+    filing = Filing.objects.filter(cycle__year=cycle.year - 1, center=center).select_related("cycle").first()
+    result = (
+        Result.objects.filter(result_set__cycle__year=cycle.year - 1, center=center)
+        .filter(result_set__is_published=True, result_set__is_current=True)
+        .first()
+    )
+    if filing is None or result is None or not result.submitted:
+        return {}
+    _rows, subtotals = _indicator_rows(filing.cycle, filing, result)
+    return {c["code"]: c["final"] for c in subtotals if c["final"] is not None}
+
+
+CENTER_CHART_SERIES = [("本年自评", "#7aa6c2"), ("本年抽检", "#2f5d8a"), ("上年最终", "#c9a227")]
+
+
+def center_charts(context: dict) -> dict:
+    """The center report's one chart: each category's self score, spot-check score (a sampled center)
+    and last year's final score (where there is one), as shares of the category's full marks."""
+    from .charts import data_uri, grouped_bars
+
+    groups = context["indicator_groups"]
+    last = context.get("last_year_categories") or {}
+    sampled = bool(context["result"] and context["result"]["sampled"])
+    series = [CENTER_CHART_SERIES[0]] + ([CENTER_CHART_SERIES[1]] if sampled else [])
+    series += [CENTER_CHART_SERIES[2]] if last else []
+    if not groups or not context["submitted"]:
+        return {}
+    data = []
+    for g in groups:
+        values = [g["self"]] + ([g["spot"]] if sampled else []) + ([last.get(g["code"])] if last else [])
+        data.append((g["name"], g["max"], values))
+    return {"categories": data_uri(grouped_bars(data, series)), "series": [name for name, _color in series]}
 
 
 # ---- the district summary (年度考评汇总报告) ----------------------------------------------------------
@@ -586,7 +633,7 @@ def district_summary_spec(*, cycle_id) -> ReportSpec:
 
 
 def summary_charts(context: dict) -> dict:
-    from .charts import bar_chart, data_uri, horizontal_bars
+    from .charts import bar_chart, data_uri, horizontal_bars, score_history_chart
 
     distribution = bar_chart(
         [(d["label"], d["count"]) for d in context["distribution"]],
@@ -597,14 +644,7 @@ def summary_charts(context: dict) -> dict:
     charts = {"distribution": data_uri(distribution), "categories": data_uri(categories)}
     history = context.get("history") or []
     if len(history) > 1:
-        charts["history"] = data_uri(
-            bar_chart(
-                [(f"{h['year']} 年度", h["average"]) for h in history],
-                max_value=100,
-                y_label="平均最终得分（分）",
-                value_format="{:.2f}",
-            )
-        )
+        charts["history"] = data_uri(score_history_chart(history))
     return charts
 
 
@@ -615,6 +655,73 @@ def _center_label(item, names: dict) -> str:
         reason = item.get("reason", "")
         return f"{name}（{reason}）" if reason else str(name)
     return names.get(item, str(item))
+
+
+# ---- the printable draw record (抽检记录) -------------------------------------------------------------
+DRAW_RECORD = "draw_record"
+
+
+def draw_record_context(cycle) -> dict:
+    """What the printed draw record holds: the population, the centers named or excluded (with the
+    reasons), the seed and its commitment, the sample, the auditors assigned, and the 文号."""
+    from evaluations.draw import ALGORITHM_LABELS
+    from evaluations.models import Assignment, Draw, SeedCommitment
+
+    draw = Draw.objects.filter(cycle=cycle).select_related("drawn_by").first()
+    if draw is None:
+        raise ApplicationError(f"{cycle.year} 年度尚未抽样，没有抽检记录。")
+    commitment = SeedCommitment.objects.filter(cycle=cycle).first()
+    auditors: dict[int, list[str]] = {}
+    for a in Assignment.objects.filter(cycle=cycle).select_related("auditor", "filing"):
+        auditors.setdefault(a.filing.center_id, []).append(a.auditor.display_name)
+    population = draw.population or []
+    names = {c["id"]: c["name"] for c in population}
+    codes = {c["id"]: c.get("credit_code", "") for c in population}
+
+    def entry(item) -> dict:
+        center_id = item["id"] if isinstance(item, dict) else item
+        return {
+            "name": (item.get("name") if isinstance(item, dict) else "") or names.get(center_id, ""),
+            "credit_code": codes.get(center_id, ""),
+            "reason": item.get("reason", "") if isinstance(item, dict) else "",
+            "auditors": "、".join(auditors.get(center_id, [])),
+        }
+
+    # The record of the draw, not of the results: never marked 公示稿.
+    return {
+        "cycle": {**cycle_rules(cycle), "draft_mark": "", "publicity_ends_on": None},
+        "document_number": document_number(DRAW_RECORD, {"cycle_id": cycle.pk}),
+        "letterhead": settings.REPORT_LETTERHEAD,
+        "district": district_particulars(),
+        "draw": {
+            "algorithm": ALGORITHM_LABELS.get(draw.algorithm, ""),
+            "seed": draw.seed,
+            "commitment": commitment.digest if commitment else "",
+            "committed_at": commitment.committed_at if commitment else None,
+            "share": f"{draw.share_numerator}/{draw.share_denominator}",
+            "size": draw.sample_size,
+            "drawn_at": draw.created_at,
+            "drawn_by": draw.drawn_by.display_name if draw.drawn_by_id else "",
+            "record_url": settings.PORTAL_BASE_URL + reverse("disclosure:draw_record", args=[cycle.year]),
+        },
+        "population": [entry(c) for c in population],
+        "must_include": [entry(c) for c in draw.must_include or []],
+        "excluded": [entry(c) for c in draw.excluded or []],
+        "sample": [entry(c) for c in draw.result or []],
+    }
+
+
+def draw_record_pdf(cycle) -> bytes:
+    """The draw record as a PDF, through the reports' renderer (its stylesheet and cut font)."""
+    from django.utils import timezone
+
+    from .pdf import render_pdf
+
+    context = draw_record_context(cycle)
+    title = f"{context['district']['name']}社会组织服务中心 {cycle.year} 年度抽检记录"
+    return render_pdf(
+        "reports/pdf/draw_record.html", {**context, "title": title, "generated_at": timezone.now()}
+    )
 
 
 # ---- the annual filing sheet (年度报告书) ------------------------------------------------------------

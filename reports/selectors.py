@@ -42,3 +42,18 @@ def cycles_with_documents():
     from evaluations.models import Cycle
 
     return Cycle.objects.filter(state__in=RESULTS_OUT_STATES).order_by("-year")
+
+
+def draw_record_cycles(user) -> QuerySet:
+    """The drawn cycles whose draw record (抽检记录) ``user`` may print: all of them for the bureau, for
+    an auditor those in which they hold an assignment, none for anyone else."""
+    from evaluations.models import Cycle
+
+    cycles = restrict(Cycle.objects.filter(draw__isnull=False), user, "view")
+    if user.has_perm("evaluations.change_cycle"):  # the bureau's model-wide grant
+        return cycles
+    return cycles.filter(assignments__auditor=user).distinct()
+
+
+def draw_record_cycle(user, cycle_pk):
+    return draw_record_cycles(user).filter(pk=cycle_pk).first()

@@ -1,3 +1,5 @@
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -5,7 +7,9 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.access import BUREAU, FILING_READERS, PUBLIC, TAKING_PART, access
+from accounts.roles import Role
+from core.access import BUREAU, FILING_READERS, PUBLIC, TAKING_PART, access, in_scope
+from core.audit import log_action
 from core.errors import ApplicationError
 from core.params import int_param
 from core.permissions import restrict
@@ -135,6 +139,24 @@ def cycle_render(request, cycle_pk):
         messages.error(request, exc.message)
         return redirect("reports:document_list")
     return redirect("core:job_detail", pk=job.pk)
+
+
+@access(read=BUREAU | in_scope(Role.AUDITOR))
+@login_required
+@require_http_methods(["GET"])
+def draw_record(request, cycle_pk):
+    """The cycle's printable draw record (抽检记录, PDF): the bureau's, and an auditor's of a year in
+    which they hold an assignment; anyone else, or a year not drawn yet, gets a 404."""
+    from .builders import draw_record_pdf
+
+    cycle = selectors.draw_record_cycle(request.user, cycle_pk)
+    if cycle is None:
+        raise Http404("没有该抽检记录")
+    pdf = draw_record_pdf(cycle)
+    log_action("reports.draw_record.printed", actor=request.user, obj=cycle, data={"year": cycle.year})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'{cycle.year}年度抽检记录.pdf')}"
+    return response
 
 
 @access(read=PUBLIC, write=PUBLIC)

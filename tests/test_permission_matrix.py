@@ -295,6 +295,8 @@ def matrix(demo, settings, tmp_path):
         "reports:document_download": {"pk": report.pk},
         "reports:cycle_zip": {"cycle_pk": cycle.pk},
         "reports:cycle_render": {"cycle_pk": cycle.pk},
+        # the printable draw record: the bureau's, and the auditor's holding an assignment that year
+        "reports:draw_record": {"cycle_pk": cycle.pk},
         "reports:verify_code": {"code": report.verification_code},
         "disclosure:center_detail": {"pk": center_a.pk},
         # the public draw record of the demo year (no login): page and JSON file

@@ -1,0 +1,152 @@
+"""The bureau's dashboards (the home page and the district overview, issue 15 §4): four charts drawn
+by ``reports.charts`` — the same module as the PDFs' — each with the figures as a table beside it.
+
+Read in a fixed number of queries, whatever the number of centers: compliance comes from the stored
+``centers.CenterCompliance`` rows (never judged again here; a row waiting for its refresh is counted
+as stored and the note says so), filings are counted by state in the database, results by grade.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.db.models import Count
+from django.utils.safestring import mark_safe
+
+from . import charts
+
+WIDTH = 540  # the small charts' natural width: two side by side at 1366 px, drawn at about 1:1
+
+COMPLIANCE_SERIES = [
+    ("met", "达标", "#3d7f5a"),
+    ("not_met", "未达标", "#b03a2e"),
+    ("no_data", "无数据", "#8c8c8c"),
+    ("not_applicable", "不适用", "#c9d3dc"),
+]
+
+
+def compliance_by_rule(year: int) -> dict:
+    """For each rule, how many of the district's centers meet it in ``year`` (stored verdicts)."""
+    from centers.models import CenterCompliance
+    from centers.rules import rule_title
+    from centers.selectors import current_district
+
+    rows = list(
+        CenterCompliance.objects.filter(center__district_id=current_district().pk, year=year)
+        .exclude(center__status="deregistered")
+        .values_list("results", "stale", "computed_at")
+    )
+    counts: dict[str, Counter] = {}
+    for results, _stale, _at in rows:
+        for result in results:
+            counts.setdefault(result["rule"], Counter())[result["status"]] += 1
+    table = [
+        {
+            "rule": rule,
+            "title": rule_title(rule),
+            "counts": [counter.get(code, 0) for code, _name, _color in COMPLIANCE_SERIES],
+        }
+        for rule, counter in counts.items()
+    ]
+    svg = (
+        charts.stacked_bars(
+            [(r["title"], r["counts"]) for r in table],
+            [(name, color) for _code, name, color in COMPLIANCE_SERIES],
+            total_label="达标 {0}/{1}",
+            width=760,
+            label_width=210,
+        )
+        if table
+        else ""
+    )
+    times = [at for _results, _stale, at in rows]
+    return {
+        "year": year,
+        "centers": len(rows),
+        "stale": sum(1 for _results, stale, _at in rows if stale),
+        "computed_at": min(times) if times else None,
+        "series": [name for _code, name, _color in COMPLIANCE_SERIES],
+        "rows": table,
+        "svg": mark_safe(svg),  # noqa: S308 — drawn by reports.charts, every text escaped there
+    }
+
+
+def _cycles() -> list:
+    """Every cycle past its draft, newest first (one a year: a short list, one query)."""
+    from evaluations.choices import CycleState
+    from evaluations.models import Cycle
+
+    return list(Cycle.objects.exclude(state=CycleState.DRAFT).order_by("-year"))
+
+
+def filing_progress(cycles: list) -> dict | None:
+    """The latest cycle that takes filings: its filings counted by state."""
+    from evaluations.choices import FilingState
+    from evaluations.models import Filing
+
+    cycle = cycles[0] if cycles else None
+    if cycle is None:
+        return None
+    by_state = dict(
+        Filing.objects.filter(cycle=cycle)
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
+    )
+    rows = [(str(label), by_state.get(value, 0)) for value, label in FilingState.choices]
+    return {
+        "cycle": cycle,
+        "rows": rows,
+        "total": sum(n for _label, n in rows),
+        "svg": mark_safe(charts.count_bars(rows, unit=" 份", width=WIDTH)),  # noqa: S308 — escaped in reports.charts
+    }
+
+
+def grades_and_history(cycles: list) -> tuple[dict | None, dict | None]:
+    """The grade distribution of the latest year with published results, and every year's average."""
+    from evaluations.choices import RESULTS_OUT_STATES
+    from evaluations.models import Result
+    from evaluations.selectors import district_score_history
+
+    cycle = next((c for c in cycles if c.state in RESULTS_OUT_STATES), None)
+    if cycle is None:
+        return None, None
+    by_grade = dict(
+        Result.objects.filter(
+            result_set__cycle=cycle, result_set__is_published=True, result_set__is_current=True
+        )
+        .values_list("grade")
+        .annotate(n=Count("pk"))
+        .values_list("grade", "n")
+    )
+    order = [band["grade"] for band in cycle.grade_bands]
+    order += sorted(g for g in by_grade if g not in order)
+    rows = [(grade, by_grade.get(grade, 0)) for grade in order]
+    grades = {
+        "cycle": cycle,
+        "rows": rows,
+        "total": sum(n for _grade, n in rows),
+        "svg": mark_safe(  # noqa: S308 — escaped in reports.charts
+            charts.bar_chart(
+                rows, y_label="服务中心数（家）", value_format="{:.0f} 家", height=220, width=WIDTH
+            )
+        ),
+    }
+    years = district_score_history(up_to_year=cycle.year)
+    history = {
+        "rows": years,
+        "svg": mark_safe(charts.score_history_chart(years, width=WIDTH)),  # noqa: S308 — escaped in reports.charts
+    }
+    return grades, history
+
+
+def district_dashboard(year: int) -> dict:
+    """The four charts of the bureau's home and the district overview (five queries)."""
+    cycles = _cycles()
+    grades, history = grades_and_history(cycles)
+    return {
+        "compliance": compliance_by_rule(year),
+        "filings": filing_progress(cycles),
+        "grades": grades,
+        "history": history,
+    }
