@@ -84,10 +84,11 @@ def main(rows: int, profile: bool) -> None:
 
         with transaction.atomic():
             orgs = SocialOrganization.objects.filter(name__startswith="测试社会组织")
-            RatingRecord.history.filter(organization_id__in=orgs.values("pk")).delete()
-            RatingRecord.objects.filter(organization__in=orgs).delete()
-            SocialOrganization.history.filter(name__startswith="测试社会组织").delete()
+            ids = list(orgs.values_list("pk", flat=True))
+            RatingRecord.objects.filter(organization_id__in=ids).delete()
             orgs.delete()
+            RatingRecord.history.filter(organization_id__in=ids).delete()  # with the deletion's own
+            SocialOrganization.history.filter(name__startswith="测试社会组织").delete()
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core import spreadsheets
 from core.audit import log_action
@@ -308,6 +307,31 @@ def plan_import(result: ImportResult, *, lock: bool = False) -> tuple[list, list
 
 
 BATCH_ROWS = 2000  # rows validated, then planned and written together (bulk_create in batches)
+HISTORY_META = {"history_id", "history_date", "history_change_reason", "history_type", "history_user"}
+
+
+def _history_rows(model, ids: list[int], history_type: str, actor) -> None:
+    """The simple_history rows of rows just written, copied by PostgreSQL (INSERT … SELECT) instead
+    of built as Python objects (what ``bulk_create_with_history`` does — a quarter of the import's
+    time): the same columns, date, type ("+" created, "~" changed) and user."""
+    from django.db import connection
+
+    history = model.history.model
+    columns = [f.column for f in history._meta.concrete_fields if f.name not in HISTORY_META]
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    table, source = history._meta.db_table, model._meta.db_table
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 10_000):
+            chunk = ids[start : start + 10_000]
+            if connection.vendor == "postgresql":
+                where, params = "id = ANY(%s)", [chunk]
+            else:  # SQLite (development)
+                where, params = f"id IN ({', '.join(['%s'] * len(chunk))})", chunk
+            cursor.execute(
+                f"INSERT INTO {table} ({quoted}, history_date, history_type, history_user_id, history_change_reason) "
+                f"SELECT {quoted}, %s, %s, %s, NULL FROM {source} WHERE {where}",
+                [timezone.now(), history_type, getattr(actor, "pk", None), *params],
+            )
 
 
 def _write_batch(batch: list[dict], result: ImportResult, *, actor, dry_run: bool, valid_years: int) -> None:
@@ -319,15 +343,15 @@ def _write_batch(batch: list[dict], result: ImportResult, *, actor, dry_run: boo
     if dry_run:
         return
     if to_create:
-        bulk_create_with_history(to_create, SocialOrganization, batch_size=BATCH_ROWS, default_user=actor)
+        SocialOrganization.objects.bulk_create(to_create, batch_size=BATCH_ROWS)
+        _history_rows(SocialOrganization, [o.pk for o in to_create], "+", actor)
     if to_update:
-        bulk_update_with_history(
+        SocialOrganization.objects.bulk_update(
             to_update,
-            SocialOrganization,
             [*(f.removesuffix("_id") for f in ORG_FIELDS), *PARTY_FIELDS, "version"],
             batch_size=BATCH_ROWS,
-            default_user=actor,
         )
+        _history_rows(SocialOrganization, [o.pk for o in to_update], "~", actor)
     if rated:
         ids = {o.credit_code: o.pk for o in to_create if o.pk}
         missing = [r["credit_code"] for r in rated if r["credit_code"] not in ids]
@@ -351,7 +375,8 @@ def _write_batch(batch: list[dict], result: ImportResult, *, actor, dry_run: boo
             if (ids[r["credit_code"]], r["grade"], r["rated_on"]) not in have
         ]
         if new:
-            bulk_create_with_history(new, RatingRecord, batch_size=BATCH_ROWS, default_user=actor)
+            RatingRecord.objects.bulk_create(new, batch_size=BATCH_ROWS)
+            _history_rows(RatingRecord, [r.pk for r in new], "+", actor)
         result.ratings_created += len(new)
 
 
