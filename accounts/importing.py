@@ -267,7 +267,7 @@ def import_passwords_issue(*, job_id, actor) -> list[services.PasswordIssued]:
         )
         passwords = [services.one_time_password() for _ in users]
         services.set_one_time_passwords(users, passwords)
-        User.objects.bulk_update(users, ["password", "must_change_password"], batch_size=1000)
+        User.objects.bulk_update(users, ["password"], batch_size=1000)  # must change it: set at import
         result["passwords_issued_at"] = timezone.now().isoformat()
         result.pop("done", None)
         Job.objects.filter(pk=job.pk).update(result=result)

@@ -22,7 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qingpu_portal.settings")
-os.environ.setdefault("SECRET_KEY", "import-bench-" + "x" * 50)  # the production settings, as the command runs
+os.environ.setdefault(
+    "SECRET_KEY", "import-bench-" + "x" * 50
+)  # the production settings, as the command runs
 os.environ.setdefault("ALLOWED_HOSTS", "localhost")
 if "qp_bench" not in os.environ.get("DATABASE_URL", ""):
     sys.exit("Set DATABASE_URL to a separate benchmark database, e.g. …/qp_bench_import")

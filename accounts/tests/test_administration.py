@@ -68,6 +68,7 @@ def account_urls(target):
         reverse("accounts:user_unlock", args=[target.pk]),
         reverse("accounts:user_reset_password", args=[target.pk]),
         reverse("accounts:user_import_commit"),
+        reverse("accounts:user_import_passwords"),
     ]
     return get, post
 
