@@ -72,7 +72,10 @@ def test_a_2000_row_sheet_imports_as_a_job_on_the_worker(worker, client, job_wai
     assert RatingRecord.objects.filter(organization__name__startswith="生成组织").count() == 200
     history = SocialOrganization.history.filter(name__startswith="生成组织")
     assert history.filter(history_type="+", history_user__username="imp_bureau").count() == 2000
-    assert RatingRecord.history.filter(history_type="+", organization__name__startswith="生成组织").count() == 200
+    assert (
+        RatingRecord.history.filter(history_type="+", organization__name__startswith="生成组织").count()
+        == 200
+    )
     assert "导入完成：新增 2000 家，更新 0 家，未变化 0 家，新增评估记录 200 条。" in job.log
     status = client.get(reverse("core:job_status", args=[job.pk])).json()
     assert status["progress"] == 100 and status["rows"].startswith("已处理 2,000 / 2,000 行，每秒 ")
