@@ -95,3 +95,35 @@ def test_the_eleventh_account_import_in_ten_minutes_is_refused_and_nothing_queue
     assert "导入账号过于频繁：10 分钟内最多 10 次，请于" in refused.content.decode()
     assert Job.objects.filter(kind=importing.USER_IMPORT.kind).count() == 10
     assert JobMessage.objects.count() == 10
+
+
+@pytest.mark.browser
+@pytest.mark.worker
+def test_in_the_browser_the_import_runs_as_a_job_and_its_page_offers_the_passwords(
+    page, live_server, login, demo, worker, tmp_path
+):
+    """Upload, preview, 确认导入; the job page's live region counts the rows; when the job ends the page
+    offers 显示一次性密码, which shows them once."""
+    import re
+
+    from playwright.sync_api import expect
+
+    sheet = tmp_path / "账号.xlsx"
+    sheet.write_bytes(
+        xlsx([[f"browser_user{i}", f"李{i}", "", "", "抽检评估人员", "", "", "某评估事务所"] for i in range(5)])
+    )
+    from core.testing import enrol_two_factor
+
+    enrol_two_factor(User.objects.get(username="useradmin"))  # as after the first-login enrolment
+    login(page, "useradmin")
+    page.goto(f"{live_server.url}{reverse('accounts:user_import')}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("批量导入账号")
+    page.locator("input[type=file]").set_input_files(str(sheet))
+    page.get_by_role("button", name="上传并预览").click()
+    expect(page.get_by_test_id("import-preview")).to_contain_text("browser_user4")
+    page.get_by_role("button", name="确认导入").click()
+    expect(page).to_have_url(re.compile(r"/jobs/[0-9a-f-]+/$"))
+    expect(page.get_by_role("status").filter(has_text="状态")).to_contain_text("已处理 5 / 5 行", timeout=60_000)
+    page.get_by_role("button", name="显示一次性密码").click(timeout=30_000)
+    expect(page.get_by_test_id("one-time-password")).to_have_count(5)
+    assert User.objects.filter(username__startswith="browser_user").count() == 5
