@@ -110,7 +110,9 @@ def test_in_the_browser_the_import_runs_as_a_job_and_its_page_offers_the_passwor
 
     sheet = tmp_path / "账号.xlsx"
     sheet.write_bytes(
-        xlsx([[f"browser_user{i}", f"李{i}", "", "", "抽检评估人员", "", "", "某评估事务所"] for i in range(5)])
+        xlsx(
+            [[f"browser_user{i}", f"李{i}", "", "", "抽检评估人员", "", "", "某评估事务所"] for i in range(5)]
+        )
     )
     from core.testing import enrol_two_factor
 
@@ -123,7 +125,9 @@ def test_in_the_browser_the_import_runs_as_a_job_and_its_page_offers_the_passwor
     expect(page.get_by_test_id("import-preview")).to_contain_text("browser_user4")
     page.get_by_role("button", name="确认导入").click()
     expect(page).to_have_url(re.compile(r"/jobs/[0-9a-f-]+/$"))
-    expect(page.get_by_role("status").filter(has_text="状态")).to_contain_text("已处理 5 / 5 行", timeout=60_000)
+    expect(page.get_by_role("status").filter(has_text="状态")).to_contain_text(
+        "已处理 5 / 5 行", timeout=60_000
+    )
     page.get_by_role("button", name="显示一次性密码").click(timeout=30_000)
     expect(page.get_by_test_id("one-time-password")).to_have_count(5)
     assert User.objects.filter(username__startswith="browser_user").count() == 5
