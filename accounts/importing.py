@@ -1,10 +1,11 @@
 """Bulk import of user accounts from .xlsx and export of a (filtered) account list.
 
-Same conventions as the organization import, through ``core.spreadsheets``: a template with an
-instructions sheet; every row checked first (errors name the row, the column, the value and the fix);
-all or nothing. Import only creates accounts (an existing username is an error), each with a
-one-time password shown once on the result page (and e-mailed to those with an address). The export
-never contains passwords.
+Same conventions and the same flow as the organization import (``core.import_flow``: preview, then a
+job on the worker): a template with an instructions sheet; every row checked (errors name the row,
+the column, the value and the fix); all or nothing. Import only creates accounts (an existing
+username is an error); their one-time passwords are issued and shown once to the administrator who
+imported them (and e-mailed to those with an address) from the finished job's page. The export never
+contains passwords.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from django.db.models.functions import Lower
 from centers.models import ServiceCenter, SupervisingUnit
 from core import spreadsheets
 from core.audit import bulk_log, log_action
+from core.errors import ApplicationError
+from core.import_flow import ImportFlow, Outcome, Preview, import_work
 from core.models import AuditEntry
 from core.spreadsheets import RowError
 
@@ -46,7 +49,7 @@ class ImportResult:
     total: int = 0
     rows: list[dict] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
-    created: list[tuple[User, str]] = field(default_factory=list)  # (user, one-time password)
+    created: list[tuple[User, str | None]] = field(default_factory=list)  # (user, its password if given)
 
 
 def _role_by_label() -> dict[str, str]:
@@ -103,20 +106,37 @@ def validate_rows(rows: list[dict]) -> ImportResult:
     return result
 
 
+def _rows(name: str, source):
+    """The sheet's rows as a stream (.xlsx only, at most ``MAX_ROWS``: refused while reading)."""
+    return spreadsheets.iter_rows_by_header(
+        spreadsheets.iter_table(name, source, csv_allowed=False, max_rows=MAX_ROWS),
+        COLUMNS,
+        required=REQUIRED_COLUMNS,
+    )
+
+
 def read_rows(name: str, data: bytes) -> list[dict]:
-    table = spreadsheets.read_table(name, data, csv_allowed=False, max_rows=MAX_ROWS)
-    return spreadsheets.rows_by_header(table, COLUMNS, required=REQUIRED_COLUMNS, max_rows=MAX_ROWS)
+    return list(_rows(name, data))
 
 
-def import_users(*, name: str, data: bytes, actor, dry_run: bool = False) -> ImportResult:
-    """Validate and (unless ``dry_run`` or any row is wrong) create every account — all or nothing."""
+def import_users(
+    *, name: str, data: bytes | None = None, path=None, actor, dry_run: bool = False, progress=None
+) -> ImportResult:
+    """Validate and (unless ``dry_run`` or any row is wrong) create every account — all or nothing.
+
+    The accounts are created without a usable password (nobody can sign in with them yet) and must
+    change it at first sign-in; ``import_passwords_issue`` gives them their one-time passwords when the
+    administrator who imported them asks to see them — so no password is ever stored in clear, not in
+    the job row nor in the broker. ``result.created`` holds (user, None)."""
     services.require_manager(actor)
-    result = validate_rows(read_rows(name, data))
+    rows = list(_rows(name, data if data is not None else path))
+    result = validate_rows(rows)
+    if progress:
+        progress(result.total)
     if result.errors or dry_run:
         return result
     with transaction.atomic():
         users = []
-        passwords = [services.one_time_password() for _ in result.rows]
         for row in result.rows:
             user = User(
                 username=row["username"],
@@ -127,9 +147,10 @@ def import_users(*, name: str, data: bytes, actor, dry_run: bool = False) -> Imp
                 center=row["center"],
                 supervising_unit=row["supervising_unit"],
                 is_staff=row["role"] == Role.BUREAU,
+                must_change_password=True,
             )
+            user.set_unusable_password()
             users.append(user)
-        services.set_one_time_passwords(users, passwords)
         User.objects.bulk_create(users, batch_size=1000)
         groups = {g.name: g.pk for g in Group.objects.filter(name__in=[r.value for r in Role])}
         Membership = User.groups.through
@@ -155,11 +176,109 @@ def import_users(*, name: str, data: bytes, actor, dry_run: bool = False) -> Imp
             entry.content_type = user_type
         bulk_log(entries)  # address, request id and the hash chain, as log_action gives
         log_action("accounts.user.imported", actor=actor, data={"file": name, "created": len(users)})
+    result.created = [(u, None) for u in users]
+    return result
+
+
+# ---- as a job on the worker (issue 16 §7; core.import_flow) ----------------------------------------
+def _preview(name: str, path, params: dict) -> Preview:
+    from core.import_flow import PREVIEW_ROWS
+
+    stream = _rows(name, path)
+    head = []
+    for row in stream:
+        head.append(row)
+        if len(head) >= PREVIEW_ROWS:
+            break
+    stream.close()
+    checked = validate_rows(head)
+    return Preview(
+        header=[h for h, _f in COLUMNS],
+        rows=[[r["_row"], *(spreadsheets.cell_text(r.get(f)) for _h, f in COLUMNS)] for r in head],
+        errors=checked.errors,
+        total_hint=spreadsheets.row_count_hint(name, path),
+    )
+
+
+def _run(job, name: str, path: str, progress) -> Outcome:
+    result = import_users(name=name, path=path, actor=job.requester, progress=progress)
+    created = [u.pk for u, _p in result.created]
+    return Outcome(
+        total=result.total,
+        errors=result.errors,
+        summary=f"导入完成：新建 {len(created)} 个账号。请点击“显示一次性密码”查看并告知本人（只显示一次）。",
+        result={"created": len(created), "created_ids": created},
+    )
+
+
+def _authorize(actor, params: dict) -> None:
+    services.require_manager(actor)
+
+
+USER_IMPORT = ImportFlow(
+    kind="accounts.user_import",
+    what="导入账号",
+    task="accounts.tasks.user_import_task",
+    session_key="accounts_import",
+    preview=_preview,
+    run=_run,
+    queued_action="accounts.user.import_queued",
+    authorize=_authorize,
+    done_url="accounts:user_import_passwords",
+    done_label="显示一次性密码",
+    done_method="post",
+)
+
+
+def user_import_work(job, ctx) -> dict:
+    """The job (accounts.tasks.user_import_task)."""
+    return import_work(USER_IMPORT, job, ctx)
+
+
+def import_passwords_issue(*, job_id, actor) -> list[services.PasswordIssued]:
+    """The one-time passwords of the accounts a finished import created — once, for the administrator
+    who started it (anyone else, or another job: 404). Hashed now (accounts/hashers.py), e-mailed to
+    those with an address after commit; a second call is refused (reset a password instead)."""
+    from django.http import Http404
+    from django.utils import timezone
+
+    from core.choices import JobStatus
+    from core.models import Job
+
+    services.require_manager(actor)
+    with transaction.atomic():
+        job = (
+            Job.objects.select_for_update()
+            .filter(pk=job_id, kind=USER_IMPORT.kind, requester=actor, status=JobStatus.SUCCEEDED)
+            .first()
+        )
+        if job is None:
+            raise Http404
+        result = dict(job.result or {})
+        if result.get("passwords_issued_at"):
+            raise ApplicationError(
+                "这次导入的一次性密码已显示过，不能再次显示；如有遗失，请在账号管理中为相应账号重置密码。",
+                code="already_issued",
+            )
+        users = list(
+            User.objects.filter(pk__in=result.get("created_ids") or [], password__startswith="!").order_by(
+                "pk"
+            )
+        )
+        passwords = [services.one_time_password() for _ in users]
+        services.set_one_time_passwords(users, passwords)
+        User.objects.bulk_update(users, ["password"], batch_size=1000)  # must change it: set at import
+        result["passwords_issued_at"] = timezone.now().isoformat()
+        result.pop("done", None)
+        Job.objects.filter(pk=job.pk).update(result=result)
+        log_action("accounts.user.passwords_issued", actor=actor, obj=job, data={"accounts": len(users)})
         for user, password in zip(users, passwords, strict=True):
             if user.email:
                 transaction.on_commit(lambda u=user, p=password: services.send_password(u, p))
-    result.created = list(zip(users, passwords, strict=True))
-    return result
+    return [
+        services.PasswordIssued(user=u, password=p, emailed=bool(u.email))
+        for u, p in zip(users, passwords, strict=True)
+    ]
 
 
 # ---- writing -----------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ urlpatterns = [
     path("users/new/", views.user_create, name="user_create"),
     path("users/import/", views.user_import, name="user_import"),
     path("users/import/commit/", views.user_import_commit, name="user_import_commit"),
+    path("users/import/passwords/", views.user_import_passwords, name="user_import_passwords"),
     path("users/import/template/", views.user_template, name="user_template"),
     path("users/<int:pk>/", views.user_edit, name="user_edit"),
     path("users/<int:pk>/active/", views.user_set_active, name="user_set_active"),

@@ -7,6 +7,8 @@ write goes through one ``accounts.services`` function, which checks the actor ag
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
@@ -15,8 +17,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.signals import user_login_failed
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -31,7 +31,8 @@ from django.views.generic import FormView
 
 from core.access import PUBLIC, SIGNED_IN, access, roles
 from core.errors import ApplicationError
-from core.spreadsheets import XLSX, attachment, take_pending_upload
+from core.import_flow import import_commit, import_page
+from core.spreadsheets import XLSX, attachment
 
 from . import importing, security, selectors, services, two_factor
 from .filtersets import UserFilterSet
@@ -39,7 +40,6 @@ from .forms import CodeForm, EnrolmentCodeForm, ImportForm, UserForm
 from .roles import Role
 
 NEXT_SESSION_KEY = "accounts_login_next"
-IMPORT_SESSION_KEY = "accounts_import"
 
 
 def _safe_next(request, candidate: str | None) -> str | None:
@@ -371,29 +371,26 @@ def user_template(request):
     return response
 
 
+def _import_context() -> dict:
+    return {
+        "title": "批量导入账号",
+        "intro": "上传 .xlsx（不超过 10 MB，至多 5,000 行），第 1 行为列名；导入只新建账号，完成后在任务页面"
+        "点击“显示一次性密码”查看每个账号的一次性密码（只显示一次）。",
+        "template_url": reverse("accounts:user_template"),
+        "commit_url": reverse("accounts:user_import_commit"),
+        "back_url": reverse("accounts:user_list"),
+        "back_label": "账号管理",
+    }
+
+
 @access(read=roles(Role.ACCOUNT_ADMIN), write=roles(Role.ACCOUNT_ADMIN))
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def user_import(request):
-    """Upload → preview with row errors → commit (all or nothing)."""
-    actor = _manager(request)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    context = {"form": form}
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        data = upload.read(settings.IMPORT_MAX_BYTES + 1)
-        try:
-            result = importing.import_users(name=upload.name, data=data, actor=actor, dry_run=True)
-        except ApplicationError as exc:
-            _apply_error(form, exc)
-        else:
-            if not result.errors:
-                stored = default_storage.save(
-                    f"imports/accounts-{timezone.now():%Y%m%d%H%M%S}.xlsx", ContentFile(data)
-                )
-                request.session[IMPORT_SESSION_KEY] = {"path": stored, "name": upload.name}
-            context.update({"result": result, "file_name": upload.name})
-    return render(request, "accounts/user_import.html", context)
+    """Upload → the first rows as a preview → 确认导入 queues the job (core.import_flow)."""
+    _manager(request)
+    return import_page(request, importing.USER_IMPORT, form_class=ImportForm, context=_import_context())
 
 
 @access(write=roles(Role.ACCOUNT_ADMIN))
@@ -401,21 +398,33 @@ def user_import(request):
 @login_required
 @require_POST
 def user_import_commit(request):
-    actor = _manager(request)
-    taken = take_pending_upload(request.session, IMPORT_SESSION_KEY)
-    if taken is None:
-        messages.error(request, "没有待导入的文件或预览已过期，请重新上传。")
-        return redirect("accounts:user_import")
-    name, data = taken
+    _manager(request)
+    return import_commit(
+        request,
+        importing.USER_IMPORT,
+        page_url=reverse("accounts:user_import"),
+        context=_import_context(),
+        form_class=ImportForm,
+    )
+
+
+@access(write=roles(Role.ACCOUNT_ADMIN))
+@never_cache
+@login_required
+@require_POST
+def user_import_passwords(request):
+    """显示一次性密码 of a finished import: once, for the administrator who started it (others: 404)."""
+    _manager(request)
     try:
-        result = importing.import_users(name=name, data=data, actor=actor)
+        job_id = uuid.UUID(request.POST.get("job", ""))
+    except ValueError:
+        messages.error(request, "没有可显示的一次性密码：请从导入任务的页面点击“显示一次性密码”。")
+        return redirect("accounts:user_import")
+    try:
+        issued = importing.import_passwords_issue(job_id=job_id, actor=request.user)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-        return redirect("accounts:user_import")
-    if result.errors:
-        messages.error(request, f"文件有 {len(result.errors)} 处错误，未导入任何账号。")
-        return redirect("accounts:user_import")
-    issued = [services.PasswordIssued(user=u, password=p, emailed=bool(u.email)) for u, p in result.created]
+        return redirect("core:job_detail", pk=job_id)
     response = render(
         request, "accounts/user_password.html", {"issued": issued, "title": f"已导入 {len(issued)} 个账号"}
     )

@@ -91,7 +91,6 @@ def main() -> None:
     from accounts.models import User
     from accounts.roles import Role
     from accounts.services import user_set_role
-    from core.models import AuditEntry
 
     actor, _ = User.objects.get_or_create(username="bench_useradmin", defaults={"full_name": "账号管理员"})
     user_set_role(actor, Role.ACCOUNT_ADMIN)
@@ -105,12 +104,27 @@ def main() -> None:
     result = importing.import_users(name="bench.xlsx", data=data, actor=actor)
     import_seconds = time.perf_counter() - started
     assert len(result.created) == count
+    # 显示一次性密码 on the finished job's page: the passwords hashed and shown (core.import_flow)
+    from core.models import Job
+
+    job = Job.objects.create(
+        kind=importing.USER_IMPORT.kind,
+        label="bench",
+        requester=actor,
+        status="succeeded",
+        result={"created_ids": [u.pk for u, _ in result.created]},
+    )
+    started = time.perf_counter()
+    issued = importing.import_passwords_issue(job_id=job.pk, actor=actor)
+    issue_seconds = time.perf_counter() - started
+    assert len(issued) == count
+    job.delete()
     print(f"accounts import, {count} users from .xlsx ({len(data) / 1024:.0f} KB):")
     print(f"  preview (read + check every row): {preview_seconds:.2f} s")
-    print(f"  import (one-time passwords, accounts, roles, audit): {import_seconds:.2f} s (target < 10 s)")
-    print(f"  preview + import: {preview_seconds + import_seconds:.2f} s")
-    ids = [str(u.pk) for u, _ in result.created]
-    AuditEntry.objects.filter(action="accounts.user.created", object_id__in=ids).delete()
+    print(f"  import, the job's part (accounts, roles, audit): {import_seconds:.2f} s")
+    print(f"  one-time passwords issued and shown (hashed on every core): {issue_seconds:.2f} s")
+    print(f"  all together: {preview_seconds + import_seconds + issue_seconds:.2f} s (target < 10 s)")
+    # the audit entries stay: the trail cannot be changed or deleted (issue 14 §3)
     User.objects.filter(username__startswith=PREFIX).delete()
 
 

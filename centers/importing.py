@@ -14,11 +14,10 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core import spreadsheets
 from core.audit import log_action
-from core.errors import ApplicationError
+from core.import_flow import ImportFlow, Outcome, Preview, first_rows, import_start, import_work
 from core.selectors import policy_value
 from core.spreadsheets import RowError
 
@@ -104,33 +103,24 @@ def read_table(name: str, data: bytes) -> list[dict]:
     return rows
 
 
-PREVIEW_ROWS = 20
-
-
-def preview_rows(name: str, path) -> dict:
-    """The header check and the first ``PREVIEW_ROWS`` rows, validated — read as a stream that stops
-    there (the request never reads a 200,000-row sheet through); the job checks every row."""
+def preview_rows(name: str, path, params: dict | None = None) -> Preview:
+    """The header check and the first rows, validated — read as a stream that stops there (the
+    request never reads a 200,000-row sheet through); the job checks every row."""
     result = ImportResult()
     validator = RowValidator(result)
-    rows = []
     stream = spreadsheets.iter_rows_by_header(
         spreadsheets.iter_table(name, path),
         COLUMNS,
         required=REQUIRED_COLUMNS,
         none_when_absent=PARTY_FIELDS,
     )
-    for row in stream:
-        validator.check(row)
-        rows.append([row["_row"], *(spreadsheets.cell_text(row[f]) for _h, f in COLUMNS)])
-        if len(rows) >= PREVIEW_ROWS:
-            break
-    stream.close()
-    return {
-        "header": [h for h, _f in COLUMNS],
-        "rows": rows,
-        "errors": result.errors,
-        "total_hint": spreadsheets.row_count_hint(name, path),
-    }
+    rows = first_rows(stream, validator.check, [f for _h, f in COLUMNS])
+    return Preview(
+        header=[h for h, _f in COLUMNS],
+        rows=rows,
+        errors=result.errors,
+        total_hint=spreadsheets.row_count_hint(name, path),
+    )
 
 
 # ---- validating --------------------------------------------------------------------------------------
@@ -317,6 +307,31 @@ def plan_import(result: ImportResult, *, lock: bool = False) -> tuple[list, list
 
 
 BATCH_ROWS = 2000  # rows validated, then planned and written together (bulk_create in batches)
+HISTORY_META = {"history_id", "history_date", "history_change_reason", "history_type", "history_user"}
+
+
+def _history_rows(model, ids: list[int], history_type: str, actor) -> None:
+    """The simple_history rows of rows just written, copied by PostgreSQL (INSERT … SELECT) instead
+    of built as Python objects (what ``bulk_create_with_history`` does — a quarter of the import's
+    time): the same columns, date, type ("+" created, "~" changed) and user."""
+    from django.db import connection
+
+    history = model.history.model
+    columns = [f.column for f in history._meta.concrete_fields if f.name not in HISTORY_META]
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    table, source = history._meta.db_table, model._meta.db_table
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 10_000):
+            chunk = ids[start : start + 10_000]
+            if connection.vendor == "postgresql":
+                where, params = "id = ANY(%s)", [chunk]
+            else:  # SQLite (development)
+                where, params = f"id IN ({', '.join(['%s'] * len(chunk))})", chunk
+            cursor.execute(
+                f"INSERT INTO {table} ({quoted}, history_date, history_type, history_user_id, history_change_reason) "
+                f"SELECT {quoted}, %s, %s, %s, NULL FROM {source} WHERE {where}",
+                [timezone.now(), history_type, getattr(actor, "pk", None), *params],
+            )
 
 
 def _write_batch(batch: list[dict], result: ImportResult, *, actor, dry_run: bool, valid_years: int) -> None:
@@ -328,15 +343,15 @@ def _write_batch(batch: list[dict], result: ImportResult, *, actor, dry_run: boo
     if dry_run:
         return
     if to_create:
-        bulk_create_with_history(to_create, SocialOrganization, batch_size=BATCH_ROWS, default_user=actor)
+        SocialOrganization.objects.bulk_create(to_create, batch_size=BATCH_ROWS)
+        _history_rows(SocialOrganization, [o.pk for o in to_create], "+", actor)
     if to_update:
-        bulk_update_with_history(
+        SocialOrganization.objects.bulk_update(
             to_update,
-            SocialOrganization,
             [*(f.removesuffix("_id") for f in ORG_FIELDS), *PARTY_FIELDS, "version"],
             batch_size=BATCH_ROWS,
-            default_user=actor,
         )
+        _history_rows(SocialOrganization, [o.pk for o in to_update], "~", actor)
     if rated:
         ids = {o.credit_code: o.pk for o in to_create if o.pk}
         missing = [r["credit_code"] for r in rated if r["credit_code"] not in ids]
@@ -360,7 +375,8 @@ def _write_batch(batch: list[dict], result: ImportResult, *, actor, dry_run: boo
             if (ids[r["credit_code"]], r["grade"], r["rated_on"]) not in have
         ]
         if new:
-            bulk_create_with_history(new, RatingRecord, batch_size=BATCH_ROWS, default_user=actor)
+            RatingRecord.objects.bulk_create(new, batch_size=BATCH_ROWS)
+            _history_rows(RatingRecord, [r.pk for r in new], "+", actor)
         result.ratings_created += len(new)
 
 
@@ -514,70 +530,55 @@ def template_workbook() -> bytes:
     return spreadsheets.workbook_bytes([("社会组织", [header, *examples])], notes=notes)
 
 
-# ---- as a job on the worker (issue 16 §7) -------------------------------------------------------------
+# ---- as a job on the worker (issue 16 §7; core.import_flow) ----------------------------------------
 IMPORT_JOB_KIND = "centers.organization_import"
 IMPORT_JOBS_PER_10_MINUTES = 10
-REPORTED_IN_LOG = 200
+
+
+def _authorize(actor, params: dict) -> None:
+    from django.http import Http404
+
+    if not actor.has_perm("centers.add_socialorganization"):  # the bureau only
+        raise Http404
+
+
+def _run(job, name: str, path: str, progress) -> Outcome:
+    result = import_organizations(name=name, path=path, actor=job.requester, progress=progress)
+    return Outcome(
+        total=result.total,
+        errors=result.errors,
+        summary=(
+            f"导入完成：新增 {result.created} 家，更新 {result.updated} 家，未变化 {result.unchanged} 家，"
+            f"新增评估记录 {result.ratings_created} 条。"
+        ),
+        result={
+            **{k: v for k, v in result.as_dict().items() if k not in ("errors", "warnings")},
+            "warnings": len(result.warnings),
+        },
+    )
+
+
+ORGANIZATION_IMPORT = ImportFlow(
+    kind=IMPORT_JOB_KIND,
+    what="导入社会组织",
+    task="centers.tasks.organization_import_task",
+    session_key="centers_import",
+    preview=preview_rows,
+    run=_run,
+    queued_action="centers.organization.import_queued",
+    authorize=_authorize,
+    done_url="centers:organization_list",
+    done_label="查看社会组织名录",
+    per_10_minutes=IMPORT_JOBS_PER_10_MINUTES,
+)
 
 
 def organization_import_start(*, actor, path: str, name: str):
-    """Queue the import of the stored upload ``path`` (``core.spreadsheets.store_upload``) as a job;
-    the bureau only, at most ``IMPORT_JOBS_PER_10_MINUTES`` per person (``core.throttle``)."""
-    from django.http import Http404
-
-    from core.jobs import job_create, job_enqueue
-    from core.throttle import require_job_quota
-
-    if actor is None or not actor.has_perm("centers.add_socialorganization"):
-        raise Http404
-    require_job_quota(
-        actor, kind=IMPORT_JOB_KIND, limit=IMPORT_JOBS_PER_10_MINUTES, minutes=10, what="导入社会组织"
-    )
-    with transaction.atomic():
-        job = job_create(
-            kind=IMPORT_JOB_KIND,
-            label=f"导入社会组织：{name}",
-            requester=actor,
-            params={"path": path, "name": name},
-        )
-        job_enqueue(job, "centers.tasks.organization_import_task")
-        log_action("centers.organization.import_queued", actor=actor, obj=job, data={"file": name})
-    return job
+    """Queue the import of the stored upload ``path`` as a job (the bureau only, at most
+    ``IMPORT_JOBS_PER_10_MINUTES`` per person)."""
+    return import_start(ORGANIZATION_IMPORT, actor=actor, path=path, name=name)
 
 
 def organization_import_work(job, ctx) -> dict:
-    """The job: stream the stored sheet, validate and write it — all or nothing; a wrong sheet fails
-    the job with its rows named in Chinese (the log lists the first ``REPORTED_IN_LOG``)."""
-    from django.core.files.storage import default_storage
-
-    path, name = job.params["path"], job.params["name"]
-    if not default_storage.exists(path):
-        raise ApplicationError("上传的文件已不存在（可能已过期被清理），请重新上传。")
-    local = spreadsheets.stored_path(path)
-    total = spreadsheets.row_count_hint(name, local)
-    result = import_organizations(
-        name=name, path=local, actor=job.requester, progress=lambda done: ctx.rows(done, total)
-    )
-    if result.errors:
-        shown = result.errors[:REPORTED_IN_LOG]
-        more = len(result.errors) - len(shown)
-        ctx.log("\n".join(str(e) for e in shown) + (f"\n……另有 {more} 处错误未列出" if more else ""))
-        default_storage.delete(path)
-        first = result.errors[0]
-        raise ApplicationError(
-            f"文件有 {len(result.errors)} 处错误，未导入任何数据（首个错误：{first}）。请修改后重新上传。"
-        )
-    default_storage.delete(path)
-    ctx.log(
-        f"导入完成：新增 {result.created} 家，更新 {result.updated} 家，未变化 {result.unchanged} 家，"
-        f"新增评估记录 {result.ratings_created} 条。"
-    )
-    figures = (ctx.job.result or {}).get("progress_rows") or {}
-    out = {k: v for k, v in result.as_dict().items() if k not in ("errors", "warnings")}
-    out["warnings"] = len(result.warnings)
-    out["progress_rows"] = {
-        "rows_done": result.total,
-        "rows_total": result.total,
-        "rows_per_second": figures.get("rows_per_second", 0),
-    }
-    return out
+    """The job: stream the stored sheet, validate and write it — all or nothing."""
+    return import_work(ORGANIZATION_IMPORT, job, ctx)

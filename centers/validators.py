@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -19,7 +20,14 @@ MIN_AREA = Decimal("0")  # exclusive
 MAX_AREA = Decimal("100000")  # exclusive: an area of 100,000 m² or more is a typing error
 
 
+_COMPACT_CODE = re.compile(r"[0-9A-Z]{18}")
+
+
 def normalise_credit_code(value: str) -> str:
+    """The code without spaces or dashes, upper case (``stdnum``); a code already in that form is
+    returned as it is (the import checks 100,000 of them: stdnum's clean-up was a tenth of its time)."""
+    if value and _COMPACT_CODE.fullmatch(value):
+        return value
     return uscc.compact(value or "")
 
 

@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,9 +23,10 @@ from core.access import BUREAU, CENTER_EDITORS, CENTER_READERS, access, in_scope
 from core.audit import log_action
 from core.errors import ApplicationError
 from core.idempotency import REPEATED_MESSAGE, create_once
+from core.import_flow import import_commit, import_page
 from core.paging import IdsFirstPaginator
 from core.permissions import can, restrict
-from core.spreadsheets import XLSX, store_upload, stored_path, take_pending_path
+from core.spreadsheets import XLSX
 from core.uploads import safe_filename
 from reports.dashboards import district_dashboard
 
@@ -458,47 +460,36 @@ def organization_rating_create(request, pk):
     return redirect("centers:organization_edit", pk=organization.pk)
 
 
-IMPORT_SESSION_KEY = "centers_import"
+def _import_context() -> dict:
+    return {
+        "title": "导入社会组织",
+        "intro": "上传 .xlsx 或 .csv（不超过 10 MB），第 1 行为列名，可导入 20 万行；按统一社会信用代码匹配，"
+        "重复导入同一文件不会产生变化。",
+        "template_url": reverse("centers:organization_template"),
+        "commit_url": reverse("centers:organization_import_commit"),
+        "cancel_url": reverse("centers:organization_list"),
+    }
 
 
 @access(read=BUREAU, write=BUREAU)
 @login_required
 @require_http_methods(["GET", "POST"])
 def organization_import(request):
-    """Upload → the first rows as a preview (the sheet is not read through in the request) → 确认导入
-    queues a job that validates and imports every row on the worker (all or nothing)."""
-    if not request.user.has_perm("centers.add_socialorganization"):
-        raise Http404
-    form = ImportForm(request.POST or None, request.FILES or None)
-    context = {"form": form}
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            stored, name = store_upload(upload)
-            preview = importing.preview_rows(name, stored_path(stored))
-        except ApplicationError as exc:
-            _apply_error(form, exc)
-        else:
-            request.session[IMPORT_SESSION_KEY] = {"path": stored, "name": name}
-            context.update({"preview": preview, "file_name": name})
-    return render(request, "centers/organization_import.html", context)
+    """Upload → the first rows as a preview → 确认导入 queues the job (core.import_flow)."""
+    importing.ORGANIZATION_IMPORT.authorize(request.user, {})
+    return import_page(
+        request, importing.ORGANIZATION_IMPORT, form_class=ImportForm, context=_import_context()
+    )
 
 
 @access(write=BUREAU)
 @login_required
 @require_POST
 def organization_import_commit(request):
-    if not request.user.has_perm("centers.add_socialorganization"):
-        raise Http404
-    taken = take_pending_path(request.session, IMPORT_SESSION_KEY)
-    if taken is None:
-        messages.error(request, "没有待导入的文件或预览已过期，请重新上传。")
-        return redirect("centers:organization_import")
-    name, path = taken
-    try:
-        job = importing.organization_import_start(actor=request.user, path=path, name=name)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("centers:organization_import")
-    messages.success(request, "已开始导入：后台逐行校验并写入，有任何错误时不导入任何数据。")
-    return redirect("core:job_detail", pk=job.pk)
+    return import_commit(
+        request,
+        importing.ORGANIZATION_IMPORT,
+        page_url=reverse("centers:organization_import"),
+        context=_import_context(),
+        form_class=ImportForm,
+    )

@@ -26,6 +26,8 @@ VERB_LABELS = {
     "updated": "修改",
     "deleted": "删除",
     "imported": "导入",
+    "import_queued": "提交导入（后台执行）",
+    "passwords_issued": "签发导入账号的一次性密码",
     "exported": "导出",
     "submitted": "提交",
     "returned": "退回",

@@ -431,28 +431,3 @@ def stored_path(name: str) -> str:
     from django.core.files.storage import default_storage
 
     return default_storage.path(name)
-
-
-def take_pending_path(session, key: str) -> tuple[str, str] | None:
-    """The previewed upload an import's confirmation refers to — (user's file name, storage name) —
-    taken from the session without reading it (its job reads it); None when gone or expired."""
-    from django.core.files.storage import default_storage
-
-    pending = session.pop(key, None)
-    if not pending or not default_storage.exists(pending["path"]):
-        return None
-    return pending["name"], pending["path"]
-
-
-def take_pending_upload(session, key: str) -> tuple[str, bytes] | None:
-    """The previewed upload an import's confirmation refers to — (name, content) — removed from the
-    session and the storage as it is taken; None when there is none or it has expired."""
-    from django.core.files.storage import default_storage
-
-    pending = session.pop(key, None)
-    if not pending or not default_storage.exists(pending["path"]):
-        return None
-    with default_storage.open(pending["path"], "rb") as fh:
-        data = fh.read()
-    default_storage.delete(pending["path"])
-    return pending["name"], data

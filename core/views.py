@@ -12,6 +12,7 @@ from .audit import log_action
 from .choices import JobStatus
 from .errors import ApplicationError
 from .health import READINESS_REQUIRED, run_checks
+from .import_flow import job_import_context
 from .jobs import BROKER_DOWN_NOTICE, job_retry_failed, job_waits_for_broker, rows_text
 from .models import Job
 from .permissions import restrict
@@ -87,6 +88,7 @@ def _job_for(request, pk) -> Job:
 def job_detail(request, pk):
     job = _job_for(request, pk)
     waiting = not job.is_finished and job_waits_for_broker(job)
+    imported = job_import_context(job)  # a wrong sheet is fixed and uploaded again, not retried
     return render(
         request,
         "core/job_detail.html",
@@ -94,7 +96,10 @@ def job_detail(request, pk):
             "job": job,
             "rows": rows_text(job),
             "broker_notice": BROKER_DOWN_NOTICE if waiting else "",
-            "can_retry": job.status == JobStatus.FAILED and job.requester_id == request.user.pk,
+            "can_retry": job.status == JobStatus.FAILED
+            and job.requester_id == request.user.pk
+            and not imported["row_errors"],
+            **imported,
         },
     )
 

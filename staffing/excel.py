@@ -1,7 +1,8 @@
-"""Excel import/export for the roster and the talent pool (openpyxl).
+"""Excel import/export for the roster and the talent pool (core.spreadsheets).
 
-The talent-pool import is all or nothing: every row is checked first; if any row has an error, nothing
-is saved and each error names its row and column ("第 3 行", "从业年限：…").
+The talent-pool import is a job on the worker (``core.import_flow``): the sheet is streamed, every row
+checked and the profiles written in bulk — all or nothing: if any row has an error, nothing is saved
+and each error names its row, column, value and fix ("第 3 行", "从业年限：…").
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from centers.selectors import current_district
 from core import spreadsheets
 from core.audit import log_action
 from core.errors import ApplicationError
+from core.import_flow import MAX_CHECKED_ERRORS, ImportFlow, Outcome, Preview, first_rows, import_work
 from core.spreadsheets import XLSX, attachment  # noqa: F401  (the views' names for them)
 
 from .choices import ExpertiseField, Gender
@@ -150,26 +152,29 @@ def talent_template() -> bytes:
     return spreadsheets.workbook_bytes([("专业人才档案库", [header, example])], notes=notes)
 
 
-def _parse_row(values: dict[str, str], present: set[str] | None = None) -> tuple[dict, list[str]]:
-    errors: list[str] = []
+def _parse_row(values: dict[str, str], present: set[str] | None = None) -> tuple[dict, list[tuple[str, str]]]:
+    """A row's cells (text) → the profile's fields and the errors as (field, message with the fix)."""
+    errors: list[tuple[str, str]] = []
     data: dict = {}
     for field in ("name", "organization_name", "expertise_detail", "certificates"):
         data[field] = values.get(field, "")
     gender = values.get("gender", "")
     genders = {str(label): value for value, label in Gender.choices}
     if gender and gender not in genders:
-        errors.append(f"性别：“{gender}”无效，请填“男”或“女”，或留空。")
+        errors.append(("gender", f"性别：“{gender}”无效，请填“男”或“女”，或留空。"))
     data["gender"] = genders.get(gender, "")
     expertise = values.get("expertise", "")
     fields = {str(label): value for value, label in ExpertiseField.choices}
     if expertise not in fields:
-        errors.append(f"专业领域：“{expertise}”不在可选范围内，请从“填写说明”页列出的领域中选择。")
+        errors.append(
+            ("expertise", f"专业领域：“{expertise}”不在可选范围内，请从“填写说明”页列出的领域中选择。")
+        )
     data["expertise"] = fields.get(expertise, "")
     years = values.get("years_of_experience", "") or "0"
     try:
         data["years_of_experience"] = int(Decimal(years))
     except (ArithmeticError, ValueError):
-        errors.append(f"从业年限：“{years}”不是整数，请填写 0–70 的整数。")
+        errors.append(("years_of_experience", f"从业年限：“{years}”不是整数，请填写 0–70 的整数。"))
         data["years_of_experience"] = 0
     flags = [("willing_to_lecture", "愿意授课"), ("willing_to_consult", "愿意提供咨询")]
     flags += [
@@ -184,69 +189,186 @@ def _parse_row(values: dict[str, str], present: set[str] | None = None) -> tuple
         elif text in NO:
             data[field] = False
         else:
-            errors.append(f"{label}：“{values.get(field)}”无效，请填“是”或“否”。")
+            errors.append((field, f"{label}：“{values.get(field)}”无效，请填“是”或“否”。"))
             data[field] = False
     data["mobile_phone"] = normalize_phone(values.get("mobile_phone", ""))
     return data, errors
 
 
-def talent_import(upload, *, center, actor) -> dict:
-    """Import the talent pool from an .xlsx upload: all rows or none."""
-    from django.conf import settings
+# ---- the talent-pool import: a job on the worker (core.import_flow) ---------------------------------
+TALENT_FIELD_COLUMNS = [(label, field) for field, label in TALENT_COLUMNS]
+REQUIRED_TALENT_COLUMNS = [label for _, label in TALENT_COLUMNS if label not in OPTIONAL_TALENT_COLUMNS]
+OPTIONAL_TALENT_FIELDS = tuple(f for f, label in TALENT_COLUMNS if label in OPTIONAL_TALENT_COLUMNS)
+LABEL_OF = dict(TALENT_COLUMNS)
+TALENT_BATCH_ROWS = 1000
+TALENT_WRITTEN_FIELDS = [f for f, _label in TALENT_COLUMNS if f != "name" and f != "organization_name"]
 
-    data = upload.read(settings.IMPORT_MAX_BYTES + 1)
-    table = spreadsheets.read_table(
-        getattr(upload, "name", "") or "upload.xlsx", data, csv_allowed=False, max_rows=MAX_IMPORT_ROWS
+
+def _talent_rows(name: str, source):
+    """The sheet's rows as a stream (.xlsx only, at most ``MAX_IMPORT_ROWS``); a flag column the file
+    lacks gives None (keep what is recorded)."""
+    return spreadsheets.iter_rows_by_header(
+        spreadsheets.iter_table(name, source, csv_allowed=False, max_rows=MAX_IMPORT_ROWS),
+        TALENT_FIELD_COLUMNS,
+        required=REQUIRED_TALENT_COLUMNS,
+        none_when_absent=OPTIONAL_TALENT_FIELDS,
     )
-    columns = [(label, field) for field, label in TALENT_COLUMNS]
-    required = [label for _, label in TALENT_COLUMNS if label not in OPTIONAL_TALENT_COLUMNS]
-    rows = spreadsheets.rows_by_header(table, columns, required=required, max_rows=MAX_IMPORT_ROWS)
-    header = {spreadsheets.cell_text(h) for h in (table[0] if table else [])}
-    present = {label for label in OPTIONAL_TALENT_COLUMNS if label in header}
-    existing = {(p.name, p.organization_name): p for p in TalentProfile.objects.filter(center=center)}
-    parsed: list[tuple[int, dict, TalentProfile | None]] = []
-    errors: dict[str, list[str]] = {}
-    seen: dict[tuple[str, str], int] = {}
-    for row in rows:
-        number = row.pop("_row")
-        values = {field: spreadsheets.cell_text(value) for field, value in row.items()}
+
+
+class TalentRowChecker:
+    """Checks one row at a time; errors (row, column, value, fix) go to ``errors``; ``check(row)``
+    returns the profile's fields, or None when the row is wrong."""
+
+    def __init__(self, center):
+        self.center = center
+        self.errors: list[spreadsheets.RowError] = []
+        self.seen: dict[tuple[str, str], int] = {}
+        self.total = 0
+
+    def check(self, row: dict) -> dict | None:
+        self.total += 1
+        number = row["_row"]
+        present = {LABEL_OF[f] for f in OPTIONAL_TALENT_FIELDS if row.get(f) is not None}
+        values = {f: spreadsheets.cell_text(v) for f, v in row.items() if f != "_row"}
         data, row_errors = _parse_row(values, present)
         key = (data["name"], data["organization_name"])
-        if key in seen:
-            row_errors.append(f"与第 {seen[key]} 行重复（姓名和所在社会组织相同），请合并为一行。")
-        seen[key] = number
-        profile = existing.get(key)
-        candidate = TalentProfile(center=center, **data)
+        if key in self.seen:
+            row_errors.append(
+                ("name", f"与第 {self.seen[key]} 行重复（姓名和所在社会组织相同），请合并为一行。")
+            )
+        else:
+            self.seen[key] = number
+        candidate = TalentProfile(center=self.center, **data)
         for field, messages in talent_errors(candidate).items():
-            label = str(TalentProfile._meta.get_field(field).verbose_name)
-            row_errors.extend(m if m.startswith(label) else f"{label}：{m}" for m in messages)
-        if row_errors:
-            errors[f"第 {number} 行"] = row_errors
-        parsed.append((number, data, profile))
-    if errors:
-        raise ApplicationError(
-            f"共有 {len(errors)} 行有误，整份文件未导入。请按提示修改后重新上传。",
-            fields=errors,
-            code="import_rejected",
-        )
-    if not parsed:
+            label = LABEL_OF.get(field, str(TalentProfile._meta.get_field(field).verbose_name))
+            row_errors.extend((field, m if m.startswith(label) else f"{label}：{m}") for m in messages)
+        for field, message in row_errors:
+            self.errors.append(spreadsheets.RowError(number, LABEL_OF[field], values.get(field, ""), message))
+        return None if row_errors else data
+
+
+def talent_preview(name: str, path, params: dict) -> Preview:
+    from centers.models import ServiceCenter
+
+    checker = TalentRowChecker(ServiceCenter.objects.get(pk=params["center"]))
+    rows = first_rows(_talent_rows(name, path), checker.check, [f for f, _label in TALENT_COLUMNS])
+    if not rows:
         raise ApplicationError("文件中没有数据行。", fields={"file": ["请在表头下方逐行填写人才信息。"]})
-    created = updated = 0
+    return Preview(
+        header=[label for _f, label in TALENT_COLUMNS],
+        rows=rows,
+        errors=checker.errors,
+        total_hint=spreadsheets.row_count_hint(name, path),
+    )
+
+
+def talent_import(*, name: str, source, center, actor, progress=None) -> Outcome:
+    """Import the talent pool of ``center`` from an .xlsx (bytes or a path), streamed: every row
+    checked, the new and changed profiles written in batches (with their history) — all in one
+    transaction, nothing when any row is wrong. Matched by 姓名 + 所在社会组织 within the center."""
+    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+    checker = TalentRowChecker(center)
+    created = updated = unchanged = 0
     with transaction.atomic():
-        for _number, data, profile in parsed:
-            if profile is None:
-                TalentProfile.objects.create(center=center, **data)
-                created += 1
-            else:
-                for field, value in data.items():
-                    setattr(profile, field, value)
-                profile.version += 1
-                profile.save()
-                updated += 1
+        existing = {(p.name, p.organization_name): p for p in TalentProfile.objects.filter(center=center)}
+
+        def write(batch):
+            nonlocal created, updated, unchanged
+            new, changed = [], []
+            for data in batch:
+                profile = existing.get((data["name"], data["organization_name"]))
+                if profile is None:
+                    new.append(TalentProfile(center=center, **data))
+                elif any(getattr(profile, f) != v for f, v in data.items()):
+                    for f, v in data.items():
+                        setattr(profile, f, v)
+                    profile.version += 1
+                    changed.append(profile)
+                else:
+                    unchanged += 1
+            if new:
+                bulk_create_with_history(new, TalentProfile, batch_size=TALENT_BATCH_ROWS, default_user=actor)
+            if changed:
+                bulk_update_with_history(
+                    changed,
+                    TalentProfile,
+                    [*TALENT_WRITTEN_FIELDS, "version"],
+                    batch_size=TALENT_BATCH_ROWS,
+                    default_user=actor,
+                )
+            created += len(new)
+            updated += len(changed)
+
+        batch: list[dict] = []
+        for row in _talent_rows(name, source):
+            data = checker.check(row)
+            if checker.errors:
+                batch = []  # nothing more is written; the rest is still checked for the report
+                if len(checker.errors) > MAX_CHECKED_ERRORS:
+                    break
+                continue
+            batch.append(data)
+            if len(batch) >= TALENT_BATCH_ROWS:
+                write(batch)
+                batch = []
+                if progress:
+                    progress(checker.total)
+        if not checker.errors and batch:
+            write(batch)
+        if progress:
+            progress(checker.total)
+        if checker.errors:
+            transaction.set_rollback(True)
+            return Outcome(total=checker.total, errors=checker.errors)
+        if not checker.total:
+            raise ApplicationError("文件中没有数据行。", fields={"file": ["请在表头下方逐行填写人才信息。"]})
         log_action(
             "staffing.talent.imported",
             actor=actor,
             obj=center,
-            data={"created": created, "updated": updated, "file": getattr(upload, "name", "")},
+            data={"created": created, "updated": updated, "file": name},
         )
-    return {"created": created, "updated": updated}
+    return Outcome(
+        total=checker.total,
+        summary=f"导入完成：新增 {created} 人，更新 {updated} 人。"
+        + (f"另有 {unchanged} 人无变化。" if unchanged else ""),
+        result={"created": created, "updated": updated, "unchanged": unchanged},
+    )
+
+
+def _talent_authorize(actor, params: dict) -> None:
+    """The keeper of the talent pool (the district center's director, or the bureau for it) only."""
+    from django.http import Http404
+
+    from .selectors import talent_keeper_for
+
+    keeper = talent_keeper_for(actor)
+    if keeper is None or (params.get("center") is not None and keeper.pk != params["center"]):
+        raise Http404("未找到该页面，或您无权访问。")
+
+
+def _talent_run(job, name: str, path: str, progress) -> Outcome:
+    from centers.models import ServiceCenter
+
+    center = ServiceCenter.objects.get(pk=job.params["center"])
+    return talent_import(name=name, source=path, center=center, actor=job.requester, progress=progress)
+
+
+TALENT_IMPORT = ImportFlow(
+    kind="staffing.talent_import",
+    what="导入人才库",
+    task="staffing.tasks.talent_import_task",
+    session_key="staffing_talent_import",
+    preview=talent_preview,
+    run=_talent_run,
+    queued_action="staffing.talent.import_queued",
+    authorize=_talent_authorize,
+    done_url="staffing:talent_list",
+    done_label="查看专业人才档案库",
+)
+
+
+def talent_import_work(job, ctx) -> dict:
+    """The job (staffing.tasks.talent_import_task)."""
+    return import_work(TALENT_IMPORT, job, ctx)

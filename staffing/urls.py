@@ -23,6 +23,7 @@ urlpatterns = [
     path("talent/<int:pk>/edit/", views.talent_edit, name="talent_edit"),
     path("talent/<int:pk>/delete/", views.talent_delete, name="talent_delete"),
     path("talent/import/", views.talent_import, name="talent_import"),
+    path("talent/import/commit/", views.talent_import_commit, name="talent_import_commit"),
     path("talent/import/template/", views.talent_template, name="talent_template"),
     path("talent/export/", views.talent_export, name="talent_export"),
 ]

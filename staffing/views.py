@@ -12,14 +12,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import Role
 from centers.models import ServiceCenter
 from core.access import BUREAU, CENTER_EDITORS, CENTER_READERS, access, in_scope, roles
 from core.errors import ApplicationError
 from core.idempotency import REPEATED_MESSAGE, create_once
+from core.import_flow import import_commit, import_page
 from core.permissions import can, restrict
 
 from . import excel, selectors, services
@@ -479,26 +481,45 @@ def talent_delete(request, pk):
     return render(request, "staffing/talent_delete.html", {"form": form, "profile": profile})
 
 
+def _talent_import_context() -> dict:
+    return {
+        "title": "从 Excel 导入专业人才档案库",
+        "intro": "请按导入模板填写后上传 .xlsx（不超过 10 MB，至多 5,000 行）；同一建档中心内“姓名 + 所在社会组织”"
+        "相同视为同一人，导入时更新其信息。",
+        "template_url": reverse("staffing:talent_template"),
+        "commit_url": reverse("staffing:talent_import_commit"),
+        "cancel_url": reverse("staffing:talent_list"),
+    }
+
+
 @access(read=TALENT_KEEPERS, write=TALENT_KEEPERS)
 @login_required
 @require_http_methods(["GET", "POST"])
 def talent_import(request):
+    """Upload → the first rows as a preview → 确认导入 queues the job (core.import_flow)."""
     keeper = _keeper_or_404(request)
-    form = TalentImportForm(request.POST or None, request.FILES or None)
-    result = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = excel.talent_import(form.cleaned_data["file"], center=keeper, actor=request.user)
-        except ApplicationError as exc:
-            return render(
-                request,
-                "staffing/talent_import.html",
-                {"form": form, "error": exc.message, "row_errors": exc.fields},
-                status=400,
-            )
-        messages.success(request, f"导入完成：新增 {result['created']} 人，更新 {result['updated']} 人。")
-        return redirect("staffing:talent_list")
-    return render(request, "staffing/talent_import.html", {"form": form})
+    return import_page(
+        request,
+        excel.TALENT_IMPORT,
+        form_class=TalentImportForm,
+        context=_talent_import_context(),
+        params={"center": keeper.pk},
+    )
+
+
+@access(write=TALENT_KEEPERS)
+@login_required
+@require_POST
+def talent_import_commit(request):
+    keeper = _keeper_or_404(request)
+    return import_commit(
+        request,
+        excel.TALENT_IMPORT,
+        page_url=reverse("staffing:talent_import"),
+        context=_talent_import_context(),
+        form_class=TalentImportForm,
+        params={"center": keeper.pk},
+    )
 
 
 @access(read=TALENT_KEEPERS)

@@ -378,6 +378,7 @@ def matrix(demo, settings, tmp_path):
             "staffing:talent_edit",
             "staffing:talent_delete",
             "staffing:talent_import",
+            "staffing:talent_import_commit",
             "staffing:talent_template",
         ),
         nobody,

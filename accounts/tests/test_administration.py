@@ -13,7 +13,8 @@ from openpyxl import Workbook, load_workbook
 from accounts import importing, services
 from accounts.models import User
 from accounts.roles import Role
-from core.models import AuditEntry
+from core.jobs import run_job
+from core.models import AuditEntry, Job
 from core.testing import login_as, make_user
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +68,7 @@ def account_urls(target):
         reverse("accounts:user_unlock", args=[target.pk]),
         reverse("accounts:user_reset_password", args=[target.pk]),
         reverse("accounts:user_import_commit"),
+        reverse("accounts:user_import_passwords"),
     ]
     return get, post
 
@@ -216,7 +218,7 @@ def test_import_previews_row_errors_and_imports_all_or_nothing(
     page = client.post(reverse("accounts:user_import"), {"file": upload(xlsx(rows))})
     html = page.content.decode()
     assert "确认导入" not in html
-    errors = [str(e) for e in page.context["result"].errors]
+    errors = [str(e) for e in page.context["preview"].errors]
     assert any(e.startswith("第 3 行，“所属业务主管单位”列，值“不存在的单位”") for e in errors), errors
     assert any(e.startswith("第 4 行，“所在单位”列") and "须填写所在单位" in e for e in errors), errors
     assert any(e.startswith("第 5 行，“用户名”列") and "已被使用" in e for e in errors), errors
@@ -240,8 +242,12 @@ def test_import_previews_row_errors_and_imports_all_or_nothing(
     preview = client.post(reverse("accounts:user_import"), {"file": upload(xlsx(good))})
     assert "确认导入" in preview.content.decode()
     assert not User.objects.filter(username__startswith="new_").exists()
+    queued = client.post(reverse("accounts:user_import_commit"))
+    job = Job.objects.get(kind=importing.USER_IMPORT.kind)
+    assert queued["Location"] == reverse("core:job_detail", args=[job.pk])
+    run_job(str(job.pk), importing.user_import_work)  # the worker's part, here in-process
     with django_capture_on_commit_callbacks(execute=True):
-        done = client.post(reverse("accounts:user_import_commit"))
+        done = client.post(reverse("accounts:user_import_passwords"), {"job": job.pk})
     assert done.status_code == 200 and len(done.context["issued"]) == 3
     director = User.objects.get(username="new_director")
     assert director.role == Role.DIRECTOR and director.center == world.jinze and director.must_change_password

@@ -70,6 +70,12 @@ def test_a_2000_row_sheet_imports_as_a_job_on_the_worker(worker, client, job_wai
     assert job.status == "succeeded", job.log
     assert SocialOrganization.objects.filter(name__startswith="生成组织").count() == 2000
     assert RatingRecord.objects.filter(organization__name__startswith="生成组织").count() == 200
+    history = SocialOrganization.history.filter(name__startswith="生成组织")
+    assert history.filter(history_type="+", history_user__username="imp_bureau").count() == 2000
+    assert (
+        RatingRecord.history.filter(history_type="+", organization__name__startswith="生成组织").count()
+        == 200
+    )
     assert "导入完成：新增 2000 家，更新 0 家，未变化 0 家，新增评估记录 200 条。" in job.log
     status = client.get(reverse("core:job_status", args=[job.pk])).json()
     assert status["progress"] == 100 and status["rows"].startswith("已处理 2,000 / 2,000 行，每秒 ")
@@ -107,3 +113,31 @@ def test_starting_imports_is_limited_per_person(client):
         importing.organization_import_start(actor=bureau, path="imports/x.xlsx", name="x.xlsx")
     with pytest.raises(ApplicationError, match="导入社会组织过于频繁：10 分钟内最多 10 次"):
         importing.organization_import_start(actor=bureau, path="imports/x.xlsx", name="x.xlsx")
+
+
+@pytest.mark.django_db
+def test_the_eleventh_import_in_ten_minutes_is_refused_429_and_nothing_is_queued(client):
+    """Issue 14 §5 from the attacker's side: ten imports through the pages, the eleventh refused with
+    the time to retry, no job row and no outbox message for it, the upload not kept."""
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from core.models import JobMessage
+
+    client.force_login(make_user("imp_bureau", Role.BUREAU))
+    data = sheet(3)
+    for _ in range(importing.IMPORT_JOBS_PER_10_MINUTES):
+        start(client, data)
+    first = Job.objects.filter(kind=importing.IMPORT_JOB_KIND).earliest("created_at")
+    client.post(reverse("centers:organization_import"), {"file": SimpleUploadedFile("gen.xlsx", data)})
+    stored = client.session["centers_import"]["path"]
+    refused = client.post(reverse("centers:organization_import_commit"))
+    assert refused.status_code == 429
+    retry_at = timezone.localtime(first.created_at + timezone.timedelta(minutes=10))
+    html = refused.content.decode()
+    assert "导入社会组织过于频繁：10 分钟内最多 10 次" in html
+    assert f"请于 {retry_at:%H:%M} 后再试" in html
+    assert int(refused["Retry-After"]) > 0
+    assert Job.objects.filter(kind=importing.IMPORT_JOB_KIND).count() == 10
+    assert JobMessage.objects.count() == 10
+    assert not default_storage.exists(stored)

@@ -27,6 +27,26 @@ def xlsx(rows, header=HEADER) -> SimpleUploadedFile:
     return SimpleUploadedFile("人才.xlsx", buffer.getvalue())
 
 
+def imported(client, upload) -> int:
+    """The import as the keeper does it: preview, 确认导入, and the job's part (here in-process, the
+    worker's own test is in test_talent_import_jobs.py). The preview's status code, or 302 when the
+    job succeeded."""
+    from core.jobs import run_job
+    from core.models import Job
+    from staffing import excel
+
+    preview = client.post(reverse("staffing:talent_import"), {"file": upload})
+    if preview.status_code != 200:
+        return preview.status_code
+    queued = client.post(reverse("staffing:talent_import_commit"))
+    job = Job.objects.filter(kind=excel.TALENT_IMPORT.kind).latest("created_at")
+    assert queued["Location"] == reverse("core:job_detail", args=[job.pk])
+    run_job(str(job.pk), excel.talent_import_work)
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.log
+    return 302
+
+
 GOOD = [
     "周敏",
     "女",
@@ -44,13 +64,12 @@ GOOD = [
 def test_keeper_imports_a_good_file_and_a_second_import_updates(client, world):
     client.force_login(world["district_director"])
     other = ["吴刚", "男", "青浦区公益法律服务中心", "法律", "", "律师执业证", 12, "否", "是", "021-59721234"]
-    response = client.post(reverse("staffing:talent_import"), {"file": xlsx([GOOD, other])})
-    assert response.status_code == 302
+    assert imported(client, xlsx([GOOD, other])) == 302
     zhou = TalentProfile.objects.get(name="周敏")
     assert zhou.expertise == "social_work" and zhou.willing_to_lecture and not zhou.willing_to_consult
     assert zhou.center == world["district"]
     changed = GOOD[:6] + [11] + GOOD[7:]
-    assert client.post(reverse("staffing:talent_import"), {"file": xlsx([changed])}).status_code == 302
+    assert imported(client, xlsx([changed])) == 302
     zhou.refresh_from_db()
     assert zhou.years_of_experience == 11 and zhou.version == 2
     assert TalentProfile.objects.filter(name="周敏").count() == 1
@@ -73,6 +92,7 @@ def test_a_file_with_errors_imports_nothing_and_names_each_row_and_field(client,
     assert "第 3 行" in html and "专业领域：“天文学”不在可选范围内" in html
     assert "第 4 行" in html and "从业年限：“十年”不是整数" in html and "联系电话“12345”不是有效的" in html
     assert "第 5 行" in html and "与第 2 行重复" in html and "愿意授课：“也许”无效" in html
+    assert "确认导入" not in html
     assert "第 2 行" not in html.split("与第 2 行重复")[0].split("第 3 行")[0]
     assert TalentProfile.objects.count() == before
 
@@ -92,10 +112,8 @@ def test_export_round_trips_for_the_keeper_and_is_masked_and_logged_for_others(c
     response = client.get(reverse("staffing:talent_export"))
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[0] == tuple(HEADER) and rows[1][9] == "13900001111"
-    again = client.post(
-        reverse("staffing:talent_import"), {"file": SimpleUploadedFile("export.xlsx", response.content)}
-    )
-    assert again.status_code == 302 and TalentProfile.objects.count() == 1
+    again = imported(client, SimpleUploadedFile("export.xlsx", response.content))
+    assert again == 302 and TalentProfile.objects.count() == 1
 
     client.force_login(world["director"])
     response = client.get(reverse("staffing:talent_export"))
@@ -143,14 +161,12 @@ def test_leading_talent_and_party_backbone_flags_in_import_list_filter_export_an
     client.force_login(world["district_director"])
     leader = [*GOOD, "是", "否"]
     backbone = ["吴刚", "男", "青浦区公益法律服务中心", "法律", "", "", 12, "否", "是", "", "否", "是"]
-    assert (
-        client.post(reverse("staffing:talent_import"), {"file": xlsx([leader, backbone])}).status_code == 302
-    )
+    assert imported(client, xlsx([leader, backbone])) == 302
     zhou = TalentProfile.objects.get(name="周敏")
     assert zhou.is_leading_talent and not zhou.is_party_backbone
     # A file of the older layout (no flag columns) updates the rest and keeps the flags.
     older = xlsx([GOOD[:6] + [11] + GOOD[7:]], header=HEADER[:10])
-    assert client.post(reverse("staffing:talent_import"), {"file": older}).status_code == 302
+    assert imported(client, older) == 302
     zhou.refresh_from_db()
     assert zhou.years_of_experience == 11 and zhou.is_leading_talent
 

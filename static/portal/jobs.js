@@ -20,7 +20,8 @@
           if (!data.finished) setTimeout(poll, 1000);
           else {
             box.dataset.finished = "1";
-            if (data.status === "failed") window.location.reload(); // shows 重试失败项
+            // a failure shows 重试失败项; a finished import its rows in error or its next step
+            if (data.status === "failed" || "reloadOnFinish" in box.dataset) window.location.reload();
           }
         })
         .catch(function () { setTimeout(poll, 3000); });
