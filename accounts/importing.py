@@ -272,11 +272,9 @@ def import_passwords_issue(*, job_id, actor) -> list[services.PasswordIssued]:
         result.pop("done", None)
         Job.objects.filter(pk=job.pk).update(result=result)
         log_action("accounts.user.passwords_issued", actor=actor, obj=job, data={"accounts": len(users)})
-        for user, password in zip(users, passwords, strict=True):
-            if user.email:
-                transaction.on_commit(lambda u=user, p=password: services.send_password(u, p))
+    # e-mailed by the caller (services.deliver_password), after this transaction has committed
     return [
-        services.PasswordIssued(user=u, password=p, emailed=bool(u.email))
+        services.PasswordIssued(user=u, password=p, to_email=bool(u.email))
         for u, p in zip(users, passwords, strict=True)
     ]
 

@@ -421,7 +421,10 @@ def user_import_passwords(request):
         messages.error(request, "没有可显示的一次性密码：请从导入任务的页面点击“显示一次性密码”。")
         return redirect("accounts:user_import")
     try:
-        issued = importing.import_passwords_issue(job_id=job_id, actor=request.user)
+        issued = [
+            services.deliver_password(item)
+            for item in importing.import_passwords_issue(job_id=job_id, actor=request.user)
+        ]
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("core:job_detail", pk=job_id)
