@@ -55,8 +55,11 @@ lint: install
 check-migrations: install
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 
+# Two test processes (pytest-xdist, a file at a time each; PYTEST_WORKERS=0 for one): each has its own
+# test database (…_gw0, …_gw1), Redis database, worker and var/test/gwN folder (qingpu_portal/test_settings.py).
+PYTEST_WORKERS ?= 2
 pytest: install
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # axe-core for the accessibility browser test (package.json, one package, test-only, never served):
 # installed once from npm's cache or registry; without npm the test names what is missing.
