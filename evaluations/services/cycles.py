@@ -361,10 +361,15 @@ def unsubmitted_filings(cycle: Cycle) -> list[Filing]:
 
 
 @transaction.atomic
-def cycle_close_filing(*, cycle: Cycle, actor, reason: str = "") -> Cycle:
+def cycle_close_filing(
+    *, cycle: Cycle, actor, reason: str = "", source_description: str = "", source_published_on=None
+) -> Cycle:
     """End the filing and enter spot check. Before the filing deadline a typed reason is required;
     the centers that have not submitted are named in the record (the confirmation page lists them)
-    and count by the cycle's rule for unsubmitted filings (不予评分 / 按零分计), shown as 未提交."""
+    and count by the cycle's rule for unsubmitted filings (不予评分 / 按零分计), shown as 未提交.
+
+    The draw's seed is committed in the same step: the portal's own (default), or the public source
+    named by ``source_description`` and ``source_published_on`` (spot_check.draw_commit)."""
     cycle = _locked_cycle(cycle)
     reason = (reason or "").strip()
     unsubmitted = unsubmitted_filings(cycle)
@@ -382,5 +387,11 @@ def cycle_close_filing(*, cycle: Cycle, actor, reason: str = "") -> Cycle:
         cycle.save(update_fields=["filing_close_reason", "updated_at"])
     from .spot_check import draw_commit
 
-    draw_commit(cycle=cycle, actor=actor)  # the draw's seed, its SHA-256 published from now on
+    # the draw's seed (or its public source), its SHA-256 published from now on
+    draw_commit(
+        cycle=cycle,
+        actor=actor,
+        source_description=source_description,
+        source_published_on=source_published_on,
+    )
     return cycle
