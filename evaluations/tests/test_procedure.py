@@ -307,7 +307,8 @@ def test_a_draw_population_is_in_street_town_order(people, centers):
 
 
 # ---- veto items ------------------------------------------------------------------------------------
-def test_a_veto_finding_fails_the_grade_whatever_the_score_and_says_why(people, centers):
+def _vetoed(people):
+    """A 2030 cycle with a veto item V1, ZJJ filed with one occurrence of it, scored (revision 1)."""
     # 50 points would be 优秀 under these bands: only the veto can fail it
     bands = [{"grade": "优秀", "min": 50}, {"grade": "不合格", "min": 0}]
     cycle = services.cycle_create(year=FUTURE, actor=people["bureau"], grade_bands=bands)
@@ -338,12 +339,35 @@ def test_a_veto_finding_fails_the_grade_whatever_the_score_and_says_why(people, 
     )
     services.filing_submit(filing=filing, actor=people["director"], today=TODAY)
     filing.refresh_from_db()
+    return _scored(cycle, people), filing, veto
+
+
+def test_a_veto_finding_fails_the_grade_whatever_the_score_and_says_why(people, centers):
+    cycle, filing, veto = _vetoed(people)
     assert filing.self_total >= 50  # the veto takes no points off
-    cycle = _scored(cycle, people)
     result = Result.objects.get(result_set__cycle=cycle, center=people["zjj"])
     assert result.final_score == filing.self_total and result.grade == "不合格"
     assert result.veto == "一票否决：V1 发生重大安全责任事故，等次为不合格"
     assert Indicator.objects.get(pk=veto.pk).kind_explanation == "一票否决项：发生即评为不合格，不论得分多少"
+
+
+def test_a_vetoed_center_gets_a_rectification_item_naming_the_veto(people, centers):
+    # findings_for read a ``vetoes`` attribute no Result has: a veto opened no item
+    from evaluations.models import Rectification
+
+    cycle, _filing, _veto = _vetoed(people)
+    services.cycle_publish(cycle=cycle, actor=people["bureau"], queue_reports=False)
+    items = Rectification.objects.filter(cycle=cycle, center=people["zjj"])
+    veto = items.get(kind="veto")
+    assert veto.key == "veto:V1"
+    assert veto.finding == "一票否决：V1 发生重大安全责任事故，等次为不合格"
+    assert veto.state == "open" and veto.deadline is not None
+    # the failed grade is its own finding, as before; the centers without a veto have no veto item
+    assert items.filter(kind="failed").exists()
+    assert not Rectification.objects.filter(cycle=cycle, kind="veto").exclude(center=people["zjj"]).exists()
+    # the director sees it on the center's list of items, in Chinese
+    page = client_for(people["director"]).get(reverse("evaluations:rectification_list")).content.decode()
+    assert "一票否决：V1 发生重大安全责任事故" in page
 
 
 def test_an_unsubmitted_center_reads_unsubmitted_in_the_pdfs_and_the_public_list(
