@@ -15,6 +15,7 @@ from .choices import (
     IndicatorKind,
     IndicatorMethod,
     NotApplicableRule,
+    RubricTemplate,
     SeedSource,
     UnsubmittedRule,
 )
@@ -95,6 +96,13 @@ class CycleForm(VersionedFormMixin, forms.Form):
         required=False,
         initial=NotApplicableRule.REDISTRIBUTE,
     )
+    rubric_template = forms.ChoiceField(
+        label="评分表模板",
+        choices=RubricTemplate.choices,
+        required=False,
+        initial=RubricTemplate.DEFAULT,
+        help_text="建立考评时载入；草拟阶段可逐项修改，开启后冻结",
+    )
 
     def __init__(self, *args, cycle: Cycle | None = None, **kwargs):
         if cycle is not None:
@@ -111,6 +119,8 @@ class CycleForm(VersionedFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if cycle is not None:
             self.fields["year"].disabled = True
+            # the rubric is loaded when the cycle is made; afterwards it is edited item by item
+            del self.fields["rubric_template"]
 
     def clean_grade_bands(self):
         bands = []
@@ -151,7 +161,7 @@ class CycleForm(VersionedFormMixin, forms.Form):
         for name in ("publicity_days", "rectification_days"):
             if data.get(name) is None:
                 data.pop(name, None)
-        for optional in ("unsubmitted_rule", "not_applicable_rule"):
+        for optional in ("unsubmitted_rule", "not_applicable_rule", "rubric_template"):
             if not data.get(optional):
                 data.pop(optional, None)
         return data

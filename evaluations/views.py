@@ -135,7 +135,7 @@ def cycle_create(request):
             _fail(request, exc, form)
         else:
             if first:
-                messages.success(request, f"已建立 {cycle.year} 年度考评，并载入默认评分表。")
+                messages.success(request, f"已建立 {cycle.year} 年度考评，并载入所选评分表。")
             else:
                 messages.info(request, REPEATED_MESSAGE)
             if cycle is None:
