@@ -109,8 +109,11 @@ class RubricTemplate(models.TextChoices):
     """The rubric a new cycle starts from (evaluations.default_rubric.RUBRIC_TEMPLATES)."""
 
     DEFAULT = "default", _("默认考评指标（依据青民〔2016〕45号）")
-    SHANGHAI_STYLE = "shanghai_style", _(
-        "门户模板：参照《上海市社会组织评估指标（2025年版）》结构编写（含扣分项、一票否决项、加分项、可不适用项）"
+    SHANGHAI_STYLE = (
+        "shanghai_style",
+        _(
+            "门户模板：参照《上海市社会组织评估指标（2025年版）》结构编写（含扣分项、一票否决项、加分项、可不适用项）"
+        ),
     )
 
 
