@@ -265,6 +265,10 @@ def test_a_public_source_is_committed_before_its_value_is_published_and_the_draw
     with pytest.raises(ApplicationError, match="请填写公开来源公布的数值") as missing:
         services.draw_create(cycle=cycle, actor=bureau, source_value="  ")
     assert "source_value" in missing.value.fields
+    api = APIClient()
+    api.force_authenticate(bureau)
+    answer = api.post("/api/v1/samples/", {"cycle": cycle.pk}, format="json")
+    assert answer.status_code == 400 and "source_value" in answer.json()["error"]["fields"]
     client.force_login(bureau)
     draw_url = reverse("evaluations:cycle_draw", args=[cycle.pk])
     form = client.get(draw_url).content.decode()
