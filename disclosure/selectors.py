@@ -85,7 +85,8 @@ def public_draw_record(year: int) -> dict | None:
     when the year has no commitment and no draw. Centers are referred to by their place in the
     population (``position``, from 1), so the record can be replayed from the file alone
     (``scripts/replay_draw.py``)."""
-    from evaluations.draw import ALGORITHM, ALGORITHM_LABELS, sample_size
+    from evaluations.choices import SeedSource
+    from evaluations.draw import ALGORITHM, ALGORITHM_LABELS, sample_size, source_statement
     from evaluations.models import Cycle, Draw, SeedCommitment
     from evaluations.services import draw_population
 
@@ -120,8 +121,19 @@ def public_draw_record(year: int) -> dict | None:
             {
                 "sha256": commitment.digest,
                 "published_at": timezone.localtime(commitment.committed_at).isoformat(),
+                # what the digest covers: the seed itself, or the public source named in advance
+                "covers": "source" if commitment.source == SeedSource.PUBLIC else "seed",
             }
             if commitment
+            else None
+        ),
+        "seed_source": (
+            {
+                "description": commitment.source_description,
+                "published_on": commitment.source_published_on.isoformat(),
+                "statement": source_statement(commitment.source_description, commitment.source_published_on),
+            }
+            if commitment and commitment.source == SeedSource.PUBLIC
             else None
         ),
         "share": {"numerator": numerator, "denominator": denominator},

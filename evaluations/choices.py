@@ -105,6 +105,26 @@ class NotApplicableRule(models.TextChoices):
     RESCALE = "rescale", _("按适用指标满分折算为百分制")
 
 
+class RubricTemplate(models.TextChoices):
+    """The rubric a new cycle starts from (evaluations.default_rubric.RUBRIC_TEMPLATES)."""
+
+    DEFAULT = "default", _("默认考评指标（依据青民〔2016〕45号）")
+    SHANGHAI_STYLE = (
+        "shanghai_style",
+        _(
+            "门户模板：参照《上海市社会组织评估指标（2025年版）》结构编写（含扣分项、一票否决项、加分项、可不适用项）"
+        ),
+    )
+
+
+class SeedSource(models.TextChoices):
+    """Where the draw's seed comes from: made by the portal (its SHA-256 published), or a public
+    source named in advance (such as the next day's published lottery number), entered at the draw."""
+
+    PORTAL = "portal", _("门户生成的随机种子")
+    PUBLIC = "public", _("事先指定的公开来源")
+
+
 class IndicatorKind(models.TextChoices):
     STANDARD = "standard", _("常规项")
     DEDUCTION = "deduction", _("扣分项")

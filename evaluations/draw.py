@@ -19,6 +19,12 @@ digits) when the cycle enters spot check; only its SHA-256 (``commitment``) is p
 seed itself at the draw — so nobody can search for a convenient seed, and anyone can check the seed
 against the commitment published before.
 
+Or the seed is taken from a public source named in advance (``SeedSource.PUBLIC``), such as the
+next day's published lottery number: the commitment is then SHA-256 of ``source_statement`` — the
+source's description, a line feed, and the date it will be published (YYYY-MM-DD) — made before
+that date; at the draw the bureau enters the published value, which becomes the seed (spaces
+collapsed, ``public_seed``). Anyone can look the value up at its source and check both.
+
 Old draws keep their algorithm: ``ceil-share-random-sample-v1`` (``draw_sample_v1``, Python's
 ``random.sample`` on an integer seed) stays for the records made with it; ``sample_for`` picks by the
 version recorded on the draw. ``scripts/replay_draw.py`` is the same algorithm with the standard
@@ -46,6 +52,17 @@ def new_seed() -> str:
 def commitment_of(seed: str) -> str:
     """The published commitment of a seed: SHA-256 of its UTF-8 text, lower-case hexadecimal."""
     return hashlib.sha256(str(seed).encode("utf-8")).hexdigest()
+
+
+def source_statement(description: str, published_on) -> str:
+    """The text a public source's commitment covers: its description, "\n", its publication date."""
+    day = published_on.isoformat() if hasattr(published_on, "isoformat") else str(published_on)
+    return f"{description.strip()}\n{day}"
+
+
+def public_seed(value: str) -> str:
+    """The seed taken from a public source's published value: its text with runs of spaces as one."""
+    return " ".join(str(value).split())
 
 
 def order_key(seed: str, credit_code: str) -> str:

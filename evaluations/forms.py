@@ -10,7 +10,15 @@ from accounts.models import User
 from accounts.roles import Role
 from core.versioning import VersionedFormMixin
 
-from .choices import CombinationRule, IndicatorKind, IndicatorMethod, NotApplicableRule, UnsubmittedRule
+from .choices import (
+    CombinationRule,
+    IndicatorKind,
+    IndicatorMethod,
+    NotApplicableRule,
+    RubricTemplate,
+    SeedSource,
+    UnsubmittedRule,
+)
 from .models import Cycle, RubricCategory
 from .models.filing import FILING_FIGURES
 
@@ -88,6 +96,13 @@ class CycleForm(VersionedFormMixin, forms.Form):
         required=False,
         initial=NotApplicableRule.REDISTRIBUTE,
     )
+    rubric_template = forms.ChoiceField(
+        label="评分表模板",
+        choices=RubricTemplate.choices,
+        required=False,
+        initial=RubricTemplate.DEFAULT,
+        help_text="建立考评时载入；草拟阶段可逐项修改，开启后冻结",
+    )
 
     def __init__(self, *args, cycle: Cycle | None = None, **kwargs):
         if cycle is not None:
@@ -104,6 +119,8 @@ class CycleForm(VersionedFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if cycle is not None:
             self.fields["year"].disabled = True
+            # the rubric is loaded when the cycle is made; afterwards it is edited item by item
+            del self.fields["rubric_template"]
 
     def clean_grade_bands(self):
         bands = []
@@ -144,7 +161,7 @@ class CycleForm(VersionedFormMixin, forms.Form):
         for name in ("publicity_days", "rectification_days"):
             if data.get(name) is None:
                 data.pop(name, None)
-        for optional in ("unsubmitted_rule", "not_applicable_rule"):
+        for optional in ("unsubmitted_rule", "not_applicable_rule", "rubric_template"):
             if not data.get(optional):
                 data.pop(optional, None)
         return data
@@ -296,12 +313,50 @@ class ReopenForm(forms.Form):
     reason = forms.CharField(label="原因", max_length=300)
 
 
+class SeedSourceForm(forms.Form):
+    """Where the draw's seed will come from, chosen as the cycle enters spot check: the portal's own
+    random seed (default), or a public source named now and published later (services.draw_commit)."""
+
+    source = forms.ChoiceField(
+        label="抽样种子来源",
+        choices=SeedSource.choices,
+        initial=SeedSource.PORTAL,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    source_description = forms.CharField(
+        label="公开来源",
+        max_length=200,
+        required=False,
+        help_text="仅选“事先指定的公开来源”时填写，如“中国福利彩票双色球 2027001 期开奖号码”",
+    )
+    source_published_on = forms.DateField(
+        label="该来源公布数值的日期", required=False, widget=DateInput(), help_text="须晚于今天"
+    )
+
+    def commit_fields(self) -> dict:
+        """What draw_commit takes: nothing for the portal's seed, the source for a public one."""
+        if self.cleaned_data.get("source") != SeedSource.PUBLIC:
+            return {}
+        return {
+            "source_description": self.cleaned_data.get("source_description") or "",
+            "source_published_on": self.cleaned_data.get("source_published_on") or "",
+        }
+
+
 class DrawForm(forms.Form):
     """The bureau names the centers that must be checked and those left out (with reasons). There is
-    no seed field: the seed was made by the portal and its commitment published (services.draw_commit)."""
+    no seed field: the seed was made by the portal and its commitment published (services.draw_commit);
+    when the commitment named a public source, the value it published is entered here."""
 
     must_include = forms.MultipleChoiceField(
         label="必检中心", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    source_value = forms.CharField(
+        label="公开来源公布的数值",
+        max_length=64,
+        required=False,
+        help_text="照抄公开来源公布的数值，抽样以此为种子",
     )
 
     def __init__(self, *args, population: list[dict], **kwargs):

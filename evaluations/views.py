@@ -49,6 +49,7 @@ from .forms import (
     IndicatorForm,
     ReopenForm,
     ReturnForm,
+    SeedSourceForm,
     UploadForm,
     auditors,
 )
@@ -134,7 +135,7 @@ def cycle_create(request):
             _fail(request, exc, form)
         else:
             if first:
-                messages.success(request, f"已建立 {cycle.year} 年度考评，并载入默认评分表。")
+                messages.success(request, f"已建立 {cycle.year} 年度考评，并载入所选评分表。")
             else:
                 messages.info(request, REPEATED_MESSAGE)
             if cycle is None:
@@ -306,11 +307,14 @@ def cycle_close_filing(request, pk):
     (before the deadline) the reason, typed and recorded."""
     cycle = _cycle(request, pk, "change")
     reason = request.POST.get("reason", "") if request.method == "POST" else ""
-    if request.method == "POST":
+    source_form = SeedSourceForm(request.POST or None)
+    if request.method == "POST" and source_form.is_valid():
         try:
-            services.cycle_close_filing(cycle=cycle, actor=request.user, reason=reason)
+            services.cycle_close_filing(
+                cycle=cycle, actor=request.user, reason=reason, **source_form.commit_fields()
+            )
         except ApplicationError as exc:
-            _fail(request, exc)
+            _fail(request, exc, source_form)
         else:
             messages.success(request, "已结束填报，考评进入抽检阶段。")
             return redirect("evaluations:cycle_detail", cycle.pk)
@@ -326,6 +330,7 @@ def cycle_close_filing(request, pk):
             "unsubmitted": services.unsubmitted_filings(cycle),
             "needs_reason": move is not None and workflow.needs_reason(move, cycle),
             "reason": reason,
+            "source_form": source_form,
         },
     )
 
@@ -360,13 +365,18 @@ def cycle_draw(request, pk):
     draw = Draw.objects.filter(cycle=cycle).first()
     population = draw.population if draw else services.draw_population(cycle)
     if request.method == "POST" and request.POST.get("action") == "commit":
-        try:
-            services.draw_commit(cycle=cycle, actor=request.user)
-        except ApplicationError as exc:
-            _fail(request, exc)
-        else:
-            messages.success(request, "已生成随机种子并公布其承诺值（SHA-256）。")
-        return redirect("evaluations:cycle_draw", cycle.pk)
+        source_form = SeedSourceForm(request.POST)
+        if source_form.is_valid():
+            try:
+                services.draw_commit(cycle=cycle, actor=request.user, **source_form.commit_fields())
+            except ApplicationError as exc:
+                _fail(request, exc, source_form)
+            else:
+                messages.success(request, "已公布抽样种子的承诺值（SHA-256）。")
+                return redirect("evaluations:cycle_draw", cycle.pk)
+        return _draw_page(
+            request, cycle, draw, DrawForm(population=population), population, source_form=source_form
+        )
     form = DrawForm(request.POST or None, population=population)
     if request.method == "POST" and form.is_valid():
         # A posted seed goes to the service, which refuses it in Chinese (the seed is never typed).
@@ -377,6 +387,7 @@ def cycle_draw(request, pk):
                 actor=request.user,
                 must_include=form.cleaned_data["must_include"],
                 excluded=form.excluded(population),
+                source_value=form.cleaned_data["source_value"],
                 **typed,
             )
         except ApplicationError as exc:
@@ -397,16 +408,14 @@ def cycle_draw_verify(request, pk):
     rerun, matches = services.draw_verify(draw)
     names = {c["id"]: c["name"] for c in draw.population}
     log_action("evaluations.draw.verified", actor=request.user, obj=cycle, data={"matches": matches})
-    seed_ok = draw.seed_commitment is None or (
-        services.draw_algorithm.commitment_of(draw.seed) == draw.seed_commitment.digest
-    )
+    seed_ok = services.commitment_holds(draw)
     verification = {"names": [names[c] for c in rerun], "matches": matches, "seed_ok": seed_ok}
     return _draw_page(
         request, cycle, draw, DrawForm(population=draw.population), draw.population, verification
     )
 
 
-def _draw_page(request, cycle, draw, form, population, verification=None):
+def _draw_page(request, cycle, draw, form, population, verification=None, source_form=None):
     k = services.draw_algorithm.sample_size(cycle.sample_numerator, cycle.sample_denominator, len(population))
     return render(
         request,
@@ -419,6 +428,7 @@ def _draw_page(request, cycle, draw, form, population, verification=None):
             "k": k,
             "verification": verification,
             "commitment": SeedCommitment.objects.filter(cycle=cycle).first(),
+            "source_form": source_form or SeedSourceForm(),
             "algorithm_label": services.draw_algorithm.ALGORITHM_LABELS.get(draw.algorithm, "")
             if draw
             else "",

@@ -43,6 +43,21 @@ def _history(obj) -> list[dict]:
     ]
 
 
+def _post_form(request, form, *, call, success, then, page):
+    """One POST of these pages: a valid ``form`` goes to its service (``call(cleaned_data)``); done →
+    the ``success`` message (text, or made from what the service returned) and ``then(returned)``'s
+    redirect; refused or invalid → the page again with what was typed and the errors, status 400."""
+    if form.is_valid():
+        try:
+            done = call(form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_application_error(exc)
+        else:
+            messages.success(request, success(done) if callable(success) else success)
+            return then(done)
+    return page(form)
+
+
 # ---- 定稿 ------------------------------------------------------------------------------------------
 @access(write=BUREAU)
 @login_required
@@ -148,32 +163,33 @@ def _review_page(request, review, form, status=200):
 @require_POST
 def review_request_decide(request, pk):
     review = _review(request, pk)
+    scores = {
+        key.removeprefix("score_"): value
+        for key, value in request.POST.items()
+        if key.startswith("score_") and key.removeprefix("score_").isdigit()
+    }
+    versions = {int(k): request.POST.get(f"version_{k}", "") for k in scores}
     form = ReviewDecisionForm(request.POST, version=review.version)
-    if form.is_valid():
-        scores = {
-            key.removeprefix("score_"): value
-            for key, value in request.POST.items()
-            if key.startswith("score_") and key.removeprefix("score_").isdigit()
-        }
-        versions = {k: request.POST.get(f"version_{k}", "") for k in scores}
-        try:
-            review = services.review_request_decide(
-                review=review,
-                actor=request.user,
-                decision=form.cleaned_data["decision"],
-                reason=form.cleaned_data["decision_reason"],
-                version=form.read_version,
-                scores=scores,
-                versions={int(k): v for k, v in versions.items()},
-            )
-        except ApplicationError as exc:
-            form.add_application_error(exc)
-        else:
-            messages.success(request, f"复核决定已作出：{review.get_state_display()}。")
-            if review.job_id:
-                return redirect("core:job_detail", review.job_id)
-            return redirect("evaluations:review_request_detail", review.pk)
-    return _review_page(request, review, form, status=400)
+    return _post_form(
+        request,
+        form,
+        call=lambda data: services.review_request_decide(
+            review=review,
+            actor=request.user,
+            decision=data["decision"],
+            reason=data["decision_reason"],
+            version=form.read_version,
+            scores=scores,
+            versions=versions,
+        ),
+        success=lambda decided: f"复核决定已作出：{decided.get_state_display()}。",
+        then=lambda decided: (
+            redirect("core:job_detail", decided.job_id)
+            if decided.job_id
+            else redirect("evaluations:review_request_detail", decided.pk)
+        ),
+        page=lambda form: _review_page(request, review, form, status=400),
+    )
 
 
 @access(read=CENTER_EDITORS)
@@ -249,21 +265,20 @@ def rectification_detail(request, pk):
 def rectification_submit(request, pk):
     item = _item(request, pk, "change")
     form = RectificationReportForm(request.POST, request.FILES, version=item.version)
-    if form.is_valid():
-        try:
-            services.rectification_submit(
-                item=item,
-                actor=request.user,
-                report=form.cleaned_data["report"],
-                evidence=form.cleaned_data.get("evidence"),
-                version=form.read_version,
-            )
-        except ApplicationError as exc:
-            form.add_application_error(exc)
-        else:
-            messages.success(request, "整改报告已提交，待业务主管单位审核。")
-            return redirect("evaluations:rectification_detail", item.pk)
-    return _item_page(request, item, {"report": form}, status=400)
+    return _item_post(
+        request,
+        item,
+        form,
+        "report",
+        call=lambda data: services.rectification_submit(
+            item=item,
+            actor=request.user,
+            report=data["report"],
+            evidence=data.get("evidence"),
+            version=form.read_version,
+        ),
+        success="整改报告已提交，待业务主管单位审核。",
+    )
 
 
 @access(write=SUPERVISORS)
@@ -272,21 +287,20 @@ def rectification_submit(request, pk):
 def rectification_review(request, pk):
     item = _item(request, pk, "review")
     form = RectificationReviewForm(request.POST, version=item.version)
-    if form.is_valid():
-        try:
-            services.rectification_review(
-                item=item,
-                actor=request.user,
-                approve=form.cleaned_data["approve"] == "yes",
-                comment=form.cleaned_data["comment"],
-                version=form.read_version,
-            )
-        except ApplicationError as exc:
-            form.add_application_error(exc)
-        else:
-            messages.success(request, "审核意见已提交。")
-            return redirect("evaluations:rectification_detail", item.pk)
-    return _item_page(request, item, {"review": form}, status=400)
+    return _item_post(
+        request,
+        item,
+        form,
+        "review",
+        call=lambda data: services.rectification_review(
+            item=item,
+            actor=request.user,
+            approve=data["approve"] == "yes",
+            comment=data["comment"],
+            version=form.read_version,
+        ),
+        success="审核意见已提交。",
+    )
 
 
 @access(write=BUREAU)
@@ -295,17 +309,29 @@ def rectification_review(request, pk):
 def rectification_close(request, pk):
     item = _item(request, pk, "change")
     form = RectificationCloseForm(request.POST, version=item.version)
-    if form.is_valid():
-        try:
-            services.rectification_close(
-                item=item, actor=request.user, comment=form.cleaned_data["comment"], version=form.read_version
-            )
-        except ApplicationError as exc:
-            form.add_application_error(exc)
-        else:
-            messages.success(request, "整改事项已销号。")
-            return redirect("evaluations:rectification_detail", item.pk)
-    return _item_page(request, item, {"close": form}, status=400)
+    return _item_post(
+        request,
+        item,
+        form,
+        "close",
+        call=lambda data: services.rectification_close(
+            item=item, actor=request.user, comment=data["comment"], version=form.read_version
+        ),
+        success="整改事项已销号。",
+    )
+
+
+def _item_post(request, item, form, slot: str, *, call, success: str):
+    """A step of a rectification item: back to the item when done, else its page with ``form`` in
+    its ``slot`` (report / review / close), status 400."""
+    return _post_form(
+        request,
+        form,
+        call=call,
+        success=success,
+        then=lambda _done: redirect("evaluations:rectification_detail", item.pk),
+        page=lambda form: _item_page(request, item, {slot: form}, status=400),
+    )
 
 
 @access(read=CENTER_READERS)

@@ -146,6 +146,7 @@ def cycle_rules(cycle) -> dict:
         "sample_share": cycle.sample_share_label,
         "gap_tolerance": _d(cycle.gap_tolerance),
         "performance_weight": _d(cycle.performance_weight),
+        "not_applicable": cycle.get_not_applicable_rule_display(),
         "grade_bands": [{"grade": b["grade"], "min": b["min"]} for b in cycle.grade_bands],
         "filing_deadline": cycle.filing_deadline,
         "spot_check_deadline": cycle.spot_check_deadline,
@@ -225,6 +226,14 @@ def _indicator_rows(cycle, filing, result) -> tuple[list[dict], list[dict]]:
     sampled = bool(result.sampled) if result is not None else bool(audit_scores)
     unsubmitted = result is not None and not result.submitted
     weight = Decimal(cycle.self_weight)
+    # How each item's points were reached (scoring.tally's lines: the arithmetic of 扣分项 / 加分项 /
+    # 一票否决项 and the 不适用 share-out or rescaling), from the scores the final score came from.
+    working = {}
+    if not unsubmitted:
+        from evaluations.services import filing_tally
+
+        source = audit_scores if sampled and audit_scores else self_scores
+        working = {line.code: line.explanation for line in filing_tally(cycle, indicators, source).lines}
     rows, categories = [], {}
     for ind in indicators:
         own = self_scores.get(ind.pk)
@@ -261,6 +270,9 @@ def _indicator_rows(cycle, filing, result) -> tuple[list[dict], list[dict]]:
                 if ind.kind != "standard" or ind.may_be_not_applicable
                 else "",
                 "not_applicable": bool((audit or own) and (audit or own).not_applicable),
+                "working": working.get(ind.code, "")
+                if ind.kind != "standard" or "不适用" in working.get(ind.code, "")
+                else "",
                 "occurrences": (audit or own).occurrences if (audit or own) else None,
             }
         )

@@ -225,11 +225,13 @@ class DrawExclusionSerializer(serializers.Serializer):
 
 
 class DrawCreateSerializer(serializers.Serializer):
-    """What the bureau gives for a draw: no seed (the portal made it and published its commitment)."""
+    """What the bureau gives for a draw: no seed (the portal made it and published its commitment);
+    when the commitment named a public source, the value that source published (``source_value``)."""
 
     cycle = serializers.IntegerField()
     must_include = serializers.ListField(child=serializers.IntegerField(), required=False)
     excluded = DrawExclusionSerializer(many=True, required=False)
+    source_value = serializers.CharField(required=False, max_length=64)
 
 
 class AssignmentSerializer(serializers.ModelSerializer):

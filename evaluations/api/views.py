@@ -296,6 +296,7 @@ class DrawViewSet(ReadOnly):
             actor=request.user,
             must_include=must,
             excluded={e.get("center"): e.get("reason") for e in excluded},
+            source_value=str(data.get("source_value") or ""),
             **typed,
         )
         return Response(s.DrawSerializer(draw).data, status=status.HTTP_201_CREATED)

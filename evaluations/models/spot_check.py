@@ -7,21 +7,34 @@ from django.utils.translation import gettext_lazy as _
 from core.models import TimeStampedModel
 from core.versioning import VersionedModel
 
-from ..choices import RESULTS_OUT_STATES
+from ..choices import RESULTS_OUT_STATES, SeedSource
 from ._access import global_perm
 from .cycle import Cycle, Indicator
 from .filing import Filing
 
 
 class SeedCommitment(TimeStampedModel):
-    """The draw's seed, made by the portal when the cycle enters spot check (``evaluations.draw.new_seed``),
-    and its SHA-256 (``digest``), published at once with the time (``/public/draws/<year>/``). The seed
-    itself is shown nowhere until the draw reveals it; nobody types it, so nobody can choose it."""
+    """The draw's seed, committed when the cycle enters spot check, its SHA-256 (``digest``) published at
+    once with the time (``/public/draws/<year>/``).
+
+    ``source`` portal: the seed is made by the portal (``evaluations.draw.new_seed``) and shown nowhere
+    until the draw reveals it; nobody types it, so nobody can choose it. ``source`` public: the seed is
+    a value a third party will publish later (``source_description``, published on
+    ``source_published_on``, e.g. the next day's lottery number); the digest covers that description
+    and date (``evaluations.draw.source_statement``), and the value is entered at the draw (then
+    ``seed``), so anyone can look it up and check it."""
 
     cycle = models.OneToOneField(
         Cycle, verbose_name=_("考评年度"), on_delete=models.PROTECT, related_name="seed_commitment"
     )
-    seed = models.CharField(_("随机种子（抽样前保密）"), max_length=64)
+    source = models.CharField(
+        _("种子来源"), max_length=10, choices=SeedSource.choices, default=SeedSource.PORTAL
+    )
+    seed = models.CharField(_("随机种子（抽样前保密）"), max_length=64, blank=True)
+    source_description = models.CharField(
+        _("公开来源"), max_length=200, blank=True, help_text=_("如：中国福利彩票双色球 2027001 期开奖号码")
+    )
+    source_published_on = models.DateField(_("公开来源的公布日期"), null=True, blank=True)
     digest = models.CharField(_("种子承诺值（SHA-256）"), max_length=64)
     committed_at = models.DateTimeField(_("承诺公布时间"))
     committed_by = models.ForeignKey(

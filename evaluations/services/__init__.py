@@ -106,6 +106,7 @@ from .spot_check import (  # noqa: F401
     assignment_submit,
     audit_score_correct,
     audit_scores_save,
+    commitment_holds,
     draw_commit,
     draw_create,
     draw_population,

@@ -24,7 +24,7 @@ from ..choices import (
     IndicatorKind,
     IndicatorMethod,
 )
-from ..default_rubric import DEFAULT_RUBRIC
+from ..default_rubric import DEFAULT_RUBRIC, RUBRIC_TEMPLATES
 from ..models import (
     Assignment,
     Cycle,
@@ -104,18 +104,31 @@ def _validate_cycle(cycle: Cycle) -> None:
 
 
 @transaction.atomic
-def cycle_create(*, year: int, actor, with_default_rubric: bool = True, **fields) -> Cycle:
+def cycle_create(
+    *, year: int, actor, with_default_rubric: bool = True, rubric_template: str = "default", **fields
+) -> Cycle:
+    """A draft cycle with its rules, its rubric copied from ``rubric_template`` (default_rubric.
+    RUBRIC_TEMPLATES: the default one, or the portal's template with every item kind)."""
     if Cycle.objects.filter(year=year).exists():
         raise ApplicationError(
             "该年度的考评已存在。", fields={"year": [f"{year} 年度考评已建立，请在原考评中修改。"]}
         )
     values = {**default_deadlines(year), "title": f"{year} 年度街镇社会组织服务中心绩效考评", **fields}
     cycle = Cycle(year=year, created_by=actor, **{k: v for k, v in values.items() if k in CYCLE_FIELDS})
+    if rubric_template not in RUBRIC_TEMPLATES:
+        raise ApplicationError(
+            "评分表模板有误。", fields={"rubric_template": ["请从列表中选择一个评分表模板。"]}
+        )
     _validate_cycle(cycle)
     cycle.save()
     if with_default_rubric:
-        _rubric_load_default(cycle)
-    log_action("evaluations.cycle.created", actor=actor, obj=cycle, data={"year": year})
+        _rubric_load_default(cycle, RUBRIC_TEMPLATES[rubric_template])
+    log_action(
+        "evaluations.cycle.created",
+        actor=actor,
+        obj=cycle,
+        data={"year": year, "rubric_template": rubric_template if with_default_rubric else ""},
+    )
     return cycle
 
 
@@ -136,27 +149,42 @@ def cycle_update(*, cycle: Cycle, actor, version, **fields) -> Cycle:
     return cycle
 
 
-def _rubric_load_default(cycle: Cycle) -> None:
-    for c_order, (c_code, c_name, indicators) in enumerate(DEFAULT_RUBRIC, start=1):
+KIND_FIELDS = ("kind", "per_occurrence", "floor", "cap", "may_be_not_applicable")
+
+
+def _rubric_load_default(cycle: Cycle, rubric=DEFAULT_RUBRIC) -> None:
+    """Copy a rubric template (default_rubric) into the cycle. A row's optional ninth element holds
+    its kind fields (扣分项, 一票否决项, 加分项, 可认定不适用)."""
+    for c_order, (c_code, c_name, indicators) in enumerate(rubric, start=1):
         category = RubricCategory.objects.create(cycle=cycle, code=c_code, name=c_name, sort_order=c_order)
-        Indicator.objects.bulk_create(
-            Indicator(
-                cycle=cycle,
-                category=category,
-                code=code,
-                name=name,
-                max_score=Decimal(str(maximum)),
-                method=method,
-                formula=formula,
-                expected_evidence=evidence,
-                evidence_required=required,
-                description=description,
-                sort_order=i_order,
+        rows = []
+        for i_order, row in enumerate(indicators, start=1):
+            code, name, maximum, method, formula, evidence, required, description = row[:8]
+            extra = row[8] if len(row) > 8 else {}
+            kind_fields = {
+                key: Decimal(str(value))
+                if isinstance(value, int | float) and key != "may_be_not_applicable"
+                else value
+                for key, value in extra.items()
+                if key in KIND_FIELDS
+            }
+            rows.append(
+                Indicator(
+                    cycle=cycle,
+                    category=category,
+                    code=code,
+                    name=name,
+                    max_score=Decimal(str(maximum)),
+                    method=method,
+                    formula=formula,
+                    expected_evidence=evidence,
+                    evidence_required=required,
+                    description=description,
+                    sort_order=i_order,
+                    **kind_fields,
+                )
             )
-            for i_order, (code, name, maximum, method, formula, evidence, required, description) in enumerate(
-                indicators, start=1
-            )
-        )
+        Indicator.objects.bulk_create(rows)
 
 
 @transaction.atomic
@@ -361,10 +389,15 @@ def unsubmitted_filings(cycle: Cycle) -> list[Filing]:
 
 
 @transaction.atomic
-def cycle_close_filing(*, cycle: Cycle, actor, reason: str = "") -> Cycle:
+def cycle_close_filing(
+    *, cycle: Cycle, actor, reason: str = "", source_description: str = "", source_published_on=None
+) -> Cycle:
     """End the filing and enter spot check. Before the filing deadline a typed reason is required;
     the centers that have not submitted are named in the record (the confirmation page lists them)
-    and count by the cycle's rule for unsubmitted filings (不予评分 / 按零分计), shown as 未提交."""
+    and count by the cycle's rule for unsubmitted filings (不予评分 / 按零分计), shown as 未提交.
+
+    The draw's seed is committed in the same step: the portal's own (default), or the public source
+    named by ``source_description`` and ``source_published_on`` (spot_check.draw_commit)."""
     cycle = _locked_cycle(cycle)
     reason = (reason or "").strip()
     unsubmitted = unsubmitted_filings(cycle)
@@ -382,5 +415,11 @@ def cycle_close_filing(*, cycle: Cycle, actor, reason: str = "") -> Cycle:
         cycle.save(update_fields=["filing_close_reason", "updated_at"])
     from .spot_check import draw_commit
 
-    draw_commit(cycle=cycle, actor=actor)  # the draw's seed, its SHA-256 published from now on
+    # the draw's seed (or its public source), its SHA-256 published from now on
+    draw_commit(
+        cycle=cycle,
+        actor=actor,
+        source_description=source_description,
+        source_published_on=source_published_on,
+    )
     return cycle

@@ -24,23 +24,29 @@ from core.storage import StorageFailure, atomic
 from core.uploads import check_upload
 from core.versioning import bump, check_version
 
-from ..choices import FindingKind, RectificationState
-from ..models import AuditScore, Cycle, Rectification, Result, ResultSet
+from ..choices import FindingKind, IndicatorKind, RectificationState
+from ..models import AuditScore, Cycle, Indicator, Rectification, Result, ResultSet
 
 FAILED_GRADE = "不合格"
 
 
-def findings_for(result: Result, not_true: dict) -> list[tuple[str, str, str]]:
-    """(kind, key, text) of every finding of one center's result."""
+def findings_for(result: Result, not_true: dict, veto_items=()) -> list[tuple[str, str, str]]:
+    """(kind, key, text) of every finding of one center's result.
+
+    A veto is read from the published result (``Result.veto``, the record the grade came from): one
+    item per veto item of the rubric it names (``veto_items``: the cycle's (code, name) pairs), or
+    one item with the result's own text when it names none of them."""
     out = []
     if result.finding:
         out.append((FindingKind.GAP, "gap", result.finding))
     for code, name in not_true.get(result.filing_id, []):
         out.append((FindingKind.NOT_TRUE, f"indicator:{code}", f"指标“{code} {name}”经抽检核实不属实"))
-    for veto in (
-        getattr(result, "vetoes", None) or []
-    ):  # rubric veto items (一票否决), where the rubric has them
-        out.append((FindingKind.VETO, f"veto:{veto['code']}", f"一票否决：{veto['reason']}"))
+    if result.veto:
+        named = [(code, name) for code, name in veto_items if f"{code} {name}".strip() in result.veto]
+        for code, name in named:
+            out.append((FindingKind.VETO, f"veto:{code}", f"一票否决：{code} {name}，等次为不合格"))
+        if not named:
+            out.append((FindingKind.VETO, "veto", result.veto))
     if result.grade == FAILED_GRADE:
         out.append((FindingKind.FAILED, "grade", f"考评等次为不合格（最终得分 {result.final_score:.2f} 分）"))
     for rule in (result.filing.snapshot or {}).get("compliance", []):
@@ -69,6 +75,11 @@ def rectifications_sync(*, cycle: Cycle, actor=None) -> dict:
         filing__in=[r.filing_id for r in results if r.sampled], confirmed=False
     ).select_related("indicator"):
         not_true.setdefault(score.filing_id, []).append((score.indicator.code, score.indicator.name))
+    veto_items = list(
+        Indicator.objects.filter(cycle=cycle, kind=IndicatorKind.VETO)
+        .order_by("sort_order", "code")
+        .values_list("code", "name")
+    )
     existing = {
         (r.center_id, r.key): r for r in Rectification.objects.select_for_update().filter(cycle=cycle)
     }
@@ -76,7 +87,7 @@ def rectifications_sync(*, cycle: Cycle, actor=None) -> dict:
     wanted = set()
     new = []
     for result in results:
-        for kind, key, text in findings_for(result, not_true):
+        for kind, key, text in findings_for(result, not_true, veto_items):
             wanted.add((result.center_id, key))
             if (result.center_id, key) not in existing:
                 new.append(

@@ -19,6 +19,7 @@ from ..choices import (
     CORRECTABLE_STATES,
     CycleState,
     NotificationKind,
+    SeedSource,
 )
 from ..models import (
     Assignment,
@@ -60,33 +61,122 @@ def draw_population(cycle: Cycle) -> list[dict]:
     ]
 
 
+def _clean_public_source(description, published_on, today) -> tuple[str, object]:
+    """The public source named for the seed: a description and a publication date after today."""
+    from datetime import date
+
+    description = " ".join(str(description or "").split())
+    errors: dict[str, list[str]] = {}
+    if not description:
+        errors["source_description"] = [
+            "请写明种子将取自哪一公开来源，如“中国福利彩票双色球 2027001 期开奖号码”。"
+        ]
+    elif len(description) > 200:
+        errors["source_description"] = ["公开来源的说明不能超过 200 字。"]
+    if isinstance(published_on, str):
+        try:
+            published_on = date.fromisoformat(published_on.strip())
+        except ValueError:
+            published_on = None
+    if not isinstance(published_on, date):
+        errors["source_published_on"] = ["请填写该来源公布数值的日期，如 2027-03-02。"]
+    elif published_on <= today:
+        errors["source_published_on"] = [
+            "公布日期须晚于今天：承诺须在数值公布之前作出，否则种子可以事先挑选。"
+        ]
+    if errors:
+        raise ApplicationError("种子的公开来源有误，请按提示修改。", fields=errors)
+    return description, published_on
+
+
 @transaction.atomic
-def draw_commit(*, cycle: Cycle, actor) -> SeedCommitment:
-    """Make the draw's seed and publish its SHA-256 — as the cycle enters spot check (``cycle_advance``,
-    same transaction), or from the draw page for a cycle that entered it before commitments existed.
-    Once per cycle: a second call returns the first commitment unchanged."""
+def draw_commit(
+    *, cycle: Cycle, actor, source_description: str = "", source_published_on=None
+) -> SeedCommitment:
+    """Commit to the draw's seed and publish the commitment (SHA-256) — as the cycle enters spot
+    check (``cycle_close_filing``, same transaction), or from the draw page for a cycle that entered it
+    before commitments existed. Once per cycle: a second call returns the first commitment unchanged.
+
+    By default the portal makes the seed (its SHA-256 is the commitment). With
+    ``source_description`` the seed is to be taken from that public source, published on
+    ``source_published_on`` (after today): the commitment is SHA-256 of the description and date
+    (``draw.source_statement``), and the value is entered at the draw (``draw_create``)."""
     cycle = _locked_cycle(cycle)
     _require_cycle_state(cycle, CycleState.SPOT_CHECK, doing="公布抽样种子承诺")
     existing = SeedCommitment.objects.filter(cycle=cycle).first()
     if existing is not None:
         return existing
-    seed = draw_algorithm.new_seed()
-    commitment = SeedCommitment.objects.create(
-        cycle=cycle,
-        seed=seed,
-        digest=draw_algorithm.commitment_of(seed),
-        committed_at=timezone.now(),
-        committed_by=actor,
+    if source_description or source_published_on:
+        description, published_on = _clean_public_source(
+            source_description, source_published_on, timezone.localdate()
+        )
+        commitment = SeedCommitment.objects.create(
+            cycle=cycle,
+            source=SeedSource.PUBLIC,
+            seed="",
+            source_description=description,
+            source_published_on=published_on,
+            digest=draw_algorithm.commitment_of(draw_algorithm.source_statement(description, published_on)),
+            committed_at=timezone.now(),
+            committed_by=actor,
+        )
+    else:
+        seed = draw_algorithm.new_seed()
+        commitment = SeedCommitment.objects.create(
+            cycle=cycle,
+            seed=seed,
+            digest=draw_algorithm.commitment_of(seed),
+            committed_at=timezone.now(),
+            committed_by=actor,
+        )
+    log_action(
+        "evaluations.draw.committed",
+        actor=actor,
+        obj=cycle,
+        data={
+            "commitment": commitment.digest,
+            "source": commitment.source,
+            "source_description": commitment.source_description,
+            "source_published_on": str(commitment.source_published_on or ""),
+        },
     )
-    log_action("evaluations.draw.committed", actor=actor, obj=cycle, data={"commitment": commitment.digest})
     return commitment
 
 
+def commitment_holds(draw: Draw) -> bool:
+    """Whether the draw's seed is the one committed to: SHA-256(seed) equals the digest (portal seed);
+    for a public source, the digest covers its description and date and the draw came on or after
+    that date. A draw without a commitment (older records) has nothing to check."""
+    committed = draw.seed_commitment
+    if committed is None:
+        return True
+    if committed.source == SeedSource.PUBLIC:
+        statement = draw_algorithm.source_statement(
+            committed.source_description, committed.source_published_on
+        )
+        drawn_on = timezone.localdate(draw.created_at) if draw.created_at else timezone.localdate()
+        return (
+            draw_algorithm.commitment_of(statement) == committed.digest
+            and committed.source_published_on is not None
+            and drawn_on >= committed.source_published_on
+        )
+    return draw_algorithm.commitment_of(draw.seed) == committed.digest
+
+
 @transaction.atomic
-def draw_create(*, cycle: Cycle, actor, must_include=(), excluded: dict | None = None, **typed) -> Draw:
+def draw_create(
+    *,
+    cycle: Cycle,
+    actor,
+    must_include=(),
+    excluded: dict | None = None,
+    source_value: str = "",
+    **typed,
+) -> Draw:
     """Draw the spot-check sample once per cycle with the seed committed when the cycle entered spot
     check (revealed now), storing seed, inputs and result. A seed cannot be given: ``typed`` is there
-    only to refuse one in Chinese (a form or API call that sends ``seed``)."""
+    only to refuse one in Chinese (a form or API call that sends ``seed``). When the commitment names a
+    public source, ``source_value`` is the value it published (on or after its date): the seed."""
     if typed:
         field = next(iter(typed))
         raise ApplicationError(
@@ -108,7 +198,10 @@ def draw_create(*, cycle: Cycle, actor, must_include=(), excluded: dict | None =
             "本年度尚未公布抽样种子的承诺值，不能抽样：请先点击“生成并公布种子承诺”，公布后再抽样。",
             code="out_of_order",
         )
-    seed = commitment.seed
+    if commitment.source == SeedSource.PUBLIC:
+        seed = _public_value(commitment, source_value)
+    else:
+        seed = commitment.seed
     population = draw_population(cycle)
     ids = [c["id"] for c in population]
     names = {c["id"]: c["name"] for c in population}
@@ -172,6 +265,29 @@ def draw_create(*, cycle: Cycle, actor, must_include=(), excluded: dict | None =
     return draw
 
 
+def _public_value(commitment: SeedCommitment, value: str) -> str:
+    """The seed from the public source's published value, typed by the bureau at the draw."""
+    day = commitment.source_published_on
+    if timezone.localdate() < day:
+        raise ApplicationError(
+            f"公开来源“{commitment.source_description}”将于 {day:%Y-%m-%d} 公布，届时才能抽样。",
+            fields={"source_value": [f"请在 {day:%Y-%m-%d} 该数值公布后，再填写并抽样。"]},
+            code="out_of_order",
+        )
+    seed = draw_algorithm.public_seed(value or "")
+    if not seed or len(seed) > 64:
+        raise ApplicationError(
+            "请填写公开来源公布的数值。",
+            fields={
+                "source_value": [
+                    f"请照抄“{commitment.source_description}”公布的数值（不超过 64 个字符），"
+                    "如“03 07 12 19 25 31 09”。"
+                ]
+            },
+        )
+    return seed
+
+
 def draw_verify(draw: Draw) -> tuple[list[int], bool]:
     """Re-run the draw from its stored inputs with the algorithm version it records; returns (ids drawn
     now, whether they match the stored result and, for a committed seed, whether SHA-256(seed) equals
@@ -185,9 +301,7 @@ def draw_verify(draw: Draw) -> tuple[list[int], bool]:
         must_include=[c["id"] for c in draw.must_include],
         excluded=[c["id"] for c in draw.excluded],
     )
-    committed = draw.seed_commitment
-    seed_ok = committed is None or draw_algorithm.commitment_of(draw.seed) == committed.digest
-    return rerun, seed_ok and rerun == [c["id"] for c in draw.result]
+    return rerun, commitment_holds(draw) and rerun == [c["id"] for c in draw.result]
 
 
 AUDITOR_FILING_PERMS = ("evaluations.view_filing", "evaluations.audit_filing")

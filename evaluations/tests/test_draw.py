@@ -193,3 +193,122 @@ def test_the_replay_script_reproduces_the_demo_draw_and_catches_an_altered_file(
     (tmp_path / "shuffled.json").write_text(json.dumps(shuffled, ensure_ascii=False), encoding="utf-8")
     bad = _replay(tmp_path / "shuffled.json")
     assert bad.returncode == 1 and "街镇排序" in bad.stderr
+
+
+# ---- a seed taken from a public source named in advance -------------------------------------------
+LOTTERY = "中国福利彩票双色球 2026140 期开奖号码"
+
+
+def test_a_public_source_is_committed_before_its_value_is_published_and_the_draw_enters_the_value(
+    people, centers, client, tmp_path
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    bureau = people["bureau"]
+    cycle = open_cycle(2026, bureau)
+    today = timezone.localdate()
+    # the close-filing confirmation names the source instead of a portal seed; a source already
+    # published (today) could be chosen after the fact: refused, and nothing moved
+    client.force_login(bureau)
+    url = reverse("evaluations:cycle_close_filing", args=[cycle.pk])
+    refused = client.post(
+        url,
+        {
+            "reason": "测试：提前结束填报",
+            "source": "public",
+            "source_description": LOTTERY,
+            "source_published_on": today.isoformat(),
+        },
+    )
+    page = refused.content.decode()
+    assert "公布日期须晚于今天" in page and LOTTERY in page  # the typed source is kept on the page
+    cycle.refresh_from_db()
+    assert cycle.state == "open" and not SeedCommitment.objects.exists()
+    tomorrow = today + timedelta(days=1)
+    done = client.post(
+        url,
+        {
+            "reason": "测试：提前结束填报",
+            "source": "public",
+            "source_description": LOTTERY,
+            "source_published_on": tomorrow.isoformat(),
+        },
+    )
+    assert done.status_code == 302
+    commitment = SeedCommitment.objects.get(cycle=cycle)
+    statement = f"{LOTTERY}\n{tomorrow.isoformat()}"
+    assert commitment.source == "public" and commitment.seed == ""
+    assert commitment.digest == hashlib.sha256(statement.encode("utf-8")).hexdigest()
+    # public, before the draw: the source, its date and the commitment over them
+    client.logout()
+    text = client.get("/public/draws/2026/").content.decode()
+    assert LOTTERY in text and tomorrow.isoformat() in text and commitment.digest in text
+    record = client.get("/public/draws/2026.json").json()
+    assert record["seed_source"] == {
+        "description": LOTTERY,
+        "published_on": tomorrow.isoformat(),
+        "statement": statement,
+    }
+    assert record["commitment"]["covers"] == "source" and record["seed"] is None
+    # the value is not out yet: no draw
+    with pytest.raises(ApplicationError, match="届时才能抽样"):
+        services.draw_create(cycle=cycle, actor=bureau, source_value="01 02 03 04 05 06 07")
+    # two days on (the commitment made the day before yesterday, for yesterday's draw of the lottery)
+    yesterday = today - timedelta(days=1)
+    SeedCommitment.objects.filter(pk=commitment.pk).update(
+        committed_at=timezone.now() - timedelta(days=2),
+        source_published_on=yesterday,
+        digest=draws.commitment_of(draws.source_statement(LOTTERY, yesterday)),
+    )
+    with pytest.raises(ApplicationError, match="请填写公开来源公布的数值") as missing:
+        services.draw_create(cycle=cycle, actor=bureau, source_value="  ")
+    assert "source_value" in missing.value.fields
+    api = APIClient()
+    api.force_authenticate(bureau)
+    answer = api.post("/api/v1/samples/", {"cycle": cycle.pk}, format="json")
+    assert answer.status_code == 400 and "source_value" in answer.json()["error"]["fields"]
+    client.force_login(bureau)
+    draw_url = reverse("evaluations:cycle_draw", args=[cycle.pk])
+    form = client.get(draw_url).content.decode()
+    assert 'name="source_value"' in form and LOTTERY in form
+    client.post(draw_url, {"source_value": "03  07 12 19 25 31   09"})
+    draw = Draw.objects.get(cycle=cycle)
+    assert draw.seed == "03 07 12 19 25 31 09"  # the value as published, spaces collapsed
+    assert services.draw_verify(draw) == ([c["id"] for c in draw.result], True)
+    assert len(draw.result) == 4
+    # anyone replays it from the public file alone
+    client.logout()
+    answer = client.get("/public/draws/2026.json")
+    assert answer.json()["seed"] == "03 07 12 19 25 31 09"
+    assert "03 07 12 19 25 31 09" in client.get("/public/draws/2026/").content.decode()
+    path = tmp_path / "draw-2026.json"
+    path.write_bytes(answer.content)
+    ok = _replay(path)
+    assert ok.returncode == 0, ok.stderr
+    assert "核对无误：公开来源与承诺值一致" in ok.stdout and LOTTERY in ok.stdout
+    # the source switched after the fact (another issue of the lottery): caught
+    switched = json.loads(answer.content)
+    switched["seed_source"]["description"] = "中国福利彩票双色球 2026141 期开奖号码"
+    (tmp_path / "switched.json").write_text(json.dumps(switched, ensure_ascii=False), encoding="utf-8")
+    bad = _replay(tmp_path / "switched.json")
+    assert bad.returncode == 1 and "公开来源的说明或公布日期与抽样前公布的承诺值不符" in bad.stderr
+    # the draw dated before the source's value was out
+    dated = json.loads(answer.content)
+    dated["seed_source"]["published_on"] = (today + timedelta(days=5)).isoformat()
+    (tmp_path / "dated.json").write_text(json.dumps(dated, ensure_ascii=False), encoding="utf-8")
+    late = _replay(tmp_path / "dated.json")
+    assert late.returncode == 1 and "抽样早于公开来源公布数值的日期" in late.stderr
+
+
+def test_the_portal_seed_stays_the_default_when_no_source_is_named(people, centers, client):
+    cycle = open_cycle(2026, people["bureau"])
+    client.force_login(people["bureau"])
+    page = client.get(reverse("evaluations:cycle_close_filing", args=[cycle.pk])).content.decode()
+    assert "抽样种子来源" in page and "事先指定的公开来源" in page
+    client.post(reverse("evaluations:cycle_close_filing", args=[cycle.pk]), {"reason": "测试：提前结束填报"})
+    commitment = SeedCommitment.objects.get(cycle=cycle)
+    assert commitment.source == "portal" and len(commitment.seed) == 32
+    assert commitment.digest == hashlib.sha256(commitment.seed.encode()).hexdigest()
+    assert client.get("/public/draws/2026.json").json()["seed_source"] is None

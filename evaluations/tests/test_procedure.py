@@ -242,6 +242,28 @@ def test_the_self_assessment_keeps_every_typed_score_on_an_error_and_on_an_evide
     assert not SelfScore.objects.filter(filing=filing).exists()  # typed, kept, not yet saved
 
 
+def test_the_auditors_form_keeps_every_typed_score_on_an_error(people, centers):
+    from evaluations.models import AuditScore
+
+    cycle = open_cycle(FUTURE, people["bureau"])
+    filing = _submit(Filing.objects.get(cycle=cycle, center=people["zjj"]))
+    services.filing_review(filing=filing, actor=people["supervisor"])
+    services.filing_accept(filing=filing, actor=people["bureau"])
+    services.cycle_close_filing(cycle=cycle, actor=people["bureau"], reason="年底集中抽检，提前结束")
+    services.draw_create(cycle=cycle, actor=people["bureau"], must_include=[people["zjj"].pk])
+    services.assignment_set(
+        cycle=cycle, center_id=people["zjj"].pk, auditor=people["auditor"], actor=people["bureau"]
+    )
+    a2, a3 = cycle.indicators.filter(method="scored").order_by("code")[:2]
+    typed = {f"score_{a2.pk}": "1.5", f"comment_{a2.pk}": "签到表不全", f"score_{a3.pk}": "99"}
+    answer = client_for(people["auditor"]).post(reverse("evaluations:audit_score", args=[filing.pk]), typed)
+    page = answer.content.decode()
+    assert "分数应在 0 到" in page
+    assert f'name="score_{a2.pk}" value="1.5"' in page and "签到表不全" in page
+    assert f'name="score_{a3.pk}" value="99"' in page
+    assert not AuditScore.objects.filter(filing=filing, indicator__in=[a2, a3]).exists()  # all or nothing
+
+
 # ---- one reference day -----------------------------------------------------------------------------
 def test_one_reference_day_for_every_rule_recorded_in_the_snapshot(people, centers):
     """A center whose two-year mark falls on 20 December is judged on R-EFF-2 like every other
@@ -296,18 +318,25 @@ def test_the_tables_offer_each_person_only_their_moves(one_filed, people):
 
 
 def test_a_draw_population_is_in_street_town_order(people, centers):
+    from django.db.models import F
+
     from centers.models import StreetTown
 
+    # The street/town order reversed: neither the centers' ids nor their names are in that order, so
+    # a population left in query order (or sorted by id or name) is caught.
+    StreetTown.objects.update(sort_order=1000 - F("sort_order"))
     cycle = open_cycle(FUTURE, people["bureau"])
     population = services.draw_population(cycle)
     orders = dict(StreetTown.objects.values_list("pk", "sort_order"))
     by_id = {c.pk: c for c in centers}
     keys = [(orders[by_id[c["id"]].street_town_id], c["name"]) for c in population]
     assert keys == sorted(keys) and len(population) == 11
+    assert [c["id"] for c in population] != sorted(c["id"] for c in population)
 
 
 # ---- veto items ------------------------------------------------------------------------------------
-def test_a_veto_finding_fails_the_grade_whatever_the_score_and_says_why(people, centers):
+def _vetoed(people):
+    """A 2030 cycle with a veto item V1, ZJJ filed with one occurrence of it, scored (revision 1)."""
     # 50 points would be 优秀 under these bands: only the veto can fail it
     bands = [{"grade": "优秀", "min": 50}, {"grade": "不合格", "min": 0}]
     cycle = services.cycle_create(year=FUTURE, actor=people["bureau"], grade_bands=bands)
@@ -338,12 +367,35 @@ def test_a_veto_finding_fails_the_grade_whatever_the_score_and_says_why(people, 
     )
     services.filing_submit(filing=filing, actor=people["director"], today=TODAY)
     filing.refresh_from_db()
+    return _scored(cycle, people), filing, veto
+
+
+def test_a_veto_finding_fails_the_grade_whatever_the_score_and_says_why(people, centers):
+    cycle, filing, veto = _vetoed(people)
     assert filing.self_total >= 50  # the veto takes no points off
-    cycle = _scored(cycle, people)
     result = Result.objects.get(result_set__cycle=cycle, center=people["zjj"])
     assert result.final_score == filing.self_total and result.grade == "不合格"
     assert result.veto == "一票否决：V1 发生重大安全责任事故，等次为不合格"
     assert Indicator.objects.get(pk=veto.pk).kind_explanation == "一票否决项：发生即评为不合格，不论得分多少"
+
+
+def test_a_vetoed_center_gets_a_rectification_item_naming_the_veto(people, centers):
+    # findings_for read a ``vetoes`` attribute no Result has: a veto opened no item
+    from evaluations.models import Rectification
+
+    cycle, _filing, _veto = _vetoed(people)
+    services.cycle_publish(cycle=cycle, actor=people["bureau"], queue_reports=False)
+    items = Rectification.objects.filter(cycle=cycle, center=people["zjj"])
+    veto = items.get(kind="veto")
+    assert veto.key == "veto:V1"
+    assert veto.finding == "一票否决：V1 发生重大安全责任事故，等次为不合格"
+    assert veto.state == "open" and veto.deadline is not None
+    # the failed grade is its own finding, as before; the centers without a veto have no veto item
+    assert items.filter(kind="failed").exists()
+    assert not Rectification.objects.filter(cycle=cycle, kind="veto").exclude(center=people["zjj"]).exists()
+    # the director sees it on the center's list of items, in Chinese
+    page = client_for(people["director"]).get(reverse("evaluations:rectification_list")).content.decode()
+    assert "一票否决：V1 发生重大安全责任事故" in page
 
 
 def test_an_unsubmitted_center_reads_unsubmitted_in_the_pdfs_and_the_public_list(
