@@ -319,6 +319,8 @@ def matrix(demo, settings, tmp_path):
         "results_compute",
         "results_correct",
         "results_export",
+        "batch_accept",
+        "batch_remind",
     ]:
         page_samples[f"evaluations:{name}"] = {"pk": cycle.pk}
     page_samples["evaluations:cycle_finalize"] = {"pk": cycle.pk}
