@@ -19,6 +19,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from core import spreadsheets
 from core.audit import log_action
 from core.errors import ApplicationError
+from core.import_errors import keep_row_errors
 from core.selectors import policy_value
 from core.spreadsheets import RowError
 
@@ -562,6 +563,7 @@ def organization_import_work(job, ctx) -> dict:
         shown = result.errors[:REPORTED_IN_LOG]
         more = len(result.errors) - len(shown)
         ctx.log("\n".join(str(e) for e in shown) + (f"\n……另有 {more} 处错误未列出" if more else ""))
+        keep_row_errors(job, result.errors)  # 下载错误清单 on the job's page (core.import_errors)
         default_storage.delete(path)
         first = result.errors[0]
         raise ApplicationError(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_import_errors
 
 app_name = "centers"
 
@@ -26,4 +26,9 @@ urlpatterns = [
     path("organizations/template.xlsx", views.organization_template, name="organization_template"),
     path("organizations/import/", views.organization_import, name="organization_import"),
     path("organizations/import/commit/", views.organization_import_commit, name="organization_import_commit"),
+    path(
+        "organizations/import/errors.xlsx",
+        views_import_errors.organization_import_errors,
+        name="organization_import_errors",
+    ),
 ]

@@ -86,7 +86,7 @@ ACTION_LABELS = {
     "evaluations.filing.reminded": "年度填报 · 催报提醒",
     "evaluations.draw.exported": "抽检抽样 · 导出抽检记录",
     "staffing.district_table.exported": "全区人员配备 · 导出",
-    "centers.organization.import_errors_exported": "社会组织导入 · 导出错误清单",
+    "core.import_errors.exported": "导入 · 下载错误清单",
 }
 
 

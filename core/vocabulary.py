@@ -291,7 +291,7 @@ ACTION_SENTENCES = {
     "evaluations.filing.reminded": "提醒{obj}尽快提交",
     "evaluations.draw.exported": "导出了{obj}的抽检记录",
     "staffing.district_table.exported": "导出了全区人员配备表",
-    "centers.organization.import_errors_exported": "导出了{obj}的错误清单",
+    "core.import_errors.exported": "下载了导入错误清单",
     "evaluations.evidence.uploaded": "上传了{obj}的佐证材料",
     "evaluations.evidence.deleted": "删除了{obj}的佐证材料",
     "evaluations.self_score.saved": "保存了{obj}的自评分",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_batch, views_procedure
+from . import views, views_batch, views_exports, views_procedure
 
 app_name = "evaluations"
 
@@ -25,6 +25,7 @@ urlpatterns = [
     path("cycles/<int:pk>/board/remind/", views_batch.batch_remind, name="batch_remind"),
     path("cycles/<int:pk>/draw/", views.cycle_draw, name="cycle_draw"),
     path("cycles/<int:pk>/draw/verify/", views.cycle_draw_verify, name="cycle_draw_verify"),
+    path("cycles/<int:pk>/draw.xlsx", views_exports.draw_record_export, name="draw_record_export"),
     path("cycles/<int:pk>/assignments/", views.cycle_assignments, name="cycle_assignments"),
     path("cycles/<int:pk>/results/", views.cycle_results, name="cycle_results"),
     path("cycles/<int:pk>/results/compute/", views.results_compute, name="results_compute"),

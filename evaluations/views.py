@@ -527,7 +527,7 @@ def results_correct(request, pk):
 @access(read=TAKING_PART)
 @login_required
 def results_export(request, pk):
-    from core.spreadsheets import workbook_bytes
+    from core.spreadsheets import XLSX, attachment, workbook_bytes
 
     cycle = _cycle(request, pk)
     bureau = _is_bureau(request.user)
@@ -569,11 +569,9 @@ def results_export(request, pk):
     log_action(
         "evaluations.results.exported", actor=request.user, obj=cycle, data={"revision": result_set.revision}
     )
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="results-{cycle.year}-r{result_set.revision}.xlsx"'
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = attachment(
+        f"{cycle.year}年度考评结果（第{result_set.revision}版）.xlsx"
     )
     return response
 
