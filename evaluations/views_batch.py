@@ -124,11 +124,14 @@ def batch_remind(request, pk):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            centers = len(sent["filings"])
-            if sent["notices"]:
-                messages.success(request, f"已提醒 {centers} 个未提交的中心（通知 {sent['notices']} 条）。")
-            else:
-                messages.info(request, f"这 {centers} 个中心今天已提醒过，未重复发送。")
+            told = len(sent["filings"]) - len(sent["unreachable"]) - len(sent["already"])
+            if told:
+                messages.success(request, f"已提醒 {told} 个未提交的中心（通知 {sent['notices']} 条）。")
+            if sent["already"]:
+                messages.info(request, f"{len(sent['already'])} 个中心今天已提醒过，未重复发送。")
+            if sent["unreachable"]:
+                names = "、".join(f.center.name for f in sent["unreachable"])
+                messages.warning(request, f"以下中心没有可接收通知的负责人账号，请电话联系：{names}。")
             return redirect(back)
     return render(
         request,

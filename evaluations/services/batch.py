@@ -115,8 +115,9 @@ def unsubmitted_for_reminder(cycle: Cycle) -> list[Filing]:
 @transaction.atomic
 def filings_remind(*, cycle: Cycle, actor, today=None) -> dict:
     """提醒未提交的中心: the bureau sends each center that has not submitted one notice (its directors;
-    the e-mail through the outbox) and one audit entry per filing. A center reminded today is not
-    reminded again today (the notice's key). Returns {"filings": [...], "notices": n}."""
+        the e-mail through the outbox) and one audit entry per filing. A center reminded today is not
+        reminded again today (the notice's key). Returns the filings, the notices sent, and the filings
+    whose center has no active account to tell (``unreachable``) or was reminded today (``already``)."""
     if actor is None or not actor.has_perm("evaluations.change_cycle"):
         raise ApplicationError("只有区民政局可以发送催报提醒。", code="forbidden")
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
@@ -127,10 +128,11 @@ def filings_remind(*, cycle: Cycle, actor, today=None) -> dict:
         raise ApplicationError("所有服务中心均已提交，无需提醒。", code="nothing_to_do")
     left = (cycle.filing_deadline - today).days
     when = f"还有 {left} 天截止" if left > 0 else ("今天截止" if left == 0 else f"已截止 {-left} 天")
-    notices = 0
+    notices, unreachable, already = 0, [], []
     for filing in filings:
+        recipients = list(_center_people([filing.center_id]))
         sent = _notify(
-            recipients=_center_people([filing.center_id]),
+            recipients=recipients,
             kind=NotificationKind.FILING_REMINDER,
             key=f"{NotificationKind.FILING_REMINDER}:{filing.pk}:{today.isoformat()}",
             title=f"请尽快提交 {cycle.year} 年度填报（{when}）",
@@ -141,6 +143,10 @@ def filings_remind(*, cycle: Cycle, actor, today=None) -> dict:
             url=reverse("evaluations:filing_detail", args=[filing.pk]),
             cycle=cycle,
         )
+        if not recipients:
+            unreachable.append(filing)
+        elif not sent:
+            already.append(filing)
         notices += sent
         log_action(
             "evaluations.filing.reminded",
@@ -148,4 +154,4 @@ def filings_remind(*, cycle: Cycle, actor, today=None) -> dict:
             obj=filing,
             data={"notices": sent, "deadline": filing.deadline.isoformat()},
         )
-    return {"filings": filings, "notices": notices}
+    return {"filings": filings, "notices": notices, "unreachable": unreachable, "already": already}
