@@ -229,3 +229,20 @@ def test_the_bureau_reminds_every_center_that_has_not_submitted_once(filed):
     again = bureau.post(url, {"confirm": "1"}, follow=True).content.decode()
     assert "8 个中心今天已提醒过" in again
     assert Notification.objects.filter(kind="filing_reminder").count() == 8
+
+
+def test_the_api_takes_the_same_optional_comment(filed):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(filed["supervisor"])
+    zjj = filed["zjj"]
+    refused = api.post(f"/api/v1/filings/{zjj.pk}/review/", {"comment": ["不是文字"]}, format="json")
+    assert refused.status_code == 400 and Filing.objects.get(pk=zjj.pk).state == FilingState.SUBMITTED
+    response = api.post(f"/api/v1/filings/{zjj.pk}/review/", {"comment": "接口意见"}, format="json")
+    assert response.status_code == 200 and response.json()["state"] == FilingState.REVIEWED
+    assert _entries(zjj, "evaluations.filing.reviewed").get().data["comment"] == "接口意见"
+    assert "接口意见" in Notification.objects.get(recipient=filed["director"], kind="filing_reviewed").body
+    api.force_authenticate(filed["bureau"])
+    assert api.post(f"/api/v1/filings/{zjj.pk}/accept/", {}, format="json").status_code == 200
+    assert Filing.objects.get(pk=zjj.pk).state == FilingState.ACCEPTED
