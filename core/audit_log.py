@@ -86,6 +86,10 @@ ACTION_LABELS = {
     "evaluations.notifications.resent": "通知邮件 · 重新发送",
     "evaluations.cycle.filing_closed": "年度考评 · 结束填报",
     "evaluations.cycle.finalized": "年度考评 · 定稿",
+    "evaluations.filing.reminded": "年度填报 · 催报提醒",
+    "evaluations.draw.exported": "抽检抽样 · 导出抽检记录",
+    "staffing.district_table.exported": "全区人员配备 · 导出",
+    "core.import_errors.exported": "导入 · 下载错误清单",
 }
 
 

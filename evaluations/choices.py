@@ -53,6 +53,9 @@ class NotificationKind(models.TextChoices):
     REVIEW_DUE = "review_due", _("初审截止提醒")
     OVERDUE = "overdue", _("逾期未报清单")
     FILING_RETURNED = "filing_returned", _("填报被退回")
+    FILING_REVIEWED = "filing_reviewed", _("填报初审通过")
+    FILING_ACCEPTED = "filing_accepted", _("填报已受理")
+    FILING_REMINDER = "filing_reminder", _("催报提醒")
     ASSIGNED = "assigned", _("抽检任务分配")
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_procedure
+from . import views, views_batch, views_exports, views_procedure
 
 app_name = "evaluations"
 
@@ -21,8 +21,11 @@ urlpatterns = [
     path("cycles/<int:pk>/advance/", views.cycle_advance, name="cycle_advance"),
     path("cycles/<int:pk>/close-filing/", views.cycle_close_filing, name="cycle_close_filing"),
     path("cycles/<int:pk>/board/", views.cycle_board, name="cycle_board"),
+    path("cycles/<int:pk>/board/accept/", views_batch.batch_accept, name="batch_accept"),
+    path("cycles/<int:pk>/board/remind/", views_batch.batch_remind, name="batch_remind"),
     path("cycles/<int:pk>/draw/", views.cycle_draw, name="cycle_draw"),
     path("cycles/<int:pk>/draw/verify/", views.cycle_draw_verify, name="cycle_draw_verify"),
+    path("cycles/<int:pk>/draw.xlsx", views_exports.draw_record_export, name="draw_record_export"),
     path("cycles/<int:pk>/assignments/", views.cycle_assignments, name="cycle_assignments"),
     path("cycles/<int:pk>/results/", views.cycle_results, name="cycle_results"),
     path("cycles/<int:pk>/results/compute/", views.results_compute, name="results_compute"),
@@ -57,6 +60,7 @@ urlpatterns = [
     path("cycles/<int:pk>/results.xlsx", views.results_export, name="results_export"),
     path("my/", views.my_filings, name="my_filings"),
     path("reviews/", views.review_list, name="review_list"),
+    path("reviews/batch-review/", views_batch.batch_review, name="batch_review"),
     path("assignments/mine/", views.my_assignments, name="my_assignments"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/undelivered/", views.notifications_undelivered, name="notifications_undelivered"),

@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import Role
 from core.access import (
@@ -353,6 +353,8 @@ def cycle_board(request, pk):
             "state": state,
             "q": search,
             "late_count": sum(1 for r in rows if r["late"]),
+            # 受理所选 (evaluations.views_batch) while filings are still being accepted
+            "batch": cycle.state in (CycleState.OPEN, CycleState.SPOT_CHECK),
         },
     )
 
@@ -535,7 +537,7 @@ def results_correct(request, pk):
 @access(read=TAKING_PART)
 @login_required
 def results_export(request, pk):
-    from core.spreadsheets import workbook_bytes
+    from core.spreadsheets import XLSX, attachment, workbook_bytes
 
     cycle = _cycle(request, pk)
     bureau = _is_bureau(request.user)
@@ -577,11 +579,9 @@ def results_export(request, pk):
     log_action(
         "evaluations.results.exported", actor=request.user, obj=cycle, data={"revision": result_set.revision}
     )
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="results-{cycle.year}-r{result_set.revision}.xlsx"'
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = attachment(
+        f"{cycle.year}年度考评结果（第{result_set.revision}版）.xlsx"
     )
     return response
 
@@ -851,27 +851,64 @@ def filing_submit(request, pk):
     )
 
 
-@access(write=REVIEWERS)
-@login_required
-@require_POST
-def filing_review(request, pk):
-    return _filing_action(
+def _confirmed_move(request, filing, *, target, service, success, note):
+    """初审通过 / 受理: a page that asks for confirmation and takes an optional comment (works
+    without JavaScript); the POST makes the move through the service, the comment recorded with
+    it and sent to the center with its notice."""
+    move = next((m for m in workflow.allowed_moves(filing, request.user) if m.target == target), None)
+    comment, errors = "", {}
+    if request.method == "POST":
+        comment = request.POST.get("comment", "")
+        try:
+            service(filing=filing, actor=request.user, comment=comment)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            errors = exc.fields
+        else:
+            messages.success(request, success)
+            return redirect(safe_next(request, reverse("evaluations:filing_detail", args=[filing.pk])))
+    return render(
         request,
-        pk,
-        "review",
-        lambda f: services.filing_review(filing=f, actor=request.user),
-        "初审通过，已报区民政局受理。",
+        "evaluations/filing_confirm.html",
+        {
+            "filing": filing,
+            "move": move,
+            "target_label": workflow.state_label(filing, target),
+            "note": note,
+            "comment": comment,
+            "comment_errors": errors.get("comment", []),
+            "comment_max": services.COMMENT_MAX_LENGTH,
+        },
     )
 
 
-@access(write=BUREAU)
+@access(read=REVIEWERS, write=REVIEWERS)
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
+def filing_review(request, pk):
+    return _confirmed_move(
+        request,
+        _filing(request, pk, "review"),
+        target=FilingState.REVIEWED,
+        service=services.filing_review,
+        success="初审通过，已报区民政局受理。",
+        note="初审通过后，填报报区民政局受理；服务中心会收到通知（含您填写的意见）。",
+    )
+
+
+@access(read=BUREAU, write=BUREAU)
+@login_required
+@require_http_methods(["GET", "POST"])
 def filing_accept(request, pk):
     if not _is_bureau(request.user):
         raise Http404
-    return _filing_action(
-        request, pk, "change", lambda f: services.filing_accept(filing=f, actor=request.user), "已受理。"
+    return _confirmed_move(
+        request,
+        _filing(request, pk, "change"),
+        target=FilingState.ACCEPTED,
+        service=services.filing_accept,
+        success="已受理。",
+        note="受理后进入抽检与计分；服务中心会收到通知（含您填写的意见）。",
     )
 
 

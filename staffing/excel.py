@@ -98,6 +98,52 @@ def roster_workbook(center, on, members, *, masked: bool) -> bytes:
     return spreadsheets.workbook_bytes([("人员名册", rows)])
 
 
+# ---- the district staffing table ----------------------------------------------------------------------
+DISTRICT_HEADER = [
+    "服务中心",
+    "街镇",
+    "社会组织数（N）",
+    "应配专职人员",
+    "专职",
+    "缺专职",
+    "兼职",
+    "劳务",
+    "其中返聘",
+    "志愿者",
+    "薪酬情况",
+]
+
+
+def _district_counts(row, f, pay: str) -> list:
+    shortfall = row["shortfall"] if row["short"] else 0
+    return [f.full_time, shortfall, f.part_time, f.labor, f.rehired, f.volunteers, pay or "均达标"]
+
+
+def district_workbook(rows: list[dict], on) -> bytes:
+    """The bureau's district staffing table (``selectors.district_staffing_rows``) as it reads on the
+    page: one row per center, the pay findings named in words."""
+    from core.vocabulary import name_rules, rule_text, state_label
+
+    body = [DISTRICT_HEADER]
+    for row in rows:
+        center, f = row["center"], row["figures"]
+        pay = "；".join(
+            f"{state_label(p.status)} {rule_text(p.rule)}：{name_rules(p.detail)}"
+            for p in row["pay_findings"]
+            if p.status in ("not_met", "no_data")
+        )
+        body.append(
+            [
+                center.name,
+                str(center.street_town or ""),
+                row["n"],
+                "不设比例" if row["required"] is None else row["required"],
+                *(_district_counts(row, f, pay) if f else ["", "", "", "", "", "", "尚未登记人员名册"]),
+            ]
+        )
+    return spreadsheets.workbook_bytes([(f"全区人员配备（{on:%Y-%m-%d}）", body)])
+
+
 # ---- talent pool ----------------------------------------------------------------------------------
 
 

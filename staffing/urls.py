@@ -6,6 +6,7 @@ app_name = "staffing"
 
 urlpatterns = [
     path("district/", views.district_table, name="district_table"),
+    path("district/export/", views.district_table_export, name="district_table_export"),
     path("centers/<int:center_pk>/roster/", views.roster, name="roster"),
     path("centers/<int:center_pk>/roster/export/", views.roster_export, name="roster_export"),
     path("centers/<int:center_pk>/roster/add/", views.member_create, name="member_create"),

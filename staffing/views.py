@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.roles import Role
 from centers.models import ServiceCenter
 from core.access import BUREAU, CENTER_EDITORS, CENTER_READERS, access, in_scope, roles
+from core.audit import log_action
 from core.errors import ApplicationError
 from core.idempotency import REPEATED_MESSAGE, create_once
 from core.import_flow import import_commit, import_page
@@ -296,6 +297,22 @@ def district_table(request):
             "querystring": _querystring(request),
         },
     )
+
+
+@access(read=BUREAU)
+@login_required
+def district_table_export(request):
+    """The district staffing table as .xlsx (every center, not a page), for the day asked (as the page)."""
+    if not request.user.has_perm("staffing.view_staffmember"):
+        raise Http404("未找到该页面，或您无权访问。")
+    form = RosterFilterForm(request.GET or None)
+    on = (form.cleaned_data.get("on") if form.is_valid() else None) or timezone.localdate()
+    rows = selectors.district_staffing_rows(request.user, on)
+    content = excel.district_workbook(rows, on)
+    log_action("staffing.district_table.exported", actor=request.user, data={"on": on, "rows": len(rows)})
+    response = HttpResponse(content, content_type=excel.XLSX)
+    response["Content-Disposition"] = excel.attachment(f"全区人员配备-{on:%Y%m%d}.xlsx")
+    return response
 
 
 # ---- trainings ------------------------------------------------------------------------------------

@@ -227,6 +227,9 @@ def matrix(demo, settings, tmp_path):
     report = ReportDocument.objects.filter(center=center_a, cycle=cycle).order_by("pk").first()
     job = job_create(kind="test_pdf", label="测试", requester=users["director_a"])
     job.output_file.save("matrix-job.pdf", ContentFile(b"%PDF-1.4 matrix"), save=True)
+    # the row errors a failed import keeps (core.import_errors), for 下载错误清单
+    job.result = {"row_errors": [{"row": 2, "column": "名称", "value": "", "message": "必填"}]}
+    job.save(update_fields=["result"])
     # an audit archive (core.audit.archive_and_purge writes these), for the audit admin's download
     import gzip
     from pathlib import Path
@@ -269,6 +272,7 @@ def matrix(demo, settings, tmp_path):
         "core:job_retry": {"pk": job.pk},
         "core:job_status": {"pk": job.pk},
         "core:job_download": {"pk": job.pk},
+        "core:job_errors": {"pk": job.pk},
         "centers:center_detail": {"pk": center_a.pk},
         "centers:center_edit": {"pk": center_a.pk},
         "centers:record_create": {"center_pk": center_a.pk, "kind": "venue"},
@@ -321,6 +325,9 @@ def matrix(demo, settings, tmp_path):
         "results_compute",
         "results_correct",
         "results_export",
+        "batch_accept",
+        "batch_remind",
+        "draw_record_export",
     ]:
         page_samples[f"evaluations:{name}"] = {"pk": cycle.pk}
     page_samples["evaluations:cycle_finalize"] = {"pk": cycle.pk}

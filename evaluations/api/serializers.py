@@ -82,6 +82,12 @@ class IndicatorSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+class FilingMoveSerializer(serializers.Serializer):
+    """The body of 初审通过 / 受理: an optional comment, sent to the center with its notice."""
+
+    comment = serializers.CharField(required=False, allow_blank=True, help_text="意见（选填，不超过 500 字）")
+
+
 class FilingReturnSerializer(serializers.ModelSerializer):
     class Meta:
         model = FilingReturn

@@ -62,6 +62,16 @@ class IndicatorViewSet(ReadOnly):
     filterset_fields = ["cycle", "method"]
 
 
+def _comment(request) -> str:
+    """The optional comment of 初审通过 / 受理 (the service checks its length)."""
+    comment = request.data.get("comment", "") if hasattr(request.data, "get") else ""
+    if comment is None:
+        return ""
+    if not isinstance(comment, str):
+        raise ApplicationError("意见格式不对。", fields={"comment": ["意见应为一段文字。"]})
+    return comment
+
+
 def _filing_for(request, pk, action: str) -> Filing:
     pk = int_param({"filing": pk}, "filing", label="年度填报", required=True)
     return get_object_or_404(restrict(selectors.filing_queryset(), request.user, action), pk=pk)
@@ -122,18 +132,20 @@ class FilingViewSet(RestrictedQuerysetMixin, mixins.UpdateModelMixin, viewsets.R
         filing = services.filing_submit(filing=_filing_for(request, pk, "change"), actor=request.user)
         return Response(s.FilingDetailSerializer(filing).data)
 
-    @extend_schema(request=None, responses=s.FilingDetailSerializer)
+    @extend_schema(request=s.FilingMoveSerializer, responses=s.FilingDetailSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
-        filing = services.filing_review(filing=_filing_for(request, pk, "review"), actor=request.user)
+        filing = _filing_for(request, pk, "review")
+        filing = services.filing_review(filing=filing, actor=request.user, comment=_comment(request))
         return Response(s.FilingDetailSerializer(filing).data)
 
-    @extend_schema(request=None, responses=s.FilingDetailSerializer)
+    @extend_schema(request=s.FilingMoveSerializer, responses=s.FilingDetailSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         if not request.user.has_perm("evaluations.change_cycle"):
             raise NotFound
-        filing = services.filing_accept(filing=_filing_for(request, pk, "change"), actor=request.user)
+        filing = _filing_for(request, pk, "change")
+        filing = services.filing_accept(filing=filing, actor=request.user, comment=_comment(request))
         return Response(s.FilingDetailSerializer(filing).data)
 
     @extend_schema(request=s.FilingReturnSerializer, responses=s.FilingReturnSerializer)

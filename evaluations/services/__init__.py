@@ -24,6 +24,13 @@ from ._common import (  # noqa: F401
     _today,
     days_left,
 )
+from .batch import (  # noqa: F401
+    BatchRefused,
+    filings_accept_batch,
+    filings_remind,
+    filings_review_batch,
+    unsubmitted_for_reminder,
+)
 from .cycles import (  # noqa: F401
     CYCLE_FIELDS,
     _rubric_load_default,
@@ -94,6 +101,8 @@ from .review_requests import (  # noqa: F401
     working_days_after,
 )
 from .reviews import (  # noqa: F401
+    COMMENT_MAX_LENGTH,
+    clean_comment,
     filing_accept,
     filing_reopen,
     filing_return,

@@ -30,28 +30,75 @@ from .notifications import _center_people, _notify
 logger = logging.getLogger(__name__)
 
 
+COMMENT_MAX_LENGTH = 500  # the optional comment on 初审通过 / 受理
+
+
+def clean_comment(comment) -> str:
+    """The optional comment of a review or an acceptance, trimmed; refused when too long."""
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX_LENGTH:
+        raise ApplicationError(
+            "意见过长，请精简后再提交。",
+            fields={"comment": [f"意见不超过 {COMMENT_MAX_LENGTH} 字（现为 {len(comment)} 字）。"]},
+        )
+    return comment
+
+
+def _tell_center(filing: Filing, *, kind: str, stamp, title: str, body: str, comment: str) -> None:
+    """The center's notice of a review or an acceptance (with the comment, when one was written)."""
+    _notify(
+        recipients=_center_people([filing.center_id]),
+        kind=kind,
+        key=f"{kind}:{filing.pk}:{stamp.isoformat()}",
+        title=title,
+        body=body + (f"\n意见：{comment}" if comment else ""),
+        url=reverse("evaluations:filing_detail", args=[filing.pk]),
+        cycle=filing.cycle,
+    )
+
+
 @transaction.atomic
-def filing_review(*, filing: Filing, actor) -> Filing:
-    """The supervising unit's first review passes the filing on to the bureau."""
+def filing_review(*, filing: Filing, actor, comment: str = "") -> Filing:
+    """The supervising unit's first review passes the filing on to the bureau; the optional
+    ``comment`` is recorded with the move and sent to the center with its notice."""
     filing = _locked_filing(filing)
+    comment = clean_comment(comment)
     _require_cycle_state(filing.cycle, CycleState.OPEN, CycleState.SPOT_CHECK, doing="初审")
     if filing.state != FilingState.SUBMITTED:
         raise ApplicationError(
             f"填报状态为“{filing.get_state_display()}”，只有已提交的填报可以初审。", code="out_of_order"
         )
-    transition(filing, FilingState.REVIEWED, actor)
+    transition(filing, FilingState.REVIEWED, actor, **({"comment": comment} if comment else {}))
+    _tell_center(
+        filing,
+        kind=NotificationKind.FILING_REVIEWED,
+        stamp=filing.reviewed_at,
+        title=f"{filing.cycle.year} 年度填报已通过初审",
+        body=f"{filing.center.name}的 {filing.cycle.year} 年度填报已通过初审，报区民政局受理。",
+        comment=comment,
+    )
     return filing
 
 
 @transaction.atomic
-def filing_accept(*, filing: Filing, actor) -> Filing:
+def filing_accept(*, filing: Filing, actor, comment: str = "") -> Filing:
+    """The bureau accepts a reviewed filing (``comment`` as in ``filing_review``)."""
     filing = _locked_filing(filing)
+    comment = clean_comment(comment)
     _require_cycle_state(filing.cycle, CycleState.OPEN, CycleState.SPOT_CHECK, doing="受理填报")
     if filing.state != FilingState.REVIEWED:
         raise ApplicationError(
             f"填报状态为“{filing.get_state_display()}”，须经业务主管单位初审后才能受理。", code="out_of_order"
         )
-    transition(filing, FilingState.ACCEPTED, actor)
+    transition(filing, FilingState.ACCEPTED, actor, **({"comment": comment} if comment else {}))
+    _tell_center(
+        filing,
+        kind=NotificationKind.FILING_ACCEPTED,
+        stamp=filing.accepted_at,
+        title=f"{filing.cycle.year} 年度填报已受理",
+        body=f"{filing.center.name}的 {filing.cycle.year} 年度填报已由区民政局受理。",
+        comment=comment,
+    )
     return filing
 
 

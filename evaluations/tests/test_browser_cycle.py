@@ -90,7 +90,9 @@ def test_a_whole_evaluation_year_in_the_browser(live_server, demo, worker, as_us
     supervisor = as_user("supervisor_zhujiajiao")
     supervisor.goto(f"{base}/evaluations/reviews/")
     supervisor.get_by_role("link", name=re.compile("朱家角镇")).click()
-    supervisor.get_by_role("button", name="初审通过").click()
+    supervisor.get_by_role("link", name="初审通过…").click()  # a confirmation page with a comment
+    supervisor.get_by_label("意见（选填）").fill("材料齐全，同意报送")
+    supervisor.get_by_role("button", name="确认初审通过").click()
     expect(supervisor.get_by_test_id("filing-state")).to_have_text("已初审，待受理")
 
     # 4. the bureau returns it with a reason at the field concerned; the director fixes it; accepted
@@ -110,12 +112,15 @@ def test_a_whole_evaluation_year_in_the_browser(live_server, demo, worker, as_us
     zjj.get_by_role("button", name="提交年度填报").click()
     expect(zjj.get_by_test_id("filing-state")).to_have_text("已提交，待初审")
     supervisor.goto(f"{base}/evaluations/filings/{zjj_filing.pk}/")
-    supervisor.get_by_role("button", name="初审通过").click()
+    supervisor.get_by_role("link", name="初审通过…").click()
+    supervisor.get_by_role("button", name="确认初审通过").click()
     for filing in (zjj_filing, jz_filing):
         bureau.goto(f"{base}/evaluations/filings/{filing.pk}/")
         if filing == jz_filing:  # no demo user for 金泽镇's supervising unit: the bureau reviews too
-            bureau.get_by_role("button", name="初审通过").click()
-        bureau.get_by_role("button", name="受理", exact=True).click()
+            bureau.get_by_role("link", name="初审通过…").click()
+            bureau.get_by_role("button", name="确认初审通过").click()
+        bureau.get_by_role("link", name="受理…").click()
+        bureau.get_by_role("button", name="确认受理").click()
         expect(bureau.get_by_test_id("filing-state")).to_have_text("已受理")
     zjj.goto(f"{base}/evaluations/filings/{zjj_filing.pk}/")
     expect(zjj.get_by_role("heading", name="退回记录")).to_be_visible()
