@@ -459,6 +459,18 @@ def center_charts(context: dict) -> dict:
 
 
 # ---- the district summary (年度考评汇总报告) ----------------------------------------------------------
+def _summary_title(cycle) -> str:
+    """The bureau's summary of the centers in the cycle's scope: “青浦区民政局 2025 年度街镇社会组织服务中心
+    考评汇总报告” (street/town centers only, the default scope), else of every level in the scope."""
+    from centers.choices import CenterLevel
+
+    district = current_district()
+    issuer = district.bureau_name or f"{district.name}民政局"
+    levels = list(cycle.levels or [])
+    whom = "街镇社会组织服务中心" if levels == [CenterLevel.STREET_TOWN] else "社会组织服务中心"
+    return f"{issuer} {cycle.year} 年度{whom}考评汇总报告"
+
+
 DISTRIBUTION_BINS = [
     (0, 60, "60 分以下"),
     (60, 70, "60–69"),
@@ -636,7 +648,7 @@ def district_summary_spec(*, cycle_id) -> ReportSpec:
     return ReportSpec(
         kind=ReportKind.DISTRICT_SUMMARY,
         subject_key=f"district_summary/cycle-{cycle.pk}",
-        title=f"{current_district().name}社会组织服务中心 {cycle.year} 年度考评汇总报告",
+        title=_summary_title(cycle),
         template="reports/pdf/district_summary.html",
         context=context,
         links={"cycle": cycle},

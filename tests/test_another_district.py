@@ -536,7 +536,7 @@ def test_a_cycle_and_its_reports_say_songjiang_everywhere(sj_people, pdf_tools, 
         assert "松江区社会组织服务中心门户" in info, kind  # Creator
         assert_no_qingpu(info, f"{kind} metadata")
         if kind == "district_summary":
-            assert "松江区社会组织服务中心2025年度考评汇总报告" in flow
+            assert "松江区民政局2025年度街镇社会组织服务中心考评汇总报告" in flow
             assert "1+17+X" in flow
             assert "松江区民政局（社团局）（盖章）" in flow
         if kind == "center_report":

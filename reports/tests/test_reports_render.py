@@ -90,7 +90,11 @@ def test_district_summary_ranks_every_center_with_charts_sample_and_performance_
     text = pdf_text(path)
     for result in Result.objects.filter(result_set__cycle=published).select_related("center"):
         assert result.center.name in text
-    assert "年度考评汇总报告" in text and "得分分布" in text and "各类别平均得分" in text
+    assert "考评汇总报告" in text and "得分分布" in text and "各类别平均得分" in text
+    # the bureau's summary of the street/town centers, said in its title (issue 15)
+    assert f"青浦区民政局{published.year}年度街镇社会组织服务中心考评汇总报告" in pdf_text(
+        path, flow=True
+    ).replace(" ", "")
     assert str(published.draw.seed) in text  # the sample with its seed
     assert "计入街镇民政工作绩效考核" in text and "1+11+X" in text
     assert document.page_count >= 2
