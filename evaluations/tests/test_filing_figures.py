@@ -237,3 +237,92 @@ def test_district_and_industry_centers_in_scope_are_scored_by_their_own_rules_an
     assert detail.startswith(
         "党建工作覆盖率（%） = 90（社会组织名录（党组织覆盖情况）：辖区 20 家，已覆盖 18 家）"
     )
+
+
+def _edit_body(filing, **fields):
+    body = {"version": filing.version, "notes": ""}
+    for name in services.FIGURE_NAMES:
+        body[name] = ""
+        body[f"note_{name}"] = ""
+    body.update(fields)
+    return body
+
+
+def test_a_typed_figure_without_a_note_is_refused_naming_the_field_and_the_fix(people, filing):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(people["director"])
+    url = reverse("evaluations:filing_edit", args=[filing.pk])
+    response = client.post(url, _edit_body(filing, needs_surveys="3"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "社区需求调研（次）：手工填写了数值 3，须写明说明" in html
+    assert "如以台账统计为准，请清空该数值" in html
+    filing.refresh_from_db()
+    assert filing.needs_surveys is None and not filing.figure_notes
+    # with its note it is taken, and the page says it is typed
+    response = client.post(url, _edit_body(filing, needs_surveys="3", note_needs_surveys="纸质台账"))
+    assert response.status_code == 302
+    filing.refresh_from_db()
+    assert filing.needs_surveys == 3 and filing.figure_notes == {"needs_surveys": "纸质台账"}
+    assert effective_figures(filing)["needs_surveys"]["source"] == "typed"
+    # clearing the note but leaving the number is refused too; the typed figure stays as it was
+    response = client.post(url, _edit_body(filing, needs_surveys="3"))
+    assert "手工填写了数值 3，须写明说明" in response.content.decode()
+    filing.refresh_from_db()
+    assert filing.figure_notes == {"needs_surveys": "纸质台账"}
+
+
+def test_the_api_refuses_a_typed_figure_without_a_note_in_the_error_shape(people, filing):
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    token, _ = Token.objects.get_or_create(user=people["director"])
+    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api.patch(
+        f"/api/v1/filings/{filing.pk}/",
+        {"version": filing.version, "trainings_held": 4},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (
+        "举办培训" in error["fields"]["trainings_held"][0]
+        and "须写明说明" in error["fields"]["trainings_held"][0]
+    )
+    filing.refresh_from_db()
+    assert filing.trainings_held is None
+
+
+def test_a_returned_filing_opens_with_only_its_typed_figures_in_the_typed_column(people, filing):
+    """On submission the figures that count are written into the filing; once it is returned, the
+    form shows in the typed column only the figures typed with a note, so saving it again is not
+    refused for the registers' figures."""
+    from django.test import Client
+
+    center = people["zjj"]
+    training(center, date(2026, 2, 1))
+    filing = complete_filing(filing, people["director"])
+    filing = services.filing_save_figures(
+        filing=filing,
+        actor=people["director"],
+        version=filing.version,
+        values={"trainings_held": None, "trainees": None},
+        figure_notes={
+            n: "按纸质台账填报" for n in services.FIGURE_NAMES if n not in ("trainings_held", "trainees")
+        },
+        today=TODAY,
+    )
+    services.filing_submit(filing=filing, actor=people["director"], today=TODAY)
+    filing.refresh_from_db()
+    assert filing.trainings_held == 1  # written on submission, without a note
+    filing.state = "returned"
+    filing.save()
+    client = Client()
+    client.force_login(people["director"])
+    form = client.get(reverse("evaluations:filing_edit", args=[filing.pk])).context["form"]
+    assert form.initial["trainings_held"] == "" and form.initial["needs_surveys"] == 5
+    body = {k: ("" if v is None else v) for k, v in form.initial.items()}
+    response = client.post(reverse("evaluations:filing_edit", args=[filing.pk]), body)
+    assert response.status_code == 302

@@ -174,8 +174,9 @@ def test_filing_figures_second_stale_save_is_refused(people, filing):  # noqa: F
     url = reverse("evaluations:filing_edit", args=[filing.pk])
     a, b = session(people["director"]), session(people["bureau"])
     va, vb = read_version(a.get(url)), read_version(b.get(url))
-    assert a.post(url, {"trainings_held": "4", "version": va}).status_code == 302
-    assert refused(b.post(url, {"trainings_held": "9", "version": vb}))
+    note = "按纸质签到表填报"  # a typed figure needs its note
+    assert a.post(url, {"trainings_held": "4", "note_trainings_held": note, "version": va}).status_code == 302
+    assert refused(b.post(url, {"trainings_held": "9", "note_trainings_held": note, "version": vb}))
     filing.refresh_from_db()
     assert filing.trainings_held == 4 and filing.version == 2
 
