@@ -41,6 +41,11 @@ class Register:
     checks: tuple[Callable, ...] = ()
     intro: str = ""
     select: tuple[str, ...] = field(default=())
+    # What happens to a row later (a team cancelled, a warning closed, an incubation left): these
+    # fields may still be recorded once the row's year is submitted, dated by ``follow_up_on`` in a
+    # year still open (activities.services.register_update) — the frozen year is not rewritten.
+    follow_up: tuple[str, ...] = ()
+    follow_up_on: str | None = None
 
     @property
     def label(self) -> str:
@@ -167,6 +172,8 @@ REGISTERS: dict[str, Register] = {
             search=("name", "leader", "venue"),
             masked=("contact",),
             checks=(_team_status,),
+            follow_up=("status", "status_on"),
+            follow_up_on="status_on",
             intro="社区群众活动团队的备案：团队注销时登记注销日期，记录保留。",
         ),
         Register(
@@ -177,6 +184,8 @@ REGISTERS: dict[str, Register] = {
             filters=("category",),
             search=("organization__name", "source", "outcome"),
             checks=(_warning,),
+            follow_up=("steps", "closed_on", "outcome"),
+            follow_up_on="closed_on",
             intro="发现的预警线索及其处置：处置措施每行一条、以日期开头；未办结的预警显示已处置天数，超过 30 天的在中心页面提示。",
         ),
         Register(
@@ -193,6 +202,7 @@ REGISTERS: dict[str, Register] = {
             columns=("applicant_name", "organization", "inspected_on", "inspectors", "conclusion"),
             filters=("conclusion",),
             search=("applicant_name", "inspectors", "venue_checked"),
+            follow_up=("organization",),
             intro="新申请登记的社会组织的现场勘察；勘察报告作为佐证材料上传。",
         ),
         Register(
@@ -222,6 +232,8 @@ REGISTERS: dict[str, Register] = {
             search=("organization__name", "name"),
             masked=("contact",),
             checks=(_trained_after_appointed,),
+            follow_up=("trained_on",),
+            follow_up_on="trained_on",
             import_key=("organization",),
             intro="每家社会组织一名信息员。",
         ),
@@ -233,6 +245,8 @@ REGISTERS: dict[str, Register] = {
             filters=("outcome",),
             search=("name", "support"),
             checks=(_left_after_entered,),
+            follow_up=("organization", "left_on", "outcome"),
+            follow_up_on="left_on",
             intro="入驻孵化的社会组织或申请单位。",
         ),
         Register(
@@ -270,6 +284,8 @@ REGISTERS: dict[str, Register] = {
             search=("title", "lead", "partners"),
             levels=(CenterLevel.INDUSTRY, CenterLevel.DISTRICT),
             checks=(_finished_after_started,),
+            follow_up=("finished_on", "outcome"),
+            follow_up_on="finished_on",
             intro="行业服务中心的课题研究。",
         ),
         Register(

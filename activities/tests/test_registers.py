@@ -562,3 +562,114 @@ def test_the_demo_seed_is_idempotent_and_gives_center_a_every_street_town_regist
     out = _io.StringIO()
     activities_demo.seed(stdout=out, password="")
     assert "新增 0 条" in out.getvalue()
+
+
+def _submitted_2025(center):
+    from evaluations.choices import FilingState
+    from evaluations.models import Cycle, Filing
+
+    cycle = Cycle.objects.filter(year=2025).first() or Cycle.objects.create(
+        year=2025,
+        filing_deadline=date(2026, 3, 31),
+        review_deadline=date(2026, 4, 15),
+        acceptance_deadline=date(2026, 4, 30),
+        spot_check_deadline=date(2026, 5, 31),
+    )
+    return Filing.objects.create(cycle=cycle, center=center, state=FilingState.SUBMITTED)
+
+
+def test_a_team_of_a_submitted_year_is_cancelled_later_without_rewriting_that_year(world):
+    """A team filed in 2025 whose filing is submitted can be marked 已注销 in 2026: only its status
+    and date change, the date must be in an open year, and 2025's count stays as it was frozen."""
+    from activities.figures import register_figures
+    from core.audit import entries_for
+
+    row = _create("activity-teams", world)
+    _submitted_2025(world["a"])
+    client = page_client(world["director_a"])
+    detail = client.get(reverse("activities:detail", args=["activity-teams", row.pk])).content.decode()
+    edit = reverse("activities:edit", args=["activity-teams", row.pk])
+    assert edit in detail and "登记后续情况" in detail
+    assert reverse("activities:delete", args=["activity-teams", row.pk]) not in detail
+    body = {**sample("activity-teams", world), "version": 1}
+    page = client.get(edit).content.decode()
+    assert "该记录只能登记后续情况（状态、注销日期）" in page
+    assert 'name="name"' in page and "disabled" in page.split('name="name"')[1].split(">")[0]
+    client.post(edit, {**body, "name": "改名舞蹈队", "members": 30})  # the disabled fields are ignored
+    row.refresh_from_db()
+    assert row.name == '=HYPERLINK("x")舞蹈队' and row.members == 12
+    api = api_client(world["director_a"])
+    refused = api.patch(
+        f"/api/v1/activity-teams/{row.pk}/",
+        {"version": row.version, "members": 30},
+        content_type="application/json",
+    )
+    assert refused.status_code == 400
+    assert "只能登记后续情况（状态、注销日期）" in refused.json()["error"]["message"]
+    body["version"] = row.version
+    inside = client.post(edit, {**body, "status": "cancelled", "status_on": "2025-11-01"})
+    assert "注销日期 2025-11-01 在已提交的 2025 年度内" in inside.content.decode()
+    row.refresh_from_db()
+    assert row.status == "on_file"
+    done = client.post(edit, {**body, "status": "cancelled", "status_on": "2026-03-01"})
+    assert done.status_code == 302
+    row.refresh_from_db()
+    assert (
+        row.status == "cancelled"
+        and str(row.status_on) == "2026-03-01"
+        and row.version == body["version"] + 1
+    )
+    assert row.year == 2025 and row.name == '=HYPERLINK("x")舞蹈队'
+    assert entries_for(row).filter(action="activities.activityteam.updated").exists()
+    assert register_figures(world["a"], 2025)["activity_teams_on_file"]["value"] == 1
+    assert register_figures(world["a"], 2026)["activity_teams_on_file"]["value"] == 0
+    # the cancellation, once in an open year, cannot be moved back into the submitted one
+    back = api.patch(
+        f"/api/v1/activity-teams/{row.pk}/",
+        {"version": row.version, "status_on": "2025-12-01"},
+        content_type="application/json",
+    )
+    assert back.status_code == 400 and "2025 年度" in str(back.json())
+    deleted = client.post(
+        reverse("activities:delete", args=["activity-teams", row.pk]), {"version": row.version}
+    )
+    assert "2025 年度的年度填报已提交" in deleted.content.decode()
+    assert type(row).objects.filter(pk=row.pk).exists()
+
+
+def test_a_warning_of_a_submitted_year_is_closed_in_the_next_one(world):
+    from activities.figures import register_figures
+    from activities.models import EarlyWarning
+
+    row = EarlyWarning.objects.create(
+        center=world["a"],
+        organization=world["orgs"][0],
+        category="finance",
+        found_on=date(2025, 12, 20),
+        source="日常巡查",
+        steps="2025-12-21 电话联系负责人",
+    )
+    _submitted_2025(world["a"])
+    api = api_client(world["director_a"])
+    closed = api.patch(
+        f"/api/v1/early-warnings/{row.pk}/",
+        {
+            "version": 1,
+            "steps": "2025-12-21 电话联系负责人\n2026-01-08 约谈负责人",
+            "closed_on": "2026-01-10",
+            "outcome": "已补交财务报告",
+        },
+        content_type="application/json",
+    )
+    assert closed.status_code == 200, closed.json()
+    row.refresh_from_db()
+    assert str(row.closed_on) == "2026-01-10" and row.year == 2025
+    assert register_figures(world["a"], 2026)["early_warnings_handled"]["row_ids"] == [row.pk]
+    moved = api.patch(
+        f"/api/v1/early-warnings/{row.pk}/",
+        {"version": 2, "category": "complaint"},
+        content_type="application/json",
+    )
+    assert moved.status_code == 400
+    row.refresh_from_db()
+    assert row.category == "finance"
