@@ -673,3 +673,53 @@ def test_a_warning_of_a_submitted_year_is_closed_in_the_next_one(world):
     assert moved.status_code == 400
     row.refresh_from_db()
     assert row.category == "finance"
+
+
+def test_the_organization_registry_filters_and_shows_missing_annual_inspections(world):
+    """The registry list (centers' 社会组织名录) has a 年检 column and filter: missing the year, and
+    missing two years in a row; with a link to the full list of the missing."""
+    from activities.models import AnnualInspection
+
+    orgs = world["orgs"]
+    AnnualInspection.objects.create(center=world["a"], organization=orgs[0], year=2025, result="pass")
+    AnnualInspection.objects.create(center=world["a"], organization=orgs[1], year=2024, result="basic")
+    AnnualInspection.objects.create(center=world["a"], organization=orgs[2], year=2024, result="absent")
+    client = page_client(world["director_a"])
+    url = reverse("centers:organization_list")
+    page = client.get(url, {"inspection_year": 2025})
+    html = page.content.decode()
+    assert "2025 年检" in html and "合格" in html
+    row = {o.pk: o.inspection for o in page.context["page"].object_list}
+    assert row[orgs[0].pk] == "2025 年合格"
+    assert row[orgs[1].pk] == "2025 年未年检"
+    assert row[orgs[2].pk] == "连续两年未年检（2024、2025）"
+    assert reverse("activities:missing_inspections") + "?year=2025" in html
+    missing = client.get(url, {"inspection_year": 2025, "annual_inspection": "missing"})
+    assert {o.pk for o in missing.context["page"].object_list} == {orgs[1].pk, orgs[2].pk}
+    two = client.get(url, {"inspection_year": 2025, "annual_inspection": "two_years"})
+    assert [o.pk for o in two.context["page"].object_list] == [orgs[2].pk]
+    assert "连续两年未年检（2024、2025）" in two.content.decode()
+    # another center's director: only their own area, the column says the same rule
+    other = page_client(world["director_b"]).get(
+        url, {"inspection_year": 2025, "annual_inspection": "missing"}
+    )
+    assert [o.pk for o in other.context["page"].object_list] == [world["other_org"].pk]
+
+
+def test_the_registry_list_queries_stay_constant_with_the_inspection_column(world, django_assert_num_queries):
+    from activities.models import AnnualInspection
+    from centers.tests import factories as cf
+
+    client = page_client(world["bureau"])
+    url = reverse("centers:organization_list") + "?inspection_year=2025"
+    client.get(url)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for org in cf.organizations(8, street_town_obj=world["a"].street_town):
+        AnnualInspection.objects.create(center=world["a"], organization=org, year=2025, result="pass")
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert sum(1 for o in response.context["page"].object_list if o.inspection == "2025 年合格") == 8
