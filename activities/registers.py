@@ -46,6 +46,11 @@ class Register:
     # year still open (activities.services.register_update) — the frozen year is not rewritten.
     follow_up: tuple[str, ...] = ()
     follow_up_on: str | None = None
+    # Other names of the import's columns (a source's own sheet, e.g. the bureau's 年检 export): header
+    # → field. With ``import_skips_outside`` rows of the district's organizations outside the center's
+    # area are skipped and counted (a district-wide export), not refused.
+    import_headers: dict[str, str] = field(default_factory=dict)
+    import_skips_outside: bool = False
 
     @property
     def label(self) -> str:
@@ -213,7 +218,17 @@ REGISTERS: dict[str, Register] = {
             filters=("result", "center_help"),
             search=("organization__name", "organization__credit_code"),
             import_key=("organization", "year"),
-            intro="辖区社会组织的年度检查结果及中心提供的协助；可导入区民政局的年检导出表。",
+            import_headers={
+                "社会组织名称": "organization",
+                "单位名称": "organization",
+                "年度": "year",
+                "年检结论": "result",
+                "结论": "result",
+                "结论日期": "inspected_on",
+                "年检时间": "inspected_on",
+            },
+            import_skips_outside=True,
+            intro="辖区社会组织的年度检查结果及中心提供的协助；可导入区民政局的年检导出表（全区的表也可，辖区以外的社会组织自动跳过）。",
         ),
         Register(
             "trainings-held",

@@ -267,7 +267,10 @@ def register_import(request, register):
                 {"register": register, "form": form, "error": exc.message, "row_errors": exc.fields},
                 status=400,
             )
-        messages.success(request, f"导入完成：新增 {result['created']} 条，更新 {result['updated']} 条。")
+        skipped = f"；跳过本中心辖区以外的社会组织 {result['skipped']} 家" if result["skipped"] else ""
+        messages.success(
+            request, f"导入完成：新增 {result['created']} 条，更新 {result['updated']} 条{skipped}。"
+        )
         return redirect("activities:list", register=register.slug)
     return render(request, "activities/register_import.html", {"register": register, "form": form})
 

@@ -383,7 +383,8 @@ def test_annual_inspections_import_the_bureaus_export_and_update_on_reimport(wor
     assert AnnualInspection.objects.count() == 2
     outside = [header, [world["other_org"].credit_code, "", 2025, "合格", "", "无"]]
     refused = client.post(reverse("activities:import", args=["annual-inspections"]), {"file": _xlsx(outside)})
-    assert "“统一社会信用代码”列" in refused.content.decode()
+    assert "文件中没有本中心辖区内的社会组织（已跳过辖区以外的 1 家），未导入。" in refused.content.decode()
+    assert AnnualInspection.objects.count() == 2
 
 
 def test_export_escapes_formulas_and_masks_phones_for_readers(world):
@@ -723,3 +724,102 @@ def test_the_registry_list_queries_stay_constant_with_the_inspection_column(worl
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(url)
     assert sum(1 for o in response.context["page"].object_list if o.inspection == "2025 年合格") == 8
+
+
+def test_the_bureaus_annual_inspection_export_imports_as_it_comes(world):
+    """The district's 年检 export as the bureau hands it out: a title and a date line above the
+    header, its own column names (社会组织名称, 年检结论, 结论日期…), columns the register does not
+    keep, “2025年度” for the year, dates as Excel dates and as text, and every organization of the
+    district — those outside the center's area are skipped and counted, not refused."""
+    from datetime import datetime
+
+    from activities.models import AnnualInspection
+
+    orgs = world["orgs"]
+    header = [
+        "序号",
+        "社会组织名称",
+        "统一社会信用代码",
+        "登记管理机关",
+        "业务主管单位",
+        "年检年度",
+        "年检结论",
+        "结论日期",
+        "备注",
+    ]
+    rows = [
+        ["青浦区2025年度社会组织年检结果汇总表"],
+        ["导出时间：2026-06-30", None, None, None, None, None, None, None, None],
+        header,
+        [
+            1,
+            orgs[0].name,
+            orgs[0].credit_code,
+            "青浦区民政局",
+            "镇政府",
+            "2025年度",
+            "合格",
+            datetime(2026, 5, 20),
+            "",
+        ],
+        [
+            2,
+            orgs[1].name,
+            orgs[1].credit_code,
+            "青浦区民政局",
+            "镇政府",
+            2025,
+            "基本合格",
+            "2026/05/21",
+            "整改财务制度",
+        ],
+        [
+            3,
+            world["other_org"].name,
+            world["other_org"].credit_code,
+            "青浦区民政局",
+            "镇政府",
+            2025,
+            "合格",
+            "",
+            "",
+        ],
+        [
+            4,
+            orgs[2].name,
+            orgs[2].credit_code,
+            "青浦区民政局",
+            "镇政府",
+            "2025年度",
+            "未参检",
+            "",
+            "联系不上",
+        ],
+    ]
+    client = page_client(world["director_a"])
+    url = reverse("activities:import", args=["annual-inspections"])
+    response = client.post(url, {"file": _xlsx(rows)}, follow=True)
+    text = response.content.decode()
+    assert "导入完成：新增 3 条，更新 0 条" in text and "跳过本中心辖区以外的社会组织 1 家" in text
+    got = {
+        a.organization_id: (a.year, a.result, a.inspected_on, a.center_help)
+        for a in AnnualInspection.objects.filter(center=world["a"])
+    }
+    assert got == {
+        orgs[0].pk: (2025, "pass", date(2026, 5, 20), "none"),
+        orgs[1].pk: (2025, "basic", date(2026, 5, 21), "none"),
+        orgs[2].pk: (2025, "absent", None, "none"),
+    }
+    # the results that come in later: the same file again updates the rows
+    rows[6][6], rows[6][7] = "合格", "2026-07-02"
+    response = client.post(url, {"file": _xlsx(rows)}, follow=True)
+    assert "导入完成：新增 0 条，更新 3 条" in response.content.decode()
+    assert AnnualInspection.objects.get(organization=orgs[2]).result == "pass"
+    # a code the registry does not know is an error naming the sheet's row and column; nothing saved
+    rows.append([5, "不存在的社会组织", "52310118MJ0000XXXX", "青浦区民政局", "", 2025, "合格", "", ""])
+    rows[3][6] = "不合格"
+    refused = client.post(url, {"file": _xlsx(rows)})
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "第 8 行，“统一社会信用代码”列" in body and "整份文件未导入" in body
+    assert AnnualInspection.objects.get(organization=orgs[0]).result == "pass"
