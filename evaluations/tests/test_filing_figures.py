@@ -326,3 +326,80 @@ def test_a_returned_filing_opens_with_only_its_typed_figures_in_the_typed_column
     body = {k: ("" if v is None else v) for k, v in form.initial.items()}
     response = client.post(reverse("evaluations:filing_edit", args=[filing.pk]), body)
     assert response.status_code == 302
+
+
+def test_district_and_industry_centers_in_a_cycles_scope_file_their_own_figures(people):
+    """A cycle whose scope takes the district and industry centers gives each a filing built from its
+    own registers (its trainings, its meetings) and its own party coverage (the whole district; the
+    industry's organizations), frozen on submission with the center's level."""
+    from centers.choices import CenterLevel, SupervisingUnitKind
+    from centers.models import ServiceCenter, SupervisingUnit
+    from centers.selectors import current_district
+
+    from .conftest import director_of
+
+    district = current_district()
+    bureau_unit = SupervisingUnit.objects.filter(kind=SupervisingUnitKind.BUREAU).first()
+    industry_unit, _ = SupervisingUnit.objects.get_or_create(
+        district=district, name="测试区教育局", defaults={"kind": SupervisingUnitKind.INDUSTRY_AUTHORITY}
+    )
+    d = ServiceCenter.objects.create(
+        district=district,
+        level=CenterLevel.DISTRICT,
+        name="测试区社会组织服务中心",
+        supervising_unit=bureau_unit,
+    )
+    i = ServiceCenter.objects.create(
+        district=district,
+        level=CenterLevel.INDUSTRY,
+        name="测试教育行业社会组织服务中心",
+        industry="教育",
+        supervising_unit=industry_unit,
+    )
+    covered = {"party_status": "joint", "party_status_on": date(2024, 1, 1)}
+    cf.organizations(3, street_town_obj=people["zjj"].street_town, **covered)
+    cf.organizations(3, industry="教育", **covered)
+    cf.organizations(1, industry="教育", party_status="none")
+    training(d, date(2026, 3, 1), trainees=80)
+    training(d, date(2026, 6, 1), trainees=40)
+    training(i, date(2026, 4, 1), trainees=15)
+    training(people["zjj"], date(2026, 4, 2), trainees=9)
+    CommunityMeeting.objects.create(
+        center=i, kind="joint", held_on=date(2026, 5, 1), convened_by="区教育局", topics="行业自律"
+    )
+    cycle = open_cycle(2026, people["bureau"], levels=["street_town", "district", "industry"])
+    fd, fi = Filing.objects.get(cycle=cycle, center=d), Filing.objects.get(cycle=cycle, center=i)
+    assert Filing.objects.filter(cycle=cycle, center=people["zjj"]).exists()
+
+    d_figures, i_figures = effective_figures(fd), effective_figures(fi)
+    assert d_figures["trainings_held"]["value"] == 2 and d_figures["trainees"]["value"] == 120
+    assert f"center={d.pk}" in d_figures["trainings_held"]["url"]
+    assert i_figures["trainings_held"]["value"] == 1 and i_figures["joint_meetings"]["value"] == 1
+    assert d_figures["joint_meetings"]["value"] == 0
+    party = i_figures["party_coverage_percent"]
+    assert (party["value"], party["n"], party["covered"]) == (Decimal("75.0"), 4, 3)
+    whole = d_figures["party_coverage_percent"]
+    assert whole["n"] >= 7 and whole["covered"] >= 6  # the whole district's organizations
+
+    # the district center files and submits its own; the snapshot keeps its level and its figures
+    actor = director_of(d)
+    fd = complete_filing(fd, actor)
+    fd = services.filing_save_figures(
+        filing=fd,
+        actor=actor,
+        version=fd.version,
+        values={"trainings_held": None, "trainees": None},
+        figure_notes={
+            n: "按纸质台账填报" for n in services.FIGURE_NAMES if n not in ("trainings_held", "trainees")
+        },
+        today=TODAY,
+    )
+    services.filing_submit(filing=fd, actor=actor, today=TODAY)
+    fd.refresh_from_db()
+    assert fd.snapshot["center"]["level"] == "district"
+    assert fd.snapshot["figures"]["trainings_held"]["value"] == 2
+    assert sorted(fd.snapshot["figures"]["trainings_held"]["row_ids"]) == sorted(
+        TrainingHeld.objects.filter(center=d).values_list("pk", flat=True)
+    )
+    g2 = SelfScore.objects.get(filing=fd, indicator__code="G2")
+    assert "据举办培训登记 2 条" in g2.computed_detail
