@@ -220,7 +220,8 @@ def test_outsiders_get_404_and_readers_cannot_write(world, slug):
         reverse("activities:edit", args=[slug, row.pk]),
         reverse("activities:delete", args=[slug, row.pk]),
     ]
-    for user in (outsider, world["auditor"]):
+    other_unit = world["supervisor_a"] if supervisor != world["supervisor_a"] else world["supervisor_i"]
+    for user in (outsider, other_unit, world["auditor"]):
         client = page_client(user)
         for url in routes:
             assert client.get(url).status_code == 404, (user, url)
@@ -237,13 +238,20 @@ def test_outsiders_get_404_and_readers_cannot_write(world, slug):
             == 404
         )
         assert api.delete(f"/api/v1/{slug}/{row.pk}/?version=1").status_code == 404
-    listed = page_client(outsider).get(reverse("activities:list", args=[slug]))
-    assert listed.status_code == 200 and row not in [r["obj"] for r in listed.context["rows"]]
+    for user in (outsider, other_unit):
+        listed = page_client(user).get(reverse("activities:list", args=[slug]))
+        assert listed.status_code == 200 and row not in [r["obj"] for r in listed.context["rows"]]
+        ids = [r["id"] for r in api_client(user).get(f"/api/v1/{slug}/").json()["results"]]
+        assert row.pk not in ids, (user, slug)
+        exported = page_client(user).get(reverse("activities:export", args=[slug]))
+        assert len(list(load_workbook(io.BytesIO(exported.content)).worksheets[0].iter_rows())) == 1
     assert api_client(world["auditor"]).get(f"/api/v1/{slug}/").status_code == 404
     anonymous = page_client()
-    for url in routes:
-        assert anonymous.get(url).status_code == 302
+    for url in [*routes, reverse("activities:list", args=[slug]), reverse("activities:export", args=[slug])]:
+        response = anonymous.get(url)
+        assert response.status_code == 302 and "/login/" in response["Location"], url
     assert api_client().get(f"/api/v1/{slug}/{row.pk}/").status_code in (401, 403)
+    assert api_client().get(f"/api/v1/{slug}/").status_code in (401, 403)
     for reader in (supervisor, world["bureau"]):
         client = page_client(reader)
         assert client.get(routes[0]).status_code == 200
