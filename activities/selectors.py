@@ -5,9 +5,11 @@ their 年检 one year and two years in a row."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from centers.models import ServiceCenter, SocialOrganization
@@ -86,6 +88,19 @@ def cell(register: Register, row, name: str, visible) -> str:
     if isinstance(value, date):
         return f"{value:%Y-%m-%d}"
     return str(value)
+
+
+def registry_url(register: Register, row, name: str) -> str:
+    """The registry's entry of an organization a row names (the 社会组织名录 found by its credit
+    code), or "" for any other column."""
+    if name == "age" or not register.field(name).many_to_one:
+        return ""
+    if register.field(name).related_model is not SocialOrganization:
+        return ""
+    organization = getattr(row, name)
+    if organization is None:
+        return ""
+    return f"{reverse('centers:organization_list')}?{urlencode({'q': organization.credit_code})}"
 
 
 def overdue(row) -> bool:

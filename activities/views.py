@@ -87,7 +87,13 @@ def register_list(request, register):
     rows = [
         {
             "obj": obj,
-            "cells": [selectors.cell(register, obj, name, visible) for name in register.columns],
+            "cells": [
+                {
+                    "text": selectors.cell(register, obj, name, visible),
+                    "url": selectors.registry_url(register, obj, name),
+                }
+                for name in register.columns
+            ],
             "overdue": selectors.overdue(obj),
         }
         for obj in page.object_list
@@ -157,9 +163,16 @@ def register_detail(request, register, pk):
     register = register_for(register)
     row = _row(request, register, pk)
     visible = selectors.writable_center_ids(request.user)
-    fields = [(register.field_label(n), selectors.cell(register, row, n, visible)) for n in register.fields]
+    fields = [
+        (
+            register.field_label(n),
+            selectors.cell(register, row, n, visible),
+            selectors.registry_url(register, row, n),
+        )
+        for n in register.fields
+    ]
     if register.slug == "early-warnings":
-        fields.append(("已处置天数", selectors.cell(register, row, "age", visible)))
+        fields.append(("已处置天数", selectors.cell(register, row, "age", visible), ""))
     year_open = _year_open(row.center, row.year)
     may_write = services.may_write(request.user, row.center) and year_open
     context = {

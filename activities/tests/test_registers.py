@@ -877,3 +877,32 @@ def test_api_list_queries_are_pinned_and_constant_in_the_number_of_rows(
 API_LIST_QUERIES = {
     slug: 6 + (1 if REGISTERS[slug].m2m else 0) + (1 if slug == "welfare-projects" else 0) for slug in SLUGS
 }
+
+
+def test_an_organization_in_a_register_links_to_its_registry_entry(world):
+    from urllib.parse import quote
+
+    from activities.models import EarlyWarning, SiteInspection
+
+    org = world["orgs"][0]
+    warning = EarlyWarning.objects.create(
+        center=world["a"], organization=org, category="finance", found_on=date(2025, 3, 1), source="巡查"
+    )
+    inspection = SiteInspection.objects.create(
+        center=world["a"],
+        applicant_name="新申请社",
+        organization=org,
+        inspected_on=date(2025, 3, 2),
+        inspectors="张",
+        venue_checked="某路1号",
+        conclusion="pass",
+    )
+    link = f"{reverse('centers:organization_list')}?q={quote(org.credit_code)}"
+    client = page_client(world["supervisor_a"])
+    listed = client.get(reverse("activities:list", args=["early-warnings"])).content.decode()
+    assert f'<a href="{link}">{org.name}</a>' in listed
+    detail = client.get(
+        reverse("activities:detail", args=["site-inspections", inspection.pk])
+    ).content.decode()
+    assert f'<a href="{link}">{org.name}</a>' in detail
+    assert warning.pk
