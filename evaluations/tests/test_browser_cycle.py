@@ -107,6 +107,9 @@ def test_a_whole_evaluation_year_in_the_browser(live_server, demo, worker, as_us
     expect(zjj.get_by_text("退回原因：签到表只有 4 场")).to_be_visible()
     zjj.get_by_role("link", name="填写年度数据与工作计划").click()
     zjj.get_by_label("举办培训（场次）", exact=True).fill("4")
+    zjj.get_by_label("举办培训（场次）：手工填写的说明").fill(
+        "按签到表核实为 4 场"
+    )  # a typed figure needs it
     zjj.get_by_role("button", name="保存", exact=True).click()
     zjj.get_by_role("button", name="提交年度填报").click()
     expect(zjj.get_by_test_id("filing-state")).to_have_text("已提交，待初审")
