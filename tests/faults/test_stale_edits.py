@@ -234,8 +234,9 @@ def test_audit_scores_second_stale_save_is_refused(people, assigned):  # noqa: F
 def test_api_stale_figures_and_scores_are_409(people, filing):  # noqa: F811
     client = api(people["director"])
     url = f"/api/v1/filings/{filing.pk}/"
-    assert client.patch(url, {"trainings_held": 3, "version": 1}, format="json").status_code == 200
-    stale = client.patch(url, {"trainings_held": 8, "version": 1}, format="json")
+    note = {"figure_notes": {"trainings_held": "按纸质签到表填报"}}  # a typed figure needs its note
+    assert client.patch(url, {"trainings_held": 3, "version": 1, **note}, format="json").status_code == 200
+    stale = client.patch(url, {"trainings_held": 8, "version": 1, **note}, format="json")
     assert stale.status_code == 409 and stale.json()["error"]["code"] == "conflict"
     indicator = filing.cycle.indicators.filter(method="scored").order_by("sort_order").first()
     body = {"filing": filing.pk, "indicator": indicator.pk, "score": "1"}
