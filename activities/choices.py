@@ -36,6 +36,13 @@ class AnnualResult(models.TextChoices):
     ABSENT = "absent", _("未参检")
 
 
+class InspectionGap(models.TextChoices):
+    """The registry's 年检 filter: organizations missing the year's 年检, or two years in a row."""
+
+    MISSING = "missing", _("该年度未年检")
+    TWO_YEARS = "two_years", _("连续两年未年检")
+
+
 class CenterHelp(models.TextChoices):
     REMINDER = "reminder", _("提醒")
     CONSULTING = "consulting", _("咨询")

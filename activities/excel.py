@@ -6,6 +6,7 @@ bureau's 年检 export can be imported again as results come in."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -32,6 +33,9 @@ from .selectors import cell
 MAX_IMPORT_ROWS = 2000
 CREDIT_CODE = "统一社会信用代码"
 SEPARATORS = ("、", "，", ",", ";", "；")
+DATE_TEXT = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
+YEAR_TEXT = re.compile(r"^\s*(\d{4})\s*(?:年度|年)?\s*$")
+HEADER_SEARCH_ROWS = 10  # a title or a date line may sit above a source's header row
 
 
 def headers(register: Register) -> list[tuple[str, str]]:
@@ -110,10 +114,13 @@ def _parse(register: Register, name: str, raw, lookups) -> object:
             return text.date()
         if isinstance(text, date):
             return text
+        found = DATE_TEXT.match(str(text))
         try:
-            return date.fromisoformat(str(text).replace("/", "-").replace(".", "-"))
+            return date(*(int(part) for part in found.groups())) if found else date.fromisoformat(str(text))
         except ValueError:
             raise ValueError("不是有效的日期，请写成 2025-03-02。") from None
+    if name == "year" and YEAR_TEXT.match(str(text)):
+        return int(YEAR_TEXT.match(str(text)).group(1))  # “2025年度”
     if isinstance(model_field, (PositiveIntegerField, PositiveSmallIntegerField, IntegerField)):
         try:
             value = Decimal(str(text))
@@ -140,19 +147,45 @@ def _parse(register: Register, name: str, raw, lookups) -> object:
     return str(text)
 
 
+def _with_header_first(register: Register, table: list[list]) -> tuple[list[list], int]:
+    """The table from its header row on (the row among the first few naming most known columns),
+    the source's own column names turned into the register's; and how many rows were above it."""
+    labels = {register.field_label(name) for name in register.fields}
+    aliases = {alias: register.field_label(name) for alias, name in register.import_headers.items()}
+    known = labels | set(aliases) | {CREDIT_CODE}
+    best, index = 0, 0
+    for number, row in enumerate(table[:HEADER_SEARCH_ROWS]):
+        hits = sum(1 for value in row if str(spreadsheets.cell(value)) in known)
+        if hits > best:
+            best, index = hits, number
+    header, taken = [], set()
+    for value in table[index]:
+        text = str(spreadsheets.cell(value))
+        text = text if text in labels or text not in aliases else aliases[text]
+        header.append(text if text not in taken else f"{text}（重复列）")
+        taken.add(text)
+    return [header, *table[index + 1 :]], index
+
+
 def import_rows(register: Register, upload, *, center, actor) -> dict:
-    """Import an .xlsx into ``register`` for ``center``: all rows or none."""
+    """Import an .xlsx into ``register`` for ``center``: all rows or none. Returns the counts
+    created, updated and ``skipped`` (the district's organizations outside the center's area, for a
+    register that ``import_skips_outside``)."""
     services._check_writer(register, actor, center)
     data = upload.read(settings.IMPORT_MAX_BYTES + 1)
     table = spreadsheets.read_table(
         getattr(upload, "name", "") or "upload.xlsx", data, csv_allowed=False, max_rows=MAX_IMPORT_ROWS
     )
+    table, above = _with_header_first(register, table)
     columns = headers(register)
     org_fields = [n for n in register.fields if register.field(n).related_model is SocialOrganization]
     header_row = [str(spreadsheets.cell(h)) for h in table[0]]
     has_code = CREDIT_CODE in header_row and org_fields
     required = [
-        h for h, n in columns if not register.field(n).blank and not (has_code and n == org_fields[0])
+        h
+        for h, n in columns
+        if not (register.field(n).blank or register.field(n).has_default())
+        and not (has_code and n == org_fields[0])
     ]
     rows = spreadsheets.rows_by_header(
         table,
@@ -161,6 +194,16 @@ def import_rows(register: Register, upload, *, center, actor) -> dict:
         max_rows=MAX_IMPORT_ROWS,
     )
     area = list(SocialOrganization.objects.filter(services.area_filter(center)))
+    outside: dict[str, set] = {"codes": set(), "names": set()}
+    if register.import_skips_outside:
+        for code, name in (
+            SocialOrganization.objects.filter(district_id=center.district_id)
+            .exclude(pk__in=[o.pk for o in area])
+            .values_list("credit_code", "name")
+        ):
+            outside["codes"].add(code)
+            outside["names"].add(name)
+    skipped = 0
     lookups = {
         "orgs_by_name": {o.name: o for o in area},
         "orgs_by_code": {o.credit_code: o for o in area},
@@ -170,9 +213,17 @@ def import_rows(register: Register, upload, *, center, actor) -> dict:
     parsed: list[tuple[int, dict]] = []
     present = set(header_row)
     for row in rows:
-        number = row.pop("_row")
+        number = row.pop("_row") + above
         values: dict = {}
         code = row.pop("_code", "")
+        if register.import_skips_outside and org_fields:
+            code_text = spreadsheets.cell_text(code) if has_code else ""
+            name_text = spreadsheets.cell_text(row.get(org_fields[0], ""))
+            if (code_text and code_text in outside["codes"]) or (
+                not code_text and name_text in outside["names"]
+            ):
+                skipped += 1  # another center's organization in a district-wide export
+                continue
         for header, name in columns:
             if header not in present and name not in values:
                 continue
@@ -197,6 +248,9 @@ def import_rows(register: Register, upload, *, center, actor) -> dict:
                 values[org_fields[0]] = found
         parsed.append((number, values))
     if not parsed and not errors:
+        if skipped:
+            message = f"文件中没有本中心辖区内的社会组织（已跳过辖区以外的 {skipped} 家），未导入。"
+            raise ApplicationError(message, fields={"file": [message]})
         raise ApplicationError("文件中没有数据行。", fields={"file": ["请在表头下方逐行填写。"]})
     created = updated = 0
     with transaction.atomic():
@@ -244,7 +298,12 @@ def import_rows(register: Register, upload, *, center, actor) -> dict:
                 f"activities.{register.model._meta.model_name}.imported",
                 actor=actor,
                 obj=center,
-                data={"created": created, "updated": updated, "file": getattr(upload, "name", "")},
+                data={
+                    "created": created,
+                    "updated": updated,
+                    "skipped": skipped,
+                    "file": getattr(upload, "name", ""),
+                },
             )
     if errors:
         errors.sort(key=lambda e: e.row)
@@ -256,4 +315,4 @@ def import_rows(register: Register, upload, *, center, actor) -> dict:
             fields=by_row,
             code="import_rejected",
         )
-    return {"created": created, "updated": updated}
+    return {"created": created, "updated": updated, "skipped": skipped}

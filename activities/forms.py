@@ -17,8 +17,9 @@ from .services import area_filter
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def register_form(register: Register, center, *, data=None, instance=None):
-    """The create/edit form of ``register`` for ``center``: choices narrowed to the center's area."""
+def register_form(register: Register, center, *, data=None, instance=None, follow_up_only=False):
+    """The create/edit form of ``register`` for ``center``: choices narrowed to the center's area.
+    ``follow_up_only`` (a row of a submitted year): every field but the follow-up is shown disabled."""
     widgets = {}
     for name in register.fields:
         model_field = register.field(name)
@@ -41,6 +42,10 @@ def register_form(register: Register, center, *, data=None, instance=None):
             form.fields[name].queryset = ServiceCenter.objects.filter(
                 level=CenterLevel.STREET_TOWN, district_id=center.district_id
             ).exclude(pk=center.pk)
+    if follow_up_only:
+        for name in register.fields:
+            if name not in register.follow_up:
+                form.fields[name].disabled = True
     return form
 
 

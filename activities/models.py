@@ -53,6 +53,8 @@ class RegisterRow(VersionedModel, TimeStampedModel):
     )
     year = models.PositiveSmallIntegerField(_("年度"), editable=False, db_index=True)
 
+    history = HistoricalRecords(inherit=True)  # every register's history (django-simple-history)
+
     class Meta:
         abstract = True
 
@@ -76,6 +78,17 @@ class RegisterRow(VersionedModel, TimeStampedModel):
         if user.role == Role.DIRECTOR and user.center_id:
             return queryset.filter(center_id=user.center_id)
         return queryset.none()
+
+
+class OrganizationRow(models.Model):
+    """Abstract: a row about one organization of the registry (预警, 年检, 信息员, 信用建设)."""
+
+    organization = models.ForeignKey(
+        ORGANIZATION, verbose_name=_("社会组织"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
 
 
 def attachment_upload_to(instance, filename: str) -> str:
@@ -127,8 +140,6 @@ class ActivityTeam(RegisterRow):
     )
     status_on = models.DateField(_("注销日期"), null=True, blank=True)
 
-    history = HistoricalRecords()
-
     class Meta:
         verbose_name = _("社区群众活动团队备案")
         verbose_name_plural = _("社区群众活动团队备案")
@@ -140,12 +151,9 @@ class ActivityTeam(RegisterRow):
 
 
 # ---- 2 预警 ---------------------------------------------------------------------------------------------
-class EarlyWarning(RegisterRow):
+class EarlyWarning(OrganizationRow, RegisterRow):
     date_field = "found_on"
 
-    organization = models.ForeignKey(
-        ORGANIZATION, verbose_name=_("社会组织"), on_delete=models.PROTECT, related_name="+"
-    )
     category = models.CharField(_("预警类别"), max_length=20, choices=WarningCategory.choices)
     found_on = models.DateField(_("发现日期"))
     source = models.CharField(_("线索来源"), max_length=200)
@@ -154,8 +162,6 @@ class EarlyWarning(RegisterRow):
     )
     closed_on = models.DateField(_("办结日期"), null=True, blank=True)
     outcome = models.CharField(_("处置结果"), max_length=300, blank=True)
-
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("预警处置")
@@ -185,8 +191,6 @@ class SiteInspection(RegisterRow):
     venue_checked = models.CharField(_("勘察场所"), max_length=300)
     conclusion = models.CharField(_("勘察结论"), max_length=20, choices=InspectionConclusion.choices)
 
-    history = HistoricalRecords()
-
     class Meta:
         verbose_name = _("新登记现场勘察")
         verbose_name_plural = _("新登记现场勘察")
@@ -197,22 +201,17 @@ class SiteInspection(RegisterRow):
 
 
 # ---- 4 年度检查 -------------------------------------------------------------------------------------------
-class AnnualInspection(RegisterRow):
+class AnnualInspection(OrganizationRow, RegisterRow):
     date_field = None
 
     year = models.PositiveSmallIntegerField(
         _("年检年度"), db_index=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)]
-    )
-    organization = models.ForeignKey(
-        ORGANIZATION, verbose_name=_("社会组织"), on_delete=models.PROTECT, related_name="+"
     )
     result = models.CharField(_("年检结果"), max_length=16, choices=AnnualResult.choices)
     inspected_on = models.DateField(_("年检日期"), null=True, blank=True)
     center_help = models.CharField(
         _("中心协助"), max_length=16, choices=CenterHelp.choices, default=CenterHelp.NONE
     )
-
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("年度检查")
@@ -242,8 +241,6 @@ class TrainingHeld(RegisterRow):
         ORGANIZATION, verbose_name=_("参训社会组织"), blank=True, related_name="+"
     )
 
-    history = HistoricalRecords()
-
     class Meta:
         verbose_name = _("举办培训")
         verbose_name_plural = _("举办培训")
@@ -253,18 +250,13 @@ class TrainingHeld(RegisterRow):
         return self.topic
 
 
-class InformationOfficer(RegisterRow):
+class InformationOfficer(OrganizationRow, RegisterRow):
     date_field = "appointed_on"
 
-    organization = models.ForeignKey(
-        ORGANIZATION, verbose_name=_("社会组织"), on_delete=models.PROTECT, related_name="+"
-    )
     name = models.CharField(_("信息员姓名"), max_length=50)
     contact = models.CharField(_("联系电话"), max_length=20, blank=True)
     appointed_on = models.DateField(_("登记日期"))
     trained_on = models.DateField(_("培训日期"), null=True, blank=True)
-
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("社会组织信息员")
@@ -302,8 +294,6 @@ class Incubation(RegisterRow):
         _("孵化结果"), max_length=16, choices=IncubationOutcome.choices, default=IncubationOutcome.ONGOING
     )
 
-    history = HistoricalRecords()
-
     class Meta:
         verbose_name = _("孵化培育")
         verbose_name_plural = _("孵化培育")
@@ -334,8 +324,6 @@ class WelfareProject(RegisterRow):
     organizations = models.ManyToManyField(
         ORGANIZATION, verbose_name=_("参与社会组织"), blank=True, related_name="+"
     )
-
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("公益项目")
@@ -385,8 +373,6 @@ class NeedsSurvey(RegisterRow):
     method = models.CharField(_("调研方式"), max_length=16, choices=SurveyMethod.choices)
     respondents = models.PositiveIntegerField(_("调研对象（人）"), validators=[MaxValueValidator(1000000)])
 
-    history = HistoricalRecords()
-
     class Meta:
         verbose_name = _("社区需求调研")
         verbose_name_plural = _("社区需求调研")
@@ -409,8 +395,6 @@ class CommunityMeeting(RegisterRow):
     attendees = models.CharField(_("参会人员"), max_length=500, blank=True)
     topics = models.TextField(_("议题"))
 
-    history = HistoricalRecords()
-
     class Meta:
         verbose_name = _("联席会议与例会")
         verbose_name_plural = _("联席会议与例会")
@@ -432,8 +416,6 @@ class ResearchProject(RegisterRow):
     finished_on = models.DateField(_("结题日期"), null=True, blank=True)
     outcome = models.CharField(_("成果"), max_length=300, blank=True)
 
-    history = HistoricalRecords()
-
     class Meta:
         verbose_name = _("课题研究")
         verbose_name_plural = _("课题研究")
@@ -443,17 +425,12 @@ class ResearchProject(RegisterRow):
         return self.title
 
 
-class CreditRecord(RegisterRow):
+class CreditRecord(OrganizationRow, RegisterRow):
     date_field = "recorded_on"
 
-    organization = models.ForeignKey(
-        ORGANIZATION, verbose_name=_("社会组织"), on_delete=models.PROTECT, related_name="+"
-    )
     kind = models.CharField(_("类别"), max_length=16, choices=CreditKind.choices)
     recorded_on = models.DateField(_("日期"))
     result = models.CharField(_("内容与结果"), max_length=300)
-
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("信用建设")
@@ -473,8 +450,6 @@ class GuidanceVisit(RegisterRow):
     visited_on = models.DateField(_("指导日期"))
     topics = models.CharField(_("指导内容"), max_length=300)
     follow_up = models.CharField(_("后续跟进"), max_length=300, blank=True)
-
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("业务指导")

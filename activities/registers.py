@@ -41,6 +41,16 @@ class Register:
     checks: tuple[Callable, ...] = ()
     intro: str = ""
     select: tuple[str, ...] = field(default=())
+    # What happens to a row later (a team cancelled, a warning closed, an incubation left): these
+    # fields may still be recorded once the row's year is submitted, dated by ``follow_up_on`` in a
+    # year still open (activities.services.register_update) — the frozen year is not rewritten.
+    follow_up: tuple[str, ...] = ()
+    follow_up_on: str | None = None
+    # Other names of the import's columns (a source's own sheet, e.g. the bureau's 年检 export): header
+    # → field. With ``import_skips_outside`` rows of the district's organizations outside the center's
+    # area are skipped and counted (a district-wide export), not refused.
+    import_headers: dict[str, str] = field(default_factory=dict)
+    import_skips_outside: bool = False
 
     @property
     def label(self) -> str:
@@ -167,6 +177,8 @@ REGISTERS: dict[str, Register] = {
             search=("name", "leader", "venue"),
             masked=("contact",),
             checks=(_team_status,),
+            follow_up=("status", "status_on"),
+            follow_up_on="status_on",
             intro="社区群众活动团队的备案：团队注销时登记注销日期，记录保留。",
         ),
         Register(
@@ -177,6 +189,8 @@ REGISTERS: dict[str, Register] = {
             filters=("category",),
             search=("organization__name", "source", "outcome"),
             checks=(_warning,),
+            follow_up=("steps", "closed_on", "outcome"),
+            follow_up_on="closed_on",
             intro="发现的预警线索及其处置：处置措施每行一条、以日期开头；未办结的预警显示已处置天数，超过 30 天的在中心页面提示。",
         ),
         Register(
@@ -193,6 +207,7 @@ REGISTERS: dict[str, Register] = {
             columns=("applicant_name", "organization", "inspected_on", "inspectors", "conclusion"),
             filters=("conclusion",),
             search=("applicant_name", "inspectors", "venue_checked"),
+            follow_up=("organization",),
             intro="新申请登记的社会组织的现场勘察；勘察报告作为佐证材料上传。",
         ),
         Register(
@@ -203,7 +218,17 @@ REGISTERS: dict[str, Register] = {
             filters=("result", "center_help"),
             search=("organization__name", "organization__credit_code"),
             import_key=("organization", "year"),
-            intro="辖区社会组织的年度检查结果及中心提供的协助；可导入区民政局的年检导出表。",
+            import_headers={
+                "社会组织名称": "organization",
+                "单位名称": "organization",
+                "年度": "year",
+                "年检结论": "result",
+                "结论": "result",
+                "结论日期": "inspected_on",
+                "年检时间": "inspected_on",
+            },
+            import_skips_outside=True,
+            intro="辖区社会组织的年度检查结果及中心提供的协助；可导入区民政局的年检导出表（全区的表也可，辖区以外的社会组织自动跳过）。",
         ),
         Register(
             "trainings-held",
@@ -222,6 +247,8 @@ REGISTERS: dict[str, Register] = {
             search=("organization__name", "name"),
             masked=("contact",),
             checks=(_trained_after_appointed,),
+            follow_up=("trained_on",),
+            follow_up_on="trained_on",
             import_key=("organization",),
             intro="每家社会组织一名信息员。",
         ),
@@ -233,6 +260,8 @@ REGISTERS: dict[str, Register] = {
             filters=("outcome",),
             search=("name", "support"),
             checks=(_left_after_entered,),
+            follow_up=("organization", "left_on", "outcome"),
+            follow_up_on="left_on",
             intro="入驻孵化的社会组织或申请单位。",
         ),
         Register(
@@ -270,6 +299,8 @@ REGISTERS: dict[str, Register] = {
             search=("title", "lead", "partners"),
             levels=(CenterLevel.INDUSTRY, CenterLevel.DISTRICT),
             checks=(_finished_after_started,),
+            follow_up=("finished_on", "outcome"),
+            follow_up_on="finished_on",
             intro="行业服务中心的课题研究。",
         ),
         Register(

@@ -5,9 +5,11 @@ their 年检 one year and two years in a row."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from centers.models import ServiceCenter, SocialOrganization
@@ -88,6 +90,19 @@ def cell(register: Register, row, name: str, visible) -> str:
     return str(value)
 
 
+def registry_url(register: Register, row, name: str) -> str:
+    """The registry's entry of an organization a row names (the 社会组织名录 found by its credit
+    code), or "" for any other column."""
+    if name == "age" or not register.field(name).many_to_one:
+        return ""
+    if register.field(name).related_model is not SocialOrganization:
+        return ""
+    organization = getattr(row, name)
+    if organization is None:
+        return ""
+    return f"{reverse('centers:organization_list')}?{urlencode({'q': organization.credit_code})}"
+
+
 def overdue(row) -> bool:
     return isinstance(row, EarlyWarning) and row.closed_on is None and warning_age(row) > OVERDUE_DAYS
 
@@ -137,27 +152,64 @@ def overdue_warnings(center) -> list[EarlyWarning]:
     return list(rows.order_by("found_on", "pk"))
 
 
+def _inspected(year: int) -> Exists:
+    return Exists(
+        AnnualInspection.objects.filter(organization=OuterRef("pk"), year=year).exclude(
+            result=AnnualResult.ABSENT
+        )
+    )
+
+
+def missing_inspection_q(year: int, *, two_years: bool = False) -> Q:
+    """The one rule of a missing 年检 (for the registry's filter and the missing list): an active
+    organization registered before ``year`` with no 年检 of ``year`` (none recorded, or 未参检);
+    ``two_years``: registered before ``year - 1`` and missing that year's too."""
+    q = Q(status="active", registered_on__lt=date(year, 1, 1)) & ~_inspected(year)
+    if two_years:
+        q &= Q(registered_on__lt=date(year - 1, 1, 1)) & ~_inspected(year - 1)
+    return q
+
+
 def missing_inspections(center, year: int) -> list[dict]:
-    """Active organizations of the center's area registered before ``year`` that have no 年检 of
-    ``year`` (none recorded, or 未参检): ``two_years`` when ``year - 1`` is missing too. Two queries."""
-    organizations = list(
-        SocialOrganization.objects.filter(
-            area_filter(center), status="active", registered_on__lt=date(year, 1, 1)
+    """The organizations of the center's area missing their 年检 of ``year`` (missing_inspection_q),
+    each with ``two_years``. One query."""
+    organizations = (
+        SocialOrganization.objects.filter(area_filter(center))
+        .filter(missing_inspection_q(year))
+        .annotate(
+            two_years=ExpressionWrapper(
+                missing_inspection_q(year, two_years=True), output_field=BooleanField()
+            )
         )
         .order_by("name", "pk")
         .only("pk", "name", "credit_code", "registered_on")
     )
-    done = set(
-        AnnualInspection.objects.filter(
-            year__in=(year, year - 1), organization__in=[o.pk for o in organizations]
-        )
-        .exclude(result=AnnualResult.ABSENT)
-        .values_list("organization_id", "year")
-    )
-    out = []
-    for organization in organizations:
-        if (organization.pk, year) in done:
-            continue
-        two = organization.registered_on < date(year - 1, 1, 1) and (organization.pk, year - 1) not in done
-        out.append({"organization": organization, "two_years": two})
-    return out
+    return [{"organization": o, "two_years": o.two_years} for o in organizations]
+
+
+def annotate_inspections(organizations, year: int) -> None:
+    """Set ``inspection`` on each organization of a registry page: “2025 年合格”, “2025 年未年检”,
+    “连续两年未年检（2024、2025）”, or “—” when not due (by missing_inspection_q's rule). One query."""
+    organizations = list(organizations)
+    results = {
+        (organization_id, y): result
+        for organization_id, y, result in AnnualInspection.objects.filter(
+            organization__in=[o.pk for o in organizations], year__in=(year, year - 1)
+        ).values_list("organization_id", "year", "result")
+    }
+    labels = dict(AnnualResult.choices)
+    for o in organizations:
+        result = results.get((o.pk, year))
+        if o.status != "active" or not o.registered_on or o.registered_on >= date(year, 1, 1):
+            o.inspection = f"{year} 年{labels[result]}" if result else "—"
+        elif result and result != AnnualResult.ABSENT:
+            o.inspection = f"{year} 年{labels[result]}"
+        elif o.registered_on < date(year - 1, 1, 1) and results.get((o.pk, year - 1)) in (
+            None,
+            AnnualResult.ABSENT,
+        ):
+            o.inspection = f"连续两年未年检（{year - 1}、{year}）"
+            o.inspection_gap = "two_years"
+        else:
+            o.inspection = f"{year} 年未年检"
+            o.inspection_gap = "missing"

@@ -67,6 +67,37 @@ def lock_message(year: int) -> str:
     )
 
 
+def follow_up_message(register: Register, year: int) -> str:
+    labels = "、".join(register.field_label(n) for n in register.follow_up)
+    return (
+        f"{year} 年度的年度填报已提交：该记录只能登记后续情况（{labels}），其他内容不能再修改；"
+        f"如需更正，请联系业务主管单位将填报退回后再修改。"
+    )
+
+
+def _check_follow_up(register: Register, row, before: dict, after: dict) -> None:
+    """A row of a submitted year: only its follow-up fields may change, and the follow-up's date —
+    before and after — must lie in a year still open (so the frozen year's figures stay as filed)."""
+    changed = [n for n in register.fields if before.get(n) != after.get(n)]
+    if not register.follow_up or any(n not in register.follow_up for n in changed):
+        message = follow_up_message(register, row.year) if register.follow_up else lock_message(row.year)
+        fields = {n: [message] for n in changed if n not in register.follow_up} or {"year": [message]}
+        raise ApplicationError(message, fields=fields, code="locked")
+    on = register.follow_up_on
+    if not on:
+        return
+    dates = {before.get(on), after.get(on)} - {None, ""}
+    locked = locked_years(row.center_id, {date.fromisoformat(d).year for d in dates})
+    if locked:
+        shown = next(d for d in (after.get(on), before.get(on)) if d and date.fromisoformat(d).year in locked)
+        year, label = date.fromisoformat(shown).year, register.field_label(on)
+        message = (
+            f"{label} {shown} 在已提交的 {year} 年度内：该年度的统计已随年度填报冻结，"
+            f"请填写 {year} 年以后的日期，或联系业务主管单位将填报退回后再修改。"
+        )
+        raise ApplicationError(message, fields={on: [message]}, code="locked")
+
+
 def may_write(actor, center) -> bool:
     if actor is None or not actor.is_authenticated or not actor.is_active:
         return False
@@ -211,14 +242,19 @@ def register_create(register: Register, *, center, actor, data: dict, log: bool 
 
 @atomic()
 def register_update(register: Register, *, row, version, actor, data: dict):
-    """Change a row; ``version`` is the one its editor read (a stale one is refused, 409)."""
+    """Change a row; ``version`` is the one its editor read (a stale one is refused, 409). A row of a
+    submitted year takes only its follow-up (``Register.follow_up``, dated in an open year)."""
     row = lock_and_check(row, version)
     _check_writer(register, actor, row.center)
-    _check_year_open(row.center_id, row.year)
+    submitted = bool(locked_years(row.center_id, [row.year]))
     before = snapshot(register, row)
     many = _apply(register, row, data)
+    if submitted:  # only what happened later: see _check_follow_up
+        after = {**snapshot(register, row), **{n: sorted(getattr(v, "pk", v) for v in many[n]) for n in many}}
+        _check_follow_up(register, row, before, after)
     _raise_if(_errors(register, row, many))
-    _check_year_open(row.center_id, _year_of(register, row))
+    if not submitted:  # a change of date must not move the row into a submitted year
+        _check_year_open(row.center_id, _year_of(register, row))
     row.version += 1
     row.save()
     _set_many(row, many)

@@ -87,7 +87,13 @@ def register_list(request, register):
     rows = [
         {
             "obj": obj,
-            "cells": [selectors.cell(register, obj, name, visible) for name in register.columns],
+            "cells": [
+                {
+                    "text": selectors.cell(register, obj, name, visible),
+                    "url": selectors.registry_url(register, obj, name),
+                }
+                for name in register.columns
+            ],
             "overdue": selectors.overdue(obj),
         }
         for obj in page.object_list
@@ -157,10 +163,18 @@ def register_detail(request, register, pk):
     register = register_for(register)
     row = _row(request, register, pk)
     visible = selectors.writable_center_ids(request.user)
-    fields = [(register.field_label(n), selectors.cell(register, row, n, visible)) for n in register.fields]
+    fields = [
+        (
+            register.field_label(n),
+            selectors.cell(register, row, n, visible),
+            selectors.registry_url(register, row, n),
+        )
+        for n in register.fields
+    ]
     if register.slug == "early-warnings":
-        fields.append(("已处置天数", selectors.cell(register, row, "age", visible)))
-    may_write = services.may_write(request.user, row.center) and _year_open(row.center, row.year)
+        fields.append(("已处置天数", selectors.cell(register, row, "age", visible), ""))
+    year_open = _year_open(row.center, row.year)
+    may_write = services.may_write(request.user, row.center) and year_open
     context = {
         "register": register,
         "obj": row,
@@ -169,7 +183,11 @@ def register_detail(request, register, pk):
         "attachments": selectors.attachments_of(row),
         "history": selectors.row_history(register, row),
         "may_write": may_write,
-        "locked": not _year_open(row.center, row.year),
+        "locked": not year_open,
+        "follow_up_labels": "可登记：" + "、".join(register.field_label(n) for n in register.follow_up),
+        "may_follow_up": not year_open
+        and bool(register.follow_up)
+        and services.may_write(request.user, row.center),
         "lock_message": services.lock_message(row.year),
         "overdue": selectors.overdue(row),
         "attachment_form": AttachmentForm(),
@@ -188,7 +206,14 @@ def register_detail(request, register, pk):
 def register_edit(request, register, pk):
     register = register_for(register)
     row = _row(request, register, pk, "change")
-    form = register_form(register, row.center, data=request.POST or None, instance=row)
+    submitted = not _year_open(row.center, row.year)
+    form = register_form(
+        register,
+        row.center,
+        data=request.POST or None,
+        instance=row,
+        follow_up_only=submitted and bool(register.follow_up),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             row = services.register_update(
@@ -202,7 +227,15 @@ def register_edit(request, register, pk):
     return render(
         request,
         "activities/register_form.html",
-        {"register": register, "center": row.center, "form": form, "obj": row},
+        {
+            "register": register,
+            "center": row.center,
+            "form": form,
+            "obj": row,
+            "follow_up": (
+                services.follow_up_message(register, row.year) if submitted and register.follow_up else ""
+            ),
+        },
     )
 
 
@@ -247,7 +280,10 @@ def register_import(request, register):
                 {"register": register, "form": form, "error": exc.message, "row_errors": exc.fields},
                 status=400,
             )
-        messages.success(request, f"导入完成：新增 {result['created']} 条，更新 {result['updated']} 条。")
+        skipped = f"；跳过本中心辖区以外的社会组织 {result['skipped']} 家" if result["skipped"] else ""
+        messages.success(
+            request, f"导入完成：新增 {result['created']} 条，更新 {result['updated']} 条{skipped}。"
+        )
         return redirect("activities:list", register=register.slug)
     return render(request, "activities/register_import.html", {"register": register, "form": form})
 

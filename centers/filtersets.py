@@ -23,6 +23,12 @@ from .models import (
 PARTY_FILTER_CHOICES = [*PartyStatus.choices, ("unrecorded", "未登记")]
 
 
+def _inspection_gaps():
+    from activities.choices import InspectionGap
+
+    return InspectionGap.choices
+
+
 def _district_street_towns(request=None):
     """Only the installation's district's streets/towns (and units) are offered as filters."""
     from .selectors import current_district
@@ -74,6 +80,13 @@ class OrganizationFilterSet(django_filters.FilterSet):
     registered_before = django_filters.DateFilter(
         label="登记日期止", field_name="registered_on", lookup_expr="lte"
     )
+    # 年检 (activities' 年度检查 register): the year shown in the list's column and filtered on.
+    inspection_year = django_filters.NumberFilter(
+        label="年检年度", method="keep", min_value=2000, max_value=2100
+    )
+    annual_inspection = django_filters.ChoiceFilter(
+        label="年检情况", choices=_inspection_gaps, empty_label="全部年检情况", method="filter_inspection"
+    )
 
     class Meta:
         model = SocialOrganization
@@ -86,7 +99,24 @@ class OrganizationFilterSet(django_filters.FilterSet):
             "party_status",
             "registered_after",
             "registered_before",
+            "inspection_year",
+            "annual_inspection",
         ]
+
+    def inspection_year_value(self) -> int:
+        from django.utils import timezone
+
+        data = self.form.cleaned_data if self.form.is_valid() else {}
+        return int(data.get("inspection_year") or timezone.localdate().year)
+
+    def keep(self, queryset, name, value):
+        return queryset
+
+    def filter_inspection(self, queryset, name, value):
+        from activities.selectors import missing_inspection_q
+
+        year = self.inspection_year_value()
+        return queryset.filter(missing_inspection_q(year, two_years=value == "two_years"))
 
     def filter_party(self, queryset, name, value):
         return queryset.filter(party_status="" if value == "unrecorded" else value)

@@ -332,6 +332,10 @@ def organization_list(request):
     filterset = _organizations(request)
     # The page's ids first, then those rows with their latest rating: page 2,000 costs what page 1 does.
     page, query = _page(request, filterset.qs.order_by("name", "pk"), paginator=IdsFirstPaginator)
+    from activities.selectors import annotate_inspections  # the 年检 column (activities' register)
+
+    inspection_year = filterset.inspection_year_value()
+    annotate_inspections(page.object_list, inspection_year)
     return render(
         request,
         "centers/organization_list.html",
@@ -339,6 +343,7 @@ def organization_list(request):
             "filter": filterset,
             "page": page,
             "query": query,
+            "inspection_year": inspection_year,
             "can_change": request.user.has_perm("centers.change_socialorganization"),
         },
     )

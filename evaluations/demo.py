@@ -133,7 +133,7 @@ def _seed_2025(bureau):
             filing=filing,
             actor=actor,
             version=filing.version,
-            values=figures,
+            values={name: value for name, value in figures.items() if name in paper},
             figure_notes=paper,
             work_plan=_upload("2025年度工作计划.pdf"),
             today=FILED_ON,

@@ -8,8 +8,9 @@ coverage by ``centers.rules.party_coverage`` (covered ÷ active organizations of
 31 December of the year, from the social-organization registry).
 
 A figure the registers cannot give is *typed*: the director enters the number together with a note
-saying why (``Filing.figure_notes``: figure name → note). A number entered without a note is kept
-but not used — the register's count stands. ``effective_figures`` says, for each figure, the value
+saying why (``Filing.figure_notes``: figure name → note). A number typed without a note is refused
+by ``filing_save_figures`` (naming the figure and the fix); one already on the filing without a note
+(written there on submission) is not used — the register's count stands. ``effective_figures`` says, for each figure, the value
 that counts and where it comes from; ``filing_submit`` freezes it into the snapshot
 (``snapshot["figures"]``, ``snapshot["typed_figures"]``) together with the printable rows behind
 each register (``snapshot["activity_registers"]``), so a row added after submission changes nothing.

@@ -293,9 +293,12 @@ class FiguresForm(VersionedFormMixin, forms.Form):
                 help_text="登记册无法提供此项时，说明原因和数据来源；留空则以登记册的统计为准",
             )
             if filing is not None and not self.is_bound:
-                value = getattr(filing, name)
+                # The typed column shows only what was typed with a note: a number without one (such
+                # as those written into the filing on submission) does not count and is not shown.
+                note = (filing.figure_notes or {}).get(name, "")
+                value = getattr(filing, name) if note else None
                 self.initial[name] = "" if value is None else value
-                self.initial[f"note_{name}"] = (filing.figure_notes or {}).get(name, "")
+                self.initial[f"note_{name}"] = note
         if filing is not None and not self.is_bound:
             self.initial["notes"] = filing.notes
 

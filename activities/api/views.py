@@ -90,7 +90,10 @@ class RegisterViewSet(RestrictedQuerysetMixin, viewsets.ModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return self.register.model.objects.none()
         if self.action == "list":
-            return selectors.list_queryset(self.register, self.request.user, self.request.query_params)
+            qs = selectors.list_queryset(self.register, self.request.user, self.request.query_params)
+            if self.register.slug == "welfare-projects":  # the stages are in every row (one query)
+                qs = qs.prefetch_related("stages")
+            return qs
         qs = self.register.model.objects.select_related("center")
         if self.register.m2m:
             qs = qs.prefetch_related(*self.register.m2m)

@@ -220,7 +220,8 @@ def test_outsiders_get_404_and_readers_cannot_write(world, slug):
         reverse("activities:edit", args=[slug, row.pk]),
         reverse("activities:delete", args=[slug, row.pk]),
     ]
-    for user in (outsider, world["auditor"]):
+    other_unit = world["supervisor_a"] if supervisor != world["supervisor_a"] else world["supervisor_i"]
+    for user in (outsider, other_unit, world["auditor"]):
         client = page_client(user)
         for url in routes:
             assert client.get(url).status_code == 404, (user, url)
@@ -237,13 +238,20 @@ def test_outsiders_get_404_and_readers_cannot_write(world, slug):
             == 404
         )
         assert api.delete(f"/api/v1/{slug}/{row.pk}/?version=1").status_code == 404
-    listed = page_client(outsider).get(reverse("activities:list", args=[slug]))
-    assert listed.status_code == 200 and row not in [r["obj"] for r in listed.context["rows"]]
+    for user in (outsider, other_unit):
+        listed = page_client(user).get(reverse("activities:list", args=[slug]))
+        assert listed.status_code == 200 and row not in [r["obj"] for r in listed.context["rows"]]
+        ids = [r["id"] for r in api_client(user).get(f"/api/v1/{slug}/").json()["results"]]
+        assert row.pk not in ids, (user, slug)
+        exported = page_client(user).get(reverse("activities:export", args=[slug]))
+        assert len(list(load_workbook(io.BytesIO(exported.content)).worksheets[0].iter_rows())) == 1
     assert api_client(world["auditor"]).get(f"/api/v1/{slug}/").status_code == 404
     anonymous = page_client()
-    for url in routes:
-        assert anonymous.get(url).status_code == 302
+    for url in [*routes, reverse("activities:list", args=[slug]), reverse("activities:export", args=[slug])]:
+        response = anonymous.get(url)
+        assert response.status_code == 302 and "/login/" in response["Location"], url
     assert api_client().get(f"/api/v1/{slug}/{row.pk}/").status_code in (401, 403)
+    assert api_client().get(f"/api/v1/{slug}/").status_code in (401, 403)
     for reader in (supervisor, world["bureau"]):
         client = page_client(reader)
         assert client.get(routes[0]).status_code == 200
@@ -383,7 +391,8 @@ def test_annual_inspections_import_the_bureaus_export_and_update_on_reimport(wor
     assert AnnualInspection.objects.count() == 2
     outside = [header, [world["other_org"].credit_code, "", 2025, "合格", "", "无"]]
     refused = client.post(reverse("activities:import", args=["annual-inspections"]), {"file": _xlsx(outside)})
-    assert "“统一社会信用代码”列" in refused.content.decode()
+    assert "文件中没有本中心辖区内的社会组织（已跳过辖区以外的 1 家），未导入。" in refused.content.decode()
+    assert AnnualInspection.objects.count() == 2
 
 
 def test_export_escapes_formulas_and_masks_phones_for_readers(world):
@@ -562,3 +571,338 @@ def test_the_demo_seed_is_idempotent_and_gives_center_a_every_street_town_regist
     out = _io.StringIO()
     activities_demo.seed(stdout=out, password="")
     assert "新增 0 条" in out.getvalue()
+
+
+def _submitted_2025(center):
+    from evaluations.choices import FilingState
+    from evaluations.models import Cycle, Filing
+
+    cycle = Cycle.objects.filter(year=2025).first() or Cycle.objects.create(
+        year=2025,
+        filing_deadline=date(2026, 3, 31),
+        review_deadline=date(2026, 4, 15),
+        acceptance_deadline=date(2026, 4, 30),
+        spot_check_deadline=date(2026, 5, 31),
+    )
+    return Filing.objects.create(cycle=cycle, center=center, state=FilingState.SUBMITTED)
+
+
+def test_a_team_of_a_submitted_year_is_cancelled_later_without_rewriting_that_year(world):
+    """A team filed in 2025 whose filing is submitted can be marked 已注销 in 2026: only its status
+    and date change, the date must be in an open year, and 2025's count stays as it was frozen."""
+    from activities.figures import register_figures
+    from core.audit import entries_for
+
+    row = _create("activity-teams", world)
+    _submitted_2025(world["a"])
+    client = page_client(world["director_a"])
+    detail = client.get(reverse("activities:detail", args=["activity-teams", row.pk])).content.decode()
+    edit = reverse("activities:edit", args=["activity-teams", row.pk])
+    assert edit in detail and "登记后续情况" in detail
+    assert reverse("activities:delete", args=["activity-teams", row.pk]) not in detail
+    body = {**sample("activity-teams", world), "version": 1}
+    page = client.get(edit).content.decode()
+    assert "该记录只能登记后续情况（状态、注销日期）" in page
+    assert 'name="name"' in page and "disabled" in page.split('name="name"')[1].split(">")[0]
+    client.post(edit, {**body, "name": "改名舞蹈队", "members": 30})  # the disabled fields are ignored
+    row.refresh_from_db()
+    assert row.name == '=HYPERLINK("x")舞蹈队' and row.members == 12
+    api = api_client(world["director_a"])
+    refused = api.patch(
+        f"/api/v1/activity-teams/{row.pk}/",
+        {"version": row.version, "members": 30},
+        content_type="application/json",
+    )
+    assert refused.status_code == 400
+    assert "只能登记后续情况（状态、注销日期）" in refused.json()["error"]["message"]
+    body["version"] = row.version
+    inside = client.post(edit, {**body, "status": "cancelled", "status_on": "2025-11-01"})
+    assert "注销日期 2025-11-01 在已提交的 2025 年度内" in inside.content.decode()
+    row.refresh_from_db()
+    assert row.status == "on_file"
+    done = client.post(edit, {**body, "status": "cancelled", "status_on": "2026-03-01"})
+    assert done.status_code == 302
+    row.refresh_from_db()
+    assert (
+        row.status == "cancelled"
+        and str(row.status_on) == "2026-03-01"
+        and row.version == body["version"] + 1
+    )
+    assert row.year == 2025 and row.name == '=HYPERLINK("x")舞蹈队'
+    assert entries_for(row).filter(action="activities.activityteam.updated").exists()
+    assert register_figures(world["a"], 2025)["activity_teams_on_file"]["value"] == 1
+    assert register_figures(world["a"], 2026)["activity_teams_on_file"]["value"] == 0
+    # the cancellation, once in an open year, cannot be moved back into the submitted one
+    back = api.patch(
+        f"/api/v1/activity-teams/{row.pk}/",
+        {"version": row.version, "status_on": "2025-12-01"},
+        content_type="application/json",
+    )
+    assert back.status_code == 400 and "2025 年度" in str(back.json())
+    deleted = client.post(
+        reverse("activities:delete", args=["activity-teams", row.pk]), {"version": row.version}
+    )
+    assert "2025 年度的年度填报已提交" in deleted.content.decode()
+    assert type(row).objects.filter(pk=row.pk).exists()
+
+
+def test_a_warning_of_a_submitted_year_is_closed_in_the_next_one(world):
+    from activities.figures import register_figures
+    from activities.models import EarlyWarning
+
+    row = EarlyWarning.objects.create(
+        center=world["a"],
+        organization=world["orgs"][0],
+        category="finance",
+        found_on=date(2025, 12, 20),
+        source="日常巡查",
+        steps="2025-12-21 电话联系负责人",
+    )
+    _submitted_2025(world["a"])
+    api = api_client(world["director_a"])
+    closed = api.patch(
+        f"/api/v1/early-warnings/{row.pk}/",
+        {
+            "version": 1,
+            "steps": "2025-12-21 电话联系负责人\n2026-01-08 约谈负责人",
+            "closed_on": "2026-01-10",
+            "outcome": "已补交财务报告",
+        },
+        content_type="application/json",
+    )
+    assert closed.status_code == 200, closed.json()
+    row.refresh_from_db()
+    assert str(row.closed_on) == "2026-01-10" and row.year == 2025
+    assert register_figures(world["a"], 2026)["early_warnings_handled"]["row_ids"] == [row.pk]
+    moved = api.patch(
+        f"/api/v1/early-warnings/{row.pk}/",
+        {"version": 2, "category": "complaint"},
+        content_type="application/json",
+    )
+    assert moved.status_code == 400
+    row.refresh_from_db()
+    assert row.category == "finance"
+
+
+def test_the_organization_registry_filters_and_shows_missing_annual_inspections(world):
+    """The registry list (centers' 社会组织名录) has a 年检 column and filter: missing the year, and
+    missing two years in a row; with a link to the full list of the missing."""
+    from activities.models import AnnualInspection
+
+    orgs = world["orgs"]
+    AnnualInspection.objects.create(center=world["a"], organization=orgs[0], year=2025, result="pass")
+    AnnualInspection.objects.create(center=world["a"], organization=orgs[1], year=2024, result="basic")
+    AnnualInspection.objects.create(center=world["a"], organization=orgs[2], year=2024, result="absent")
+    client = page_client(world["director_a"])
+    url = reverse("centers:organization_list")
+    page = client.get(url, {"inspection_year": 2025})
+    html = page.content.decode()
+    assert "2025 年检" in html and "合格" in html
+    row = {o.pk: o.inspection for o in page.context["page"].object_list}
+    assert row[orgs[0].pk] == "2025 年合格"
+    assert row[orgs[1].pk] == "2025 年未年检"
+    assert row[orgs[2].pk] == "连续两年未年检（2024、2025）"
+    assert reverse("activities:missing_inspections") + "?year=2025" in html
+    missing = client.get(url, {"inspection_year": 2025, "annual_inspection": "missing"})
+    assert {o.pk for o in missing.context["page"].object_list} == {orgs[1].pk, orgs[2].pk}
+    two = client.get(url, {"inspection_year": 2025, "annual_inspection": "two_years"})
+    assert [o.pk for o in two.context["page"].object_list] == [orgs[2].pk]
+    assert "连续两年未年检（2024、2025）" in two.content.decode()
+    # another center's director: only their own area, the column says the same rule
+    other = page_client(world["director_b"]).get(
+        url, {"inspection_year": 2025, "annual_inspection": "missing"}
+    )
+    assert [o.pk for o in other.context["page"].object_list] == [world["other_org"].pk]
+
+
+def test_the_registry_list_queries_stay_constant_with_the_inspection_column(world, django_assert_num_queries):
+    from activities.models import AnnualInspection
+    from centers.tests import factories as cf
+
+    client = page_client(world["bureau"])
+    url = reverse("centers:organization_list") + "?inspection_year=2025"
+    client.get(url)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for org in cf.organizations(8, street_town_obj=world["a"].street_town):
+        AnnualInspection.objects.create(center=world["a"], organization=org, year=2025, result="pass")
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert sum(1 for o in response.context["page"].object_list if o.inspection == "2025 年合格") == 8
+
+
+def test_the_bureaus_annual_inspection_export_imports_as_it_comes(world):
+    """The district's 年检 export as the bureau hands it out: a title and a date line above the
+    header, its own column names (社会组织名称, 年检结论, 结论日期…), columns the register does not
+    keep, “2025年度” for the year, dates as Excel dates and as text, and every organization of the
+    district — those outside the center's area are skipped and counted, not refused."""
+    from datetime import datetime
+
+    from activities.models import AnnualInspection
+
+    orgs = world["orgs"]
+    header = [
+        "序号",
+        "社会组织名称",
+        "统一社会信用代码",
+        "登记管理机关",
+        "业务主管单位",
+        "年检年度",
+        "年检结论",
+        "结论日期",
+        "备注",
+    ]
+    rows = [
+        ["青浦区2025年度社会组织年检结果汇总表"],
+        ["导出时间：2026-06-30", None, None, None, None, None, None, None, None],
+        header,
+        [
+            1,
+            orgs[0].name,
+            orgs[0].credit_code,
+            "青浦区民政局",
+            "镇政府",
+            "2025年度",
+            "合格",
+            datetime(2026, 5, 20),
+            "",
+        ],
+        [
+            2,
+            orgs[1].name,
+            orgs[1].credit_code,
+            "青浦区民政局",
+            "镇政府",
+            2025,
+            "基本合格",
+            "2026/05/21",
+            "整改财务制度",
+        ],
+        [
+            3,
+            world["other_org"].name,
+            world["other_org"].credit_code,
+            "青浦区民政局",
+            "镇政府",
+            2025,
+            "合格",
+            "",
+            "",
+        ],
+        [
+            4,
+            orgs[2].name,
+            orgs[2].credit_code,
+            "青浦区民政局",
+            "镇政府",
+            "2025年度",
+            "未参检",
+            "",
+            "联系不上",
+        ],
+    ]
+    client = page_client(world["director_a"])
+    url = reverse("activities:import", args=["annual-inspections"])
+    response = client.post(url, {"file": _xlsx(rows)}, follow=True)
+    text = response.content.decode()
+    assert "导入完成：新增 3 条，更新 0 条" in text and "跳过本中心辖区以外的社会组织 1 家" in text
+    got = {
+        a.organization_id: (a.year, a.result, a.inspected_on, a.center_help)
+        for a in AnnualInspection.objects.filter(center=world["a"])
+    }
+    assert got == {
+        orgs[0].pk: (2025, "pass", date(2026, 5, 20), "none"),
+        orgs[1].pk: (2025, "basic", date(2026, 5, 21), "none"),
+        orgs[2].pk: (2025, "absent", None, "none"),
+    }
+    # the results that come in later: the same file again updates the rows
+    rows[6][6], rows[6][7] = "合格", "2026-07-02"
+    response = client.post(url, {"file": _xlsx(rows)}, follow=True)
+    assert "导入完成：新增 0 条，更新 3 条" in response.content.decode()
+    assert AnnualInspection.objects.get(organization=orgs[2]).result == "pass"
+    # a code the registry does not know is an error naming the sheet's row and column; nothing saved
+    rows.append([5, "不存在的社会组织", "52310118MJ0000XXXX", "青浦区民政局", "", 2025, "合格", "", ""])
+    rows[3][6] = "不合格"
+    refused = client.post(url, {"file": _xlsx(rows)})
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "第 8 行，“统一社会信用代码”列" in body and "整份文件未导入" in body
+    assert AnnualInspection.objects.get(organization=orgs[0]).result == "pass"
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_api_list_queries_are_pinned_and_constant_in_the_number_of_rows(
+    world, slug, django_assert_num_queries
+):
+    """The API list of every register: the same pinned number of queries for 1 row and for 3."""
+    from activities.models import AnnualInspection, InformationOfficer
+
+    _center, _director, supervisor = owner(slug, world)
+    api = api_client(supervisor)
+    url = f"/api/v1/{slug}/"
+    expected = API_LIST_QUERIES[slug]
+    first = _create(slug, world)
+    if slug == "welfare-projects":
+        from activities.models import WelfareProjectStage
+
+        WelfareProjectStage.objects.create(
+            project=first, stage="materials", done_on=date(2025, 3, 2), result="齐全"
+        )
+    api.get(url)
+    with django_assert_num_queries(expected):
+        assert api.get(url).status_code == 200
+    for org in world["orgs"][1:]:
+        if slug == "annual-inspections":
+            AnnualInspection.objects.create(center=world["a"], organization=org, year=2025, result="pass")
+        elif slug == "information-officers":
+            InformationOfficer.objects.create(
+                center=world["a"], organization=org, name="王", appointed_on=date(2025, 1, 2)
+            )
+        else:
+            row = _create(slug, world)
+            if slug == "welfare-projects":
+                WelfareProjectStage.objects.create(
+                    project=row, stage="materials", done_on=date(2025, 3, 2), result="齐全"
+                )
+    with django_assert_num_queries(expected):
+        response = api.get(url)
+    assert response.json()["count"] == 3
+
+
+# session, user, token, count, rows, the reader's centers for the phones' mask … (6); one more for a
+# register with organizations (prefetched), one more for the welfare projects' stages (prefetched).
+API_LIST_QUERIES = {
+    slug: 6 + (1 if REGISTERS[slug].m2m else 0) + (1 if slug == "welfare-projects" else 0) for slug in SLUGS
+}
+
+
+def test_an_organization_in_a_register_links_to_its_registry_entry(world):
+    from urllib.parse import quote
+
+    from activities.models import EarlyWarning, SiteInspection
+
+    org = world["orgs"][0]
+    warning = EarlyWarning.objects.create(
+        center=world["a"], organization=org, category="finance", found_on=date(2025, 3, 1), source="巡查"
+    )
+    inspection = SiteInspection.objects.create(
+        center=world["a"],
+        applicant_name="新申请社",
+        organization=org,
+        inspected_on=date(2025, 3, 2),
+        inspectors="张",
+        venue_checked="某路1号",
+        conclusion="pass",
+    )
+    link = f"{reverse('centers:organization_list')}?q={quote(org.credit_code)}"
+    client = page_client(world["supervisor_a"])
+    listed = client.get(reverse("activities:list", args=["early-warnings"])).content.decode()
+    assert f'<a href="{link}">{org.name}</a>' in listed
+    detail = client.get(
+        reverse("activities:detail", args=["site-inspections", inspection.pk])
+    ).content.decode()
+    assert f'<a href="{link}">{org.name}</a>' in detail
+    assert warning.pk

@@ -81,7 +81,7 @@ def filing_save_figures(
 
     The figures are computed from the registers (evaluations.figures); a typed figure counts only
     with a note saying why the registers cannot give it (``figure_notes``: name → note; a note needs
-    a number). ``version`` is the one the editor read; a filing changed since is refused
+    a number, and a number typed without a note is refused). ``version`` is the one the editor read; a filing changed since is refused
     (core.versioning).
     """
     filing = _locked_filing(filing)
@@ -130,6 +130,16 @@ def filing_save_figures(
                 )
                 continue
             cleaned_notes[name] = note
+    # A typed figure counts only with its note (issue 12): a number typed now without one is refused,
+    # naming the figure and the fix. (Numbers already on the filing — those written on submission —
+    # are not re-checked: without a note they do not count, see evaluations.figures.)
+    notes_after = cleaned_notes if cleaned_notes is not None else (filing.figure_notes or {})
+    for name, value in cleaned.items():
+        if value is not None and not notes_after.get(name) and name not in errors:
+            errors[name] = [
+                f"{labels[name]}：手工填写了数值 {value}，须写明说明（登记册无法提供的原因和数据来源）；"
+                f"如以台账统计为准，请清空该数值。"
+            ]
     plan_name = None
     if work_plan is not None:
         try:

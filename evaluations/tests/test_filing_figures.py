@@ -237,3 +237,169 @@ def test_district_and_industry_centers_in_scope_are_scored_by_their_own_rules_an
     assert detail.startswith(
         "党建工作覆盖率（%） = 90（社会组织名录（党组织覆盖情况）：辖区 20 家，已覆盖 18 家）"
     )
+
+
+def _edit_body(filing, **fields):
+    body = {"version": filing.version, "notes": ""}
+    for name in services.FIGURE_NAMES:
+        body[name] = ""
+        body[f"note_{name}"] = ""
+    body.update(fields)
+    return body
+
+
+def test_a_typed_figure_without_a_note_is_refused_naming_the_field_and_the_fix(people, filing):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(people["director"])
+    url = reverse("evaluations:filing_edit", args=[filing.pk])
+    response = client.post(url, _edit_body(filing, needs_surveys="3"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "社区需求调研（次）：手工填写了数值 3，须写明说明" in html
+    assert "如以台账统计为准，请清空该数值" in html
+    filing.refresh_from_db()
+    assert filing.needs_surveys is None and not filing.figure_notes
+    # with its note it is taken, and the page says it is typed
+    response = client.post(url, _edit_body(filing, needs_surveys="3", note_needs_surveys="纸质台账"))
+    assert response.status_code == 302
+    filing.refresh_from_db()
+    assert filing.needs_surveys == 3 and filing.figure_notes == {"needs_surveys": "纸质台账"}
+    assert effective_figures(filing)["needs_surveys"]["source"] == "typed"
+    # clearing the note but leaving the number is refused too; the typed figure stays as it was
+    response = client.post(url, _edit_body(filing, needs_surveys="3"))
+    assert "手工填写了数值 3，须写明说明" in response.content.decode()
+    filing.refresh_from_db()
+    assert filing.figure_notes == {"needs_surveys": "纸质台账"}
+
+
+def test_the_api_refuses_a_typed_figure_without_a_note_in_the_error_shape(people, filing):
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    token, _ = Token.objects.get_or_create(user=people["director"])
+    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api.patch(
+        f"/api/v1/filings/{filing.pk}/",
+        {"version": filing.version, "trainings_held": 4},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (
+        "举办培训" in error["fields"]["trainings_held"][0]
+        and "须写明说明" in error["fields"]["trainings_held"][0]
+    )
+    filing.refresh_from_db()
+    assert filing.trainings_held is None
+
+
+def test_a_returned_filing_opens_with_only_its_typed_figures_in_the_typed_column(people, filing):
+    """On submission the figures that count are written into the filing; once it is returned, the
+    form shows in the typed column only the figures typed with a note, so saving it again is not
+    refused for the registers' figures."""
+    from django.test import Client
+
+    center = people["zjj"]
+    training(center, date(2026, 2, 1))
+    filing = complete_filing(filing, people["director"])
+    filing = services.filing_save_figures(
+        filing=filing,
+        actor=people["director"],
+        version=filing.version,
+        values={"trainings_held": None, "trainees": None},
+        figure_notes={
+            n: "按纸质台账填报" for n in services.FIGURE_NAMES if n not in ("trainings_held", "trainees")
+        },
+        today=TODAY,
+    )
+    services.filing_submit(filing=filing, actor=people["director"], today=TODAY)
+    filing.refresh_from_db()
+    assert filing.trainings_held == 1  # written on submission, without a note
+    filing.state = "returned"
+    filing.save()
+    client = Client()
+    client.force_login(people["director"])
+    form = client.get(reverse("evaluations:filing_edit", args=[filing.pk])).context["form"]
+    assert form.initial["trainings_held"] == "" and form.initial["needs_surveys"] == 5
+    body = {k: ("" if v is None else v) for k, v in form.initial.items()}
+    response = client.post(reverse("evaluations:filing_edit", args=[filing.pk]), body)
+    assert response.status_code == 302
+
+
+def test_district_and_industry_centers_in_a_cycles_scope_file_their_own_figures(people):
+    """A cycle whose scope takes the district and industry centers gives each a filing built from its
+    own registers (its trainings, its meetings) and its own party coverage (the whole district; the
+    industry's organizations), frozen on submission with the center's level."""
+    from centers.choices import CenterLevel, SupervisingUnitKind
+    from centers.models import ServiceCenter, SupervisingUnit
+    from centers.selectors import current_district
+
+    from .conftest import director_of
+
+    district = current_district()
+    bureau_unit = SupervisingUnit.objects.filter(kind=SupervisingUnitKind.BUREAU).first()
+    industry_unit, _ = SupervisingUnit.objects.get_or_create(
+        district=district, name="测试区教育局", defaults={"kind": SupervisingUnitKind.INDUSTRY_AUTHORITY}
+    )
+    d = ServiceCenter.objects.create(
+        district=district,
+        level=CenterLevel.DISTRICT,
+        name="测试区社会组织服务中心",
+        supervising_unit=bureau_unit,
+    )
+    i = ServiceCenter.objects.create(
+        district=district,
+        level=CenterLevel.INDUSTRY,
+        name="测试教育行业社会组织服务中心",
+        industry="教育",
+        supervising_unit=industry_unit,
+    )
+    covered = {"party_status": "joint", "party_status_on": date(2024, 1, 1)}
+    cf.organizations(3, street_town_obj=people["zjj"].street_town, **covered)
+    cf.organizations(3, industry="教育", **covered)
+    cf.organizations(1, industry="教育", party_status="none")
+    training(d, date(2026, 3, 1), trainees=80)
+    training(d, date(2026, 6, 1), trainees=40)
+    training(i, date(2026, 4, 1), trainees=15)
+    training(people["zjj"], date(2026, 4, 2), trainees=9)
+    CommunityMeeting.objects.create(
+        center=i, kind="joint", held_on=date(2026, 5, 1), convened_by="区教育局", topics="行业自律"
+    )
+    cycle = open_cycle(2026, people["bureau"], levels=["street_town", "district", "industry"])
+    fd, fi = Filing.objects.get(cycle=cycle, center=d), Filing.objects.get(cycle=cycle, center=i)
+    assert Filing.objects.filter(cycle=cycle, center=people["zjj"]).exists()
+
+    d_figures, i_figures = effective_figures(fd), effective_figures(fi)
+    assert d_figures["trainings_held"]["value"] == 2 and d_figures["trainees"]["value"] == 120
+    assert f"center={d.pk}" in d_figures["trainings_held"]["url"]
+    assert i_figures["trainings_held"]["value"] == 1 and i_figures["joint_meetings"]["value"] == 1
+    assert d_figures["joint_meetings"]["value"] == 0
+    party = i_figures["party_coverage_percent"]
+    assert (party["value"], party["n"], party["covered"]) == (Decimal("75.0"), 4, 3)
+    whole = d_figures["party_coverage_percent"]
+    assert whole["n"] >= 7 and whole["covered"] >= 6  # the whole district's organizations
+
+    # the district center files and submits its own; the snapshot keeps its level and its figures
+    actor = director_of(d)
+    fd = complete_filing(fd, actor)
+    fd = services.filing_save_figures(
+        filing=fd,
+        actor=actor,
+        version=fd.version,
+        values={"trainings_held": None, "trainees": None},
+        figure_notes={
+            n: "按纸质台账填报" for n in services.FIGURE_NAMES if n not in ("trainings_held", "trainees")
+        },
+        today=TODAY,
+    )
+    services.filing_submit(filing=fd, actor=actor, today=TODAY)
+    fd.refresh_from_db()
+    assert fd.snapshot["center"]["level"] == "district"
+    assert fd.snapshot["figures"]["trainings_held"]["value"] == 2
+    assert sorted(fd.snapshot["figures"]["trainings_held"]["row_ids"]) == sorted(
+        TrainingHeld.objects.filter(center=d).values_list("pk", flat=True)
+    )
+    g2 = SelfScore.objects.get(filing=fd, indicator__code="G2")
+    assert "据举办培训登记 2 条" in g2.computed_detail

@@ -100,6 +100,7 @@ def test_lists_show_only_ones_own_filings(world):
         actor=world["bureau"],
         version=1,
         values={"trainees": 1},
+        figure_notes={"trainees": "按纸质签到表填报"},
         today=date(2026, 12, 1),
     )
     reviews = (
@@ -151,17 +152,29 @@ def test_director_files_through_the_pages_and_bad_scores_change_nothing(world):
     assert "不能为负数" in response.content.decode()
     filing.refresh_from_db()
     assert filing.trainings_held is None
+    # a number typed without a note is refused, naming the figure and the fix; nothing is saved
     response = client.post(
         reverse("evaluations:filing_edit", args=[filing.pk]),
         {"trainings_held": "4", "work_plan": upload("计划.pdf"), "version": 1},
+    )
+    assert "举办培训（场次）：手工填写了数值 4，须写明说明" in response.content.decode()
+    filing.refresh_from_db()
+    assert filing.trainings_held is None and not filing.work_plan
+    response = client.post(
+        reverse("evaluations:filing_edit", args=[filing.pk]),
+        {
+            "trainings_held": "4",
+            "note_trainings_held": "部分培训记录在纸质签到表中",
+            "work_plan": upload("计划.pdf"),
+            "version": 1,
+        },
     )
     assert response.status_code == 302
     filing.refresh_from_db()
     assert filing.trainings_held == 4 and filing.work_plan_name == "计划.pdf"
     detail = client.get(reverse("evaluations:filing_detail", args=[filing.pk])).content.decode()
     assert "未上传年度工作计划" not in detail
-    # a number typed without a note is kept, but the register's count (0 rows here) stands
-    assert "据举办培训登记 0 条" in detail
+    assert "手工填写：部分培训记录在纸质签到表中" in detail
 
 
 def test_evidence_that_is_not_what_its_name_says_is_refused_on_the_page(world):

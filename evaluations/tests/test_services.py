@@ -242,13 +242,23 @@ def test_filing_closes_at_the_deadline_unless_reopened_for_that_center(people, c
     late = cycle.filing_deadline + timedelta(days=1)
     with pytest.raises(ApplicationError, match="截止"):
         services.filing_save_figures(
-            filing=filing, actor=people["director"], version=1, values={"trainees": 1}, today=late
+            filing=filing,
+            actor=people["director"],
+            version=1,
+            values={"trainees": 1},
+            figure_notes={"trainees": "按纸质签到表填报"},
+            today=late,
         )
     services.filing_reopen(
         filing=filing, actor=people["bureau"], until=late + timedelta(days=5), reason="系统故障", today=late
     )
     services.filing_save_figures(
-        filing=filing, actor=people["director"], version=1, values={"trainees": 1}, today=late
+        filing=filing,
+        actor=people["director"],
+        version=1,
+        values={"trainees": 1},
+        figure_notes={"trainees": "按纸质签到表填报"},
+        today=late,
     )
     assert Filing.objects.get(pk=filing.pk).trainees == 1
     assert entries_for(filing).filter(action="evaluations.filing.reopened").exists()

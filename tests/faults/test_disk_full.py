@@ -66,7 +66,14 @@ def test_figures_and_work_plan_on_a_full_disk_save_nothing(people, filing, full_
     version = re.search(r'name="version" value="(\d+)"', client.get(url).content.decode()).group(1)
     response = client.post(
         url,
-        {"trainings_held": "4", "trainees": "30", "version": version, "work_plan": upload("工作计划.pdf")},
+        {
+            "trainings_held": "4",
+            "note_trainings_held": "按纸质签到表填报",
+            "trainees": "30",
+            "note_trainees": "按纸质签到表填报",
+            "version": version,
+            "work_plan": upload("工作计划.pdf"),
+        },
     )
     assert response.status_code == 200
     text = response.content.decode()

@@ -174,8 +174,9 @@ def test_filing_figures_second_stale_save_is_refused(people, filing):  # noqa: F
     url = reverse("evaluations:filing_edit", args=[filing.pk])
     a, b = session(people["director"]), session(people["bureau"])
     va, vb = read_version(a.get(url)), read_version(b.get(url))
-    assert a.post(url, {"trainings_held": "4", "version": va}).status_code == 302
-    assert refused(b.post(url, {"trainings_held": "9", "version": vb}))
+    note = "按纸质签到表填报"  # a typed figure needs its note
+    assert a.post(url, {"trainings_held": "4", "note_trainings_held": note, "version": va}).status_code == 302
+    assert refused(b.post(url, {"trainings_held": "9", "note_trainings_held": note, "version": vb}))
     filing.refresh_from_db()
     assert filing.trainings_held == 4 and filing.version == 2
 
@@ -233,8 +234,9 @@ def test_audit_scores_second_stale_save_is_refused(people, assigned):  # noqa: F
 def test_api_stale_figures_and_scores_are_409(people, filing):  # noqa: F811
     client = api(people["director"])
     url = f"/api/v1/filings/{filing.pk}/"
-    assert client.patch(url, {"trainings_held": 3, "version": 1}, format="json").status_code == 200
-    stale = client.patch(url, {"trainings_held": 8, "version": 1}, format="json")
+    note = {"figure_notes": {"trainings_held": "按纸质签到表填报"}}  # a typed figure needs its note
+    assert client.patch(url, {"trainings_held": 3, "version": 1, **note}, format="json").status_code == 200
+    stale = client.patch(url, {"trainings_held": 8, "version": 1, **note}, format="json")
     assert stale.status_code == 409 and stale.json()["error"]["code"] == "conflict"
     indicator = filing.cycle.indicators.filter(method="scored").order_by("sort_order").first()
     body = {"filing": filing.pk, "indicator": indicator.pk, "score": "1"}
