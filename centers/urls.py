@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.center_list, name="center_list"),
     path("new/", views.center_create, name="center_create"),
     path("<int:pk>/", views.center_detail, name="center_detail"),
+    path("<int:pk>/history/", views.center_history, name="center_history"),
     path("<int:pk>/edit/", views.center_edit, name="center_edit"),
     path("<int:center_pk>/<slug:kind>/new/", views.record_edit, name="record_create"),
     path("<int:center_pk>/<slug:kind>/<int:pk>/edit/", views.record_edit, name="record_edit"),

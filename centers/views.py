@@ -161,11 +161,27 @@ def center_detail(request, pk):
         "registers": selectors.center_registers(center),
         "compliance": [(r, rule_title(r.rule)) for r in results],
         "n": next((r.figures.get("n") for r in results if r.rule.startswith("R-STAFF-")), None),
-        "history": selectors.center_history(center),
         "register_kinds": REGISTER_KINDS,
         "rectifications": _open_rectifications(request.user, center),
     }
     return render(request, "centers/center_detail.html", context)
+
+
+HISTORY_LIMIT = 50
+
+
+@access(read=CENTER_READERS)
+@login_required
+def center_history(request, pk):
+    """变更记录: the center's and its registers' recent changes, on a page of their own (one query per
+    register's history table; the center page links here instead of reading them all on every visit)."""
+    center = _center(request, pk)
+    context = {
+        "center": center,
+        "history": selectors.center_history(center, HISTORY_LIMIT),
+        "limit": HISTORY_LIMIT,
+    }
+    return render(request, "centers/center_history.html", context)
 
 
 def _open_rectifications(user, center) -> list:

@@ -255,3 +255,19 @@ def test_directors_cannot_open_the_admin(client):
     director = make_user("dir_admin", Role.DIRECTOR)
     client.force_login(director)
     assert client.get(reverse("admin:core_policyparameter_changelist")).status_code == 302
+
+
+def test_every_apps_tests_are_in_the_suite():
+    """`make test` runs pytest's testpaths: an app whose tests are left out of them is never checked
+    (the registers' tests once were)."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    testpaths = set(
+        tomllib.loads((root / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["testpaths"]
+    )
+    apps_with_tests = {
+        p.parent.name for p in root.glob("*/tests") if p.parent.name not in {".venv", "node_modules"}
+    }
+    assert apps_with_tests - {"tests"} <= testpaths, sorted(apps_with_tests - testpaths)

@@ -274,6 +274,7 @@ def matrix(demo, settings, tmp_path):
         "core:job_download": {"pk": job.pk},
         "core:job_errors": {"pk": job.pk},
         "centers:center_detail": {"pk": center_a.pk},
+        "centers:center_history": {"pk": center_a.pk},
         "centers:center_edit": {"pk": center_a.pk},
         "centers:record_create": {"center_pk": center_a.pk, "kind": "venue"},
         "centers:record_edit": {"center_pk": center_a.pk, "kind": "venue", "pk": venue.pk},

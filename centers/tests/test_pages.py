@@ -97,9 +97,25 @@ def test_director_edits_venue_and_the_change_appears_in_history(client, world):
     assert response.status_code == 302
     world.venue.refresh_from_db()
     assert world.venue.area == 260 and world.venue.is_independent
-    page = client.get(reverse("centers:center_detail", args=[world.own.pk])).content.decode()
+    center_page = client.get(reverse("centers:center_detail", args=[world.own.pk])).content.decode()
+    history_url = reverse("centers:center_history", args=[world.own.pk])
+    assert f'href="{history_url}"' in center_page
+    page = client.get(history_url).content.decode()
     assert "面积（平方米）：230.00 → 260.00" in page
     assert "t_director" in page
+
+
+@pytest.mark.django_db
+def test_another_centers_history_is_not_found(client, world):
+    """A director of another center, an auditor and a public account get 404 on its 变更记录; signed out,
+    the login page."""
+    url = reverse("centers:center_history", args=[world.own.pk])
+    assert client.get(url).status_code == 302
+    for key in ("other_director", "auditor", "public"):
+        client.force_login(world.users[key])
+        assert client.get(url).status_code == 404, key
+    client.force_login(world.users["supervisor"])
+    assert client.get(url).status_code == 200
 
 
 @pytest.mark.django_db
