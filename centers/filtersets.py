@@ -112,7 +112,7 @@ class OrganizationFilterSet(django_filters.FilterSet):
     def keep(self, queryset, name, value):
         return queryset
 
-    def filter_inspection(self, queryset, name, value):
+    def filter_inspection(self, queryset, name, value: str):
         from activities.selectors import missing_inspection_q
 
         year = self.inspection_year_value()

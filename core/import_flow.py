@@ -168,17 +168,21 @@ def job_import_context(job) -> dict:
     succeeded one (a link, or a button for a POST step such as showing one-time passwords)."""
     from django.urls import NoReverseMatch, reverse
 
+    params = job.params if isinstance(job.params, dict) else {}
+    if not params.get("import"):  # other jobs keep other things under these keys (a render's "done": 7)
+        return {"is_import": False, "row_errors": [], "row_error_count": 0, "done": None}
     result = job.result if isinstance(job.result, dict) else {}
     errors = [RowError(**e) for e in result.get("row_errors") or []]
     done = result.get("done") if job.status == "succeeded" else None
-    if done:
+    if isinstance(done, dict):
         try:
             done = {**done, "href": reverse(done["url"])}
-        except NoReverseMatch:
+        except (KeyError, NoReverseMatch):
             done = None
-    params = job.params if isinstance(job.params, dict) else {}
+    else:
+        done = None
     return {
-        "is_import": bool(params.get("import")),
+        "is_import": True,
         "row_errors": errors,
         "row_error_count": result.get("row_error_count", len(errors)),
         "done": done,
