@@ -75,7 +75,7 @@ def test_a_change_history_shows_yes_and_no(demo, client):
     center.director_under_board = not center.director_under_board
     center.save()
     client.force_login(User.objects.get(username="bureau"))
-    html = client.get(f"/centers/{center.pk}/").content.decode()
+    html = client.get(f"/centers/{center.pk}/history/").content.decode()  # 变更记录
     assert "False" not in html and "True" not in html
     assert re.search(r"实行理事会领导下的主任负责制：[是否] → [是否]", html)
 
