@@ -215,11 +215,19 @@ class DrawSerializer(serializers.ModelSerializer):
     committed_at = serializers.DateTimeField(
         source="seed_commitment.committed_at", read_only=True, default=None
     )
+    # the public source the seed was taken from, when the commitment named one (else empty / null)
+    seed_source_description = serializers.CharField(
+        source="seed_commitment.source_description", read_only=True, default=""
+    )
+    seed_source_published_on = serializers.DateField(
+        source="seed_commitment.source_published_on", read_only=True, default=None
+    )
 
     class Meta:
         model = Draw
         fields = [
-            "id", "cycle", "algorithm", "seed", "commitment", "committed_at", "share_numerator",
+            "id", "cycle", "algorithm", "seed", "commitment", "committed_at", "seed_source_description",
+            "seed_source_published_on", "share_numerator",
             "share_denominator", "sample_size", "population", "must_include", "excluded", "result",
             "created_at",
         ]  # fmt: skip

@@ -278,6 +278,10 @@ def test_a_public_source_is_committed_before_its_value_is_published_and_the_draw
     assert draw.seed == "03 07 12 19 25 31 09"  # the value as published, spaces collapsed
     assert services.draw_verify(draw) == ([c["id"] for c in draw.result], True)
     assert len(draw.result) == 4
+    # the API's sample says where its seed came from
+    sample = api.get(f"/api/v1/samples/{draw.pk}/").json()
+    assert sample["seed_source_description"] == LOTTERY
+    assert sample["seed_source_published_on"] == yesterday.isoformat()
     # anyone replays it from the public file alone
     client.logout()
     answer = client.get("/public/draws/2026.json")
