@@ -44,26 +44,11 @@ def world(db):
         registered_on="2020-01-01",
         street_town=towns[1],
     )
-    from centers.choices import SupervisingUnitKind
-    from centers.models import SupervisingUnit
 
-    bureau_unit = SupervisingUnit.objects.filter(kind=SupervisingUnitKind.BUREAU).first()
-    industry_unit, _ = SupervisingUnit.objects.get_or_create(
-        district=district, name="测试区教育局", defaults={"kind": SupervisingUnitKind.INDUSTRY_AUTHORITY}
-    )
-    d = ServiceCenter.objects.create(
-        district=district,
-        level=CenterLevel.DISTRICT,
-        name="测试区社会组织服务中心",
-        supervising_unit=bureau_unit,
-    )
-    i = ServiceCenter.objects.create(
-        district=district,
-        level=CenterLevel.INDUSTRY,
-        name="测试教育行业社会组织服务中心",
-        industry="教育",
-        supervising_unit=industry_unit,
-    )
+    from centers.tests import factories as center_factories
+
+    d = center_factories.district_center()
+    i = center_factories.industry_center("教育")
     industry_org = SocialOrganization.objects.create(
         district=district,
         name="测试教育培训中心",
@@ -78,8 +63,8 @@ def world(db):
         "industry_org": industry_org,
         "director_d": make_user("t_director_d", Role.DIRECTOR, center=d),
         "director_i": make_user("t_director_i", Role.DIRECTOR, center=i),
-        "supervisor_d": make_user("t_supervisor_d", Role.SUPERVISOR, unit=bureau_unit),
-        "supervisor_i": make_user("t_supervisor_i", Role.SUPERVISOR, unit=industry_unit),
+        "supervisor_d": make_user("t_supervisor_d", Role.SUPERVISOR, unit=d.supervising_unit),
+        "supervisor_i": make_user("t_supervisor_i", Role.SUPERVISOR, unit=i.supervising_unit),
         "a": a,
         "b": b,
         "orgs": orgs,

@@ -332,30 +332,13 @@ def test_district_and_industry_centers_in_a_cycles_scope_file_their_own_figures(
     """A cycle whose scope takes the district and industry centers gives each a filing built from its
     own registers (its trainings, its meetings) and its own party coverage (the whole district; the
     industry's organizations), frozen on submission with the center's level."""
-    from centers.choices import CenterLevel, SupervisingUnitKind
-    from centers.models import ServiceCenter, SupervisingUnit
-    from centers.selectors import current_district
+
+    from centers.tests import factories as center_factories
 
     from .conftest import director_of
 
-    district = current_district()
-    bureau_unit = SupervisingUnit.objects.filter(kind=SupervisingUnitKind.BUREAU).first()
-    industry_unit, _ = SupervisingUnit.objects.get_or_create(
-        district=district, name="测试区教育局", defaults={"kind": SupervisingUnitKind.INDUSTRY_AUTHORITY}
-    )
-    d = ServiceCenter.objects.create(
-        district=district,
-        level=CenterLevel.DISTRICT,
-        name="测试区社会组织服务中心",
-        supervising_unit=bureau_unit,
-    )
-    i = ServiceCenter.objects.create(
-        district=district,
-        level=CenterLevel.INDUSTRY,
-        name="测试教育行业社会组织服务中心",
-        industry="教育",
-        supervising_unit=industry_unit,
-    )
+    d = center_factories.district_center()
+    i = center_factories.industry_center("教育")
     covered = {"party_status": "joint", "party_status_on": date(2024, 1, 1)}
     cf.organizations(3, street_town_obj=people["zjj"].street_town, **covered)
     cf.organizations(3, industry="教育", **covered)
