@@ -41,6 +41,9 @@ def make_user(
     return user
 
 
+VOLATILE_TABLES = {"core_workerheartbeat"}  # kept out of DatabaseSnapshot
+
+
 class DatabaseSnapshot:
     """Every Django table's rows and every sequence's value, captured with PostgreSQL COPY.
 
@@ -57,7 +60,13 @@ class DatabaseSnapshot:
     def take(cls, connection) -> DatabaseSnapshot:
         import io
 
-        names = sorted(connection.introspection.django_table_names(only_existing=True, include_views=False))
+        # The workers' heartbeats are written by another process (the session's Celery worker) at any
+        # moment: restoring them would race its next beat (a duplicate hostname), so they stay live.
+        names = sorted(
+            name
+            for name in connection.introspection.django_table_names(only_existing=True, include_views=False)
+            if name not in VOLATILE_TABLES
+        )
         tables = {}
         with connection.cursor() as cursor:
             raw = cursor.cursor
