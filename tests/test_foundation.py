@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
-from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from guardian.models import UserObjectPermission
 
 from accounts.models import User
@@ -166,7 +166,9 @@ def test_session_ends_after_thirty_minutes_idle(client):
     client.get("/")
     assert client.session.get_expiry_age() == 30 * 60
     # Thirty minutes without a request: the stored session has expired and the next page asks to sign in.
-    Session.objects.filter(pk=client.session.session_key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    Session.objects.filter(pk=client.session.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
     response = client.get("/")
     assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
 
