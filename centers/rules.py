@@ -247,24 +247,11 @@ def _by_center(queryset) -> dict[int, list]:
 
 
 class _Facts:
-    """Every register row the rules need for ``centers`` and ``year``: one query per register."""
+    """Every register row the rules need for ``centers`` and ``year``: one query per register — or,
+    for one center whose page has already read its registers (``rows``: ``center_registers``' lists),
+    those rows filtered here the same way (``_rows_from_page``), so the page reads each table once."""
 
-    def __init__(self, centers: list, year: int, on: date | None = None):
-        from .models import (
-            AnnualPlan,
-            ArchiveInventory,
-            BankAccount,
-            BoardMember,
-            GovernanceRule,
-            HandOver,
-            IncomeLine,
-            Meeting,
-            RatingRecord,
-            SealCustodian,
-            Supervisor,
-            Venue,
-        )
-
+    def __init__(self, centers: list, year: int, on: date | None = None, rows: dict | None = None):
         ids = [c.pk for c in centers]
         # One reference day for every rule of this judgement (staffing, N, registers, ratings alike).
         end = on or reference_day(year)
@@ -275,56 +262,121 @@ class _Facts:
         self.coverage = party_coverage(centers, end)
         self.n = {pk: coverage.n for pk, coverage in self.coverage.items()}
         self.staffing: dict[int, StaffingFigures] = staffing_figures(centers, end)
+        if rows is None:
+            read = _rows_from_tables(ids, year, end)
+        else:
+            assert len(ids) == 1, "a page's register rows are one center's"
+            read = _rows_from_page(rows, year, end)
         # The venue of the year, else the latest earlier one.
         self.venue = {}
-        for venue in Venue.objects.filter(center_id__in=ids, year__lte=year).order_by("center_id", "-year"):
+        for venue in read["venues"]:
             self.venue.setdefault(venue.center_id, venue)
-        self.accounts = _by_center(
-            BankAccount.objects.filter(center_id__in=ids).filter(
-                Q(opened_on__isnull=True) | Q(opened_on__lte=end)
-            )
-        )
+        self.accounts = _by_center(read["accounts"])
         self.income: dict[int, dict[str, Decimal]] = defaultdict(dict)
-        for row in (
-            IncomeLine.objects.filter(center_id__in=ids, year=year)
-            .values("center_id", "source")
-            .annotate(total=Sum("amount"))
-            .order_by()
-        ):
-            self.income[row["center_id"]][row["source"]] = row["total"]
-        self.board = _by_center(BoardMember.objects.filter(center_id__in=ids))
-        self.supervisors = _by_center(Supervisor.objects.filter(center_id__in=ids))
+        for center_id, source, total in read["income"]:
+            self.income[center_id][source] = total
+        self.board = _by_center(read["board"])
+        self.supervisors = _by_center(read["supervisors"])
         self.rules: dict[int, dict[str, object]] = defaultdict(dict)
-        for rule in GovernanceRule.objects.filter(center_id__in=ids, adopted_on__lte=end).order_by(
-            "adopted_on"
-        ):
+        for rule in read["rules"]:
             self.rules[rule.center_id][rule.kind] = rule
         self.meetings: dict[int, dict[str, int]] = defaultdict(dict)
-        for row in (
-            Meeting.objects.filter(center_id__in=ids, held_on__year=year)
-            .values("center_id", "body")
-            .annotate(n=Count("pk"))
-            .order_by()
-        ):
-            self.meetings[row["center_id"]][row["body"]] = row["n"]
-        self.custodians = _by_center(SealCustodian.objects.filter(center_id__in=ids, since__lte=end))
-        self.hand_overs: dict[int, int] = dict(
-            HandOver.objects.filter(center_id__in=ids, handed_on__year=year)
-            .values_list("center_id")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        self.inventory = {
-            inv.center_id: inv for inv in ArchiveInventory.objects.filter(center_id__in=ids, year=year)
-        }
+        for center_id, body, n in read["meetings"]:
+            self.meetings[center_id][body] = n
+        self.custodians = _by_center(read["custodians"])
+        self.hand_overs: dict[int, int] = dict(read["hand_overs"])
+        self.inventory = {inv.center_id: inv for inv in read["inventory"]}
         self.plans: dict[int, set[str]] = defaultdict(set)
-        for center_id, kind in AnnualPlan.objects.filter(center_id__in=ids, year=year).values_list(
-            "center_id", "kind"
-        ):
+        for center_id, kind in read["plans"]:
             self.plans[center_id].add(kind)
-        self.ratings = _by_center(
-            RatingRecord.objects.filter(center_id__in=ids, rated_on__lte=self.ref).order_by("-rated_on")
-        )
+        self.ratings = _by_center(read["ratings"])
+
+
+def _rows_from_tables(ids: list[int], year: int, end: date) -> dict:
+    """What the rules read, from the tables (every center of ``ids`` at once)."""
+    from .models import (
+        AnnualPlan,
+        ArchiveInventory,
+        BankAccount,
+        BoardMember,
+        GovernanceRule,
+        HandOver,
+        IncomeLine,
+        Meeting,
+        RatingRecord,
+        SealCustodian,
+        Supervisor,
+        Venue,
+    )
+
+    return {
+        "venues": Venue.objects.filter(center_id__in=ids, year__lte=year).order_by("center_id", "-year"),
+        "accounts": BankAccount.objects.filter(center_id__in=ids).filter(
+            Q(opened_on__isnull=True) | Q(opened_on__lte=end)
+        ),
+        "income": IncomeLine.objects.filter(center_id__in=ids, year=year)
+        .values("center_id", "source")
+        .annotate(total=Sum("amount"))
+        .order_by()
+        .values_list("center_id", "source", "total"),
+        "board": BoardMember.objects.filter(center_id__in=ids),
+        "supervisors": Supervisor.objects.filter(center_id__in=ids),
+        "rules": GovernanceRule.objects.filter(center_id__in=ids, adopted_on__lte=end).order_by(
+            "adopted_on", "pk"
+        ),
+        "meetings": Meeting.objects.filter(center_id__in=ids, held_on__year=year)
+        .values("center_id", "body")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("center_id", "body", "n"),
+        "custodians": SealCustodian.objects.filter(center_id__in=ids, since__lte=end),
+        "hand_overs": HandOver.objects.filter(center_id__in=ids, handed_on__year=year)
+        .values_list("center_id")
+        .annotate(n=Count("pk"))
+        .order_by(),
+        "inventory": ArchiveInventory.objects.filter(center_id__in=ids, year=year),
+        "plans": AnnualPlan.objects.filter(center_id__in=ids, year=year).values_list("center_id", "kind"),
+        "ratings": RatingRecord.objects.filter(center_id__in=ids, rated_on__lte=end).order_by(
+            "-rated_on", "pk"
+        ),
+    }
+
+
+def _rows_from_page(rows: dict, year: int, end: date) -> dict:
+    """The same as ``_rows_from_tables``, filtered from one center's page rows (``center_registers``:
+    every row of each register in its model's order, the year's meetings and hand-overs). Each filter
+    is the query's beside it; ``centers/tests/test_center_page_compliance.py`` holds them equal."""
+
+    def counted(items, key):
+        counts: dict = defaultdict(int)
+        for item in items:
+            counts[key(item)] += 1
+        return counts
+
+    income: dict = defaultdict(Decimal)
+    for line in rows["income_lines"]:
+        if line.year == year:
+            income[(line.center_id, line.source)] += line.amount
+    meetings = counted(
+        (m for m in rows["meetings"] if m.held_on.year == year), lambda m: (m.center_id, m.body)
+    )
+    hand_overs = counted((h for h in rows["hand_overs"] if h.handed_on.year == year), lambda h: h.center_id)
+    return {
+        "venues": sorted((v for v in rows["venues"] if v.year <= year), key=lambda v: -v.year),
+        "accounts": [a for a in rows["bank_accounts"] if a.opened_on is None or a.opened_on <= end],
+        "income": [(center_id, source, total) for (center_id, source), total in income.items()],
+        "board": rows["board_members"],
+        "supervisors": rows["supervisors"],
+        "rules": sorted(
+            (r for r in rows["governance_rules"] if r.adopted_on <= end), key=lambda r: (r.adopted_on, r.pk)
+        ),
+        "meetings": [(center_id, body, n) for (center_id, body), n in meetings.items()],
+        "custodians": [c for c in rows["seal_custodians"] if c.since <= end],
+        "hand_overs": list(hand_overs.items()),
+        "inventory": [i for i in rows["archive_inventories"] if i.year == year],
+        "plans": [(p.center_id, p.kind) for p in rows["plans"] if p.year == year],
+        "ratings": [r for r in rows["ratings"] if r.rated_on <= end],
+    }
 
 
 # ---- the rules --------------------------------------------------------------------------------------
@@ -802,8 +854,12 @@ def evaluate_centers(centers: Iterable, year: int, on: date | None = None) -> di
     return {center.pk: _evaluate(center, facts) for center in centers}
 
 
-def evaluate_center(center, year: int, on: date | None = None) -> list[RuleResult]:
-    return evaluate_centers([center], year, on)[center.pk]
+def evaluate_center(center, year: int, on: date | None = None, rows: dict | None = None) -> list[RuleResult]:
+    """One center's compliance; ``rows``: its page's register rows (``center_registers(center, year)``),
+    judged instead of reading the registers again."""
+    if rows is None:
+        return evaluate_centers([center], year, on)[center.pk]
+    return [*_evaluate(center, _Facts([center], year, on, rows))]
 
 
 def evaluate_district(district, year: int) -> RuleResult:

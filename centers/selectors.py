@@ -462,9 +462,11 @@ def active_status_choices():
     return [(CenterStatus.OPERATING, CenterStatus.OPERATING.label)]
 
 
-def center_registers(center: ServiceCenter) -> dict[str, list]:
-    """Every register of the center for its page (one query per register)."""
-    return {
+def center_registers(center: ServiceCenter, year: int) -> dict[str, list]:
+    """Every register of the center for its page (one query per register): every row, but for the
+    meetings and hand-overs, which are the year's. The page's live compliance judges these same rows
+    (``evaluate_center(..., rows=...)``), so each table is read once."""
+    registers = {
         "venues": list(Venue.objects.filter(center=center).order_by("-year")),
         "bank_accounts": list(BankAccount.objects.filter(center=center)),
         "contracts": list(PurchaseContract.objects.filter(center=center)),
@@ -472,10 +474,17 @@ def center_registers(center: ServiceCenter) -> dict[str, list]:
         "board_members": list(BoardMember.objects.filter(center=center)),
         "supervisors": list(Supervisor.objects.filter(center=center)),
         "governance_rules": list(GovernanceRule.objects.filter(center=center)),
-        "meetings": list(Meeting.objects.filter(center=center)[:50]),
+        "meetings": list(Meeting.objects.filter(center=center, held_on__year=year)),
         "seal_custodians": list(SealCustodian.objects.filter(center=center)),
-        "hand_overs": list(HandOver.objects.filter(center=center)[:50]),
+        "hand_overs": list(HandOver.objects.filter(center=center, handed_on__year=year)),
         "archive_inventories": list(ArchiveInventory.objects.filter(center=center)),
         "plans": list(AnnualPlan.objects.filter(center=center)),
         "ratings": list(RatingRecord.objects.filter(center=center)),
     }
+    for rows in registers.values():
+        for row in rows:
+            row.center = center  # a row's name (__str__) says its center: never a query per row
+    for line in registers["income_lines"]:
+        if line.contract is not None:
+            line.contract.center = center
+    return registers

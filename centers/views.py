@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,7 +26,7 @@ from core.errors import ApplicationError
 from core.idempotency import REPEATED_MESSAGE, create_once
 from core.import_flow import import_commit, import_page
 from core.paging import IdsFirstPaginator
-from core.permissions import can, restrict
+from core.permissions import restrict
 from core.spreadsheets import XLSX
 from core.uploads import safe_filename
 from reports.dashboards import district_dashboard
@@ -148,17 +149,22 @@ def _center(request, pk, action="view") -> ServiceCenter:
 @access(read=CENTER_READERS)
 @login_required
 def center_detail(request, pk):
-    center = _center(request, pk)
+    # The center with whether the reader may change it, in one query (the same rule as ``can``).
+    changeable = selectors.centers_for(request.user, "change").filter(pk=OuterRef("pk"))
+    center = get_object_or_404(
+        selectors.centers_for(request.user, "view").annotate(reader_may_change=Exists(changeable)), pk=pk
+    )
     year = _year(request)
-    can_change = can(request.user, "change", center)
-    results = selectors.evaluate_center(center, year)
+    can_change = center.reader_may_change
+    registers = selectors.center_registers(center, year)
+    results = selectors.evaluate_center(center, year, rows=registers)
     context = {
         "center": center,
         "year": year,
         "can_change": can_change,
         "is_bureau": services.is_bureau(request.user),
         "show_account_numbers": can_change,
-        "registers": selectors.center_registers(center),
+        "registers": registers,
         "compliance": [(r, rule_title(r.rule)) for r in results],
         "n": next((r.figures.get("n") for r in results if r.rule.startswith("R-STAFF-")), None),
         "register_kinds": REGISTER_KINDS,

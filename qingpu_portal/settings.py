@@ -181,7 +181,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.PortalModelBackend",  # Django's, with the affiliation read with the user
     "guardian.backends.ObjectPermissionBackend",
 ]
 # 等保二级 身份鉴别: ≥ 10 characters from ≥ 3 of upper/lower/digits/symbols; none of the last 5 again

@@ -209,7 +209,7 @@ def matrix(demo, settings, tmp_path):
         page_client, api_client = Client(), Client()
         user = users.get(persona)
         if user is not None:
-            page_client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+            page_client.force_login(user, backend="accounts.backends.PortalModelBackend")
             token, _ = Token.objects.get_or_create(user=user)
             api_client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
         pages[persona], apis[persona] = page_client, api_client

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def _client(user):
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="accounts.backends.PortalModelBackend")
     return client
 
 

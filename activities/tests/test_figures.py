@@ -143,7 +143,7 @@ def test_the_figure_links_list_exactly_the_rows_counted(world):
     _rows, made = _make(world, scale=1)
     figures = register_figures(world["a"], 2025)
     client = Client()
-    client.force_login(world["director_a"], backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(world["director_a"], backend="accounts.backends.PortalModelBackend")
     for figure in ("activity_teams_on_file", "early_warnings_handled", "regular_meetings"):
         response = client.get(figures[figure]["url"])
         assert [r["obj"].pk for r in response.context["rows"]] == sorted(

@@ -53,7 +53,7 @@ def test_it_sends_a_deactivated_user_to_the_login_page_and_refuses_their_token(c
     center = f.center_for("朱家角镇")
     user = make_user("t_director", Role.DIRECTOR, center=center)
     token = Token.objects.create(user=user)
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="accounts.backends.PortalModelBackend")
     assert client.get(reverse("centers:center_detail", args=[center.pk])).status_code == 200
     user.is_active = False
     user.save(update_fields=["is_active"])
