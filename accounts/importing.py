@@ -106,10 +106,11 @@ def validate_rows(rows: list[dict]) -> ImportResult:
     return result
 
 
-def _rows(name: str, source):
-    """The sheet's rows as a stream (.xlsx only, at most ``MAX_ROWS``: refused while reading)."""
+def _rows(name: str, source, *, head: int | None = None):
+    """The sheet's rows as a stream (.xlsx only, at most ``MAX_ROWS``: refused while reading); with
+    ``head``, only the sheet's first rows (a preview)."""
     return spreadsheets.iter_rows_by_header(
-        spreadsheets.iter_table(name, source, csv_allowed=False, max_rows=MAX_ROWS),
+        spreadsheets.iter_table(name, source, csv_allowed=False, max_rows=MAX_ROWS, head=head),
         COLUMNS,
         required=REQUIRED_COLUMNS,
     )
@@ -182,9 +183,9 @@ def import_users(
 
 # ---- as a job on the worker (issue 16 §7; core.import_flow) ----------------------------------------
 def _preview(name: str, path, params: dict) -> Preview:
-    from core.import_flow import PREVIEW_ROWS
+    from core.import_flow import PREVIEW_ROWS, PREVIEW_SHEET_ROWS
 
-    stream = _rows(name, path)
+    stream = _rows(name, path, head=PREVIEW_SHEET_ROWS)
     head = []
     for row in stream:
         head.append(row)

@@ -17,7 +17,15 @@ from django.utils import timezone
 
 from core import spreadsheets
 from core.audit import log_action
-from core.import_flow import ImportFlow, Outcome, Preview, first_rows, import_start, import_work
+from core.import_flow import (
+    PREVIEW_SHEET_ROWS,
+    ImportFlow,
+    Outcome,
+    Preview,
+    first_rows,
+    import_start,
+    import_work,
+)
 from core.selectors import policy_value
 from core.spreadsheets import RowError
 
@@ -109,7 +117,7 @@ def preview_rows(name: str, path, params: dict | None = None) -> Preview:
     result = ImportResult()
     validator = RowValidator(result)
     stream = spreadsheets.iter_rows_by_header(
-        spreadsheets.iter_table(name, path),
+        spreadsheets.iter_table(name, path, head=PREVIEW_SHEET_ROWS),
         COLUMNS,
         required=REQUIRED_COLUMNS,
         none_when_absent=PARTY_FIELDS,
@@ -385,7 +393,7 @@ def import_organizations(
 ) -> ImportResult:
     """Validate and (unless ``dry_run`` or any row is wrong) import every row — all or nothing.
 
-    The sheet (``data``, or the file at ``path``) is streamed (openpyxl ``read_only``); rows are
+    The sheet (``data``, or the file at ``path``) is read by python-calamine and streamed; rows are
     validated one by one and written in batches of ``BATCH_ROWS`` (``bulk_create``), all in ONE
     transaction: the first wrong row stops the writing, the rest is still checked so that every error
     is reported, and the transaction is rolled back — nothing is imported. ``progress(rows_done)`` is

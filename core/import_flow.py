@@ -5,7 +5,7 @@ and account imports:
    ``PREVIEW_ROWS`` rows are read and checked (a stream that stops there), shown with their errors;
 2. 确认导入 → ``import_commit`` → ``import_start``: the per-person limit (``core.throttle``, a 429 page
    naming when to retry), then a job row and its outbox message (``core.jobs``) in one transaction;
-3. on the worker → ``import_work``: the stored sheet is streamed (openpyxl ``read_only``), every row
+3. on the worker → ``import_work``: the stored sheet is streamed (python-calamine), every row
    checked, written in bulk, all or nothing; rows done and rows per second on the job page; a wrong
    sheet fails the job and its rows are listed there (row, column, value, fix — in Chinese).
 
@@ -29,6 +29,9 @@ from .errors import ApplicationError
 from .spreadsheets import RowError
 
 PREVIEW_ROWS = 20
+# Sheet rows a preview reads (``spreadsheets.iter_table(head=…)``): the header and the first
+# ``PREVIEW_ROWS`` filled rows with blank ones between them; the rest of the file is not read.
+PREVIEW_SHEET_ROWS = 200
 REPORTED_ROW_ERRORS = 200  # listed on the job page and in its log; the count names the rest
 MAX_CHECKED_ERRORS = 1000  # a sheet wrong throughout stops being checked after this many errors
 

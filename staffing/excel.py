@@ -15,7 +15,15 @@ from centers.selectors import current_district
 from core import spreadsheets
 from core.audit import log_action
 from core.errors import ApplicationError
-from core.import_flow import MAX_CHECKED_ERRORS, ImportFlow, Outcome, Preview, first_rows, import_work
+from core.import_flow import (
+    MAX_CHECKED_ERRORS,
+    PREVIEW_SHEET_ROWS,
+    ImportFlow,
+    Outcome,
+    Preview,
+    first_rows,
+    import_work,
+)
 from core.spreadsheets import XLSX, attachment  # noqa: F401  (the views' names for them)
 
 from .choices import ExpertiseField, Gender
@@ -250,11 +258,11 @@ TALENT_BATCH_ROWS = 1000
 TALENT_WRITTEN_FIELDS = [f for f, _label in TALENT_COLUMNS if f != "name" and f != "organization_name"]
 
 
-def _talent_rows(name: str, source):
+def _talent_rows(name: str, source, *, head: int | None = None):
     """The sheet's rows as a stream (.xlsx only, at most ``MAX_IMPORT_ROWS``); a flag column the file
-    lacks gives None (keep what is recorded)."""
+    lacks gives None (keep what is recorded). With ``head``, only the sheet's first rows (a preview)."""
     return spreadsheets.iter_rows_by_header(
-        spreadsheets.iter_table(name, source, csv_allowed=False, max_rows=MAX_IMPORT_ROWS),
+        spreadsheets.iter_table(name, source, csv_allowed=False, max_rows=MAX_IMPORT_ROWS, head=head),
         TALENT_FIELD_COLUMNS,
         required=REQUIRED_TALENT_COLUMNS,
         none_when_absent=OPTIONAL_TALENT_FIELDS,
@@ -297,7 +305,9 @@ def talent_preview(name: str, path, params: dict) -> Preview:
     from centers.models import ServiceCenter
 
     checker = TalentRowChecker(ServiceCenter.objects.get(pk=params["center"]))
-    rows = first_rows(_talent_rows(name, path), checker.check, [f for f, _label in TALENT_COLUMNS])
+    rows = first_rows(
+        _talent_rows(name, path, head=PREVIEW_SHEET_ROWS), checker.check, [f for f, _label in TALENT_COLUMNS]
+    )
     if not rows:
         raise ApplicationError("文件中没有数据行。", fields={"file": ["请在表头下方逐行填写人才信息。"]})
     return Preview(
