@@ -20,6 +20,12 @@ class CoreConfig(AppConfig):
         task_prerun.connect(bind_task, dispatch_uid="core.request_log.bind_task")
         task_postrun.connect(unbind_task, dispatch_uid="core.request_log.unbind_task")
 
+        from django.contrib.auth.signals import user_logged_in
+
+        from .middleware import touch_session_on_login
+
+        user_logged_in.connect(touch_session_on_login, dispatch_uid="core.touch_session_on_login")
+
         from . import audit_signals
 
         audit_signals.connect()

@@ -1,4 +1,7 @@
-"""Tells the user when a job could not be handed to the broker (it is kept and sent later)."""
+"""Tells the user when a job could not be handed to the broker (it is kept and sent later); keeps the
+idle timeout without saving the session on every request."""
+
+import time
 
 from django.contrib import messages
 
@@ -21,3 +24,40 @@ class JobDispatchNoticeMiddleware:
             return response
         finally:
             dispatch_failed.reset(token)
+
+
+# ---- the idle timeout, saved at most once a minute -------------------------------------------------
+
+SESSION_TOUCHED = "_touched"  # when the session's expiry was last moved on (seconds since the epoch)
+
+
+class SessionIdleMiddleware:
+    """The idle timeout (SESSION_COOKIE_AGE from the last request) without a write on every request.
+
+    Django's ``SESSION_SAVE_EVERY_REQUEST`` saves the session — three queries and a row write — on
+    every request, only to move its expiry on. Here a signed-in session is saved when its expiry was
+    last moved ``SESSION_TOUCH_SECONDS`` ago or more, so an idle session ends between
+    SESSION_COOKIE_AGE − SESSION_TOUCH_SECONDS and SESSION_COOKIE_AGE after the last request.
+    (Home-made: django-session-timeout, the package for this, was last released in 2020 and ends
+    sessions itself rather than leaving that to the session's own expiry.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.contrib.auth import SESSION_KEY
+
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and SESSION_KEY in session:
+            now = int(time.time())
+            touched = session.get(SESSION_TOUCHED)
+            if not isinstance(touched, int) or now - touched >= settings.SESSION_TOUCH_SECONDS:
+                session[SESSION_TOUCHED] = now  # marks it modified: SessionMiddleware saves it
+        return self.get_response(request)
+
+
+def touch_session_on_login(sender, request, user, **kwargs):
+    """A new sign-in's session starts its minute at once, so its first pages do not save it again."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_TOUCHED] = int(time.time())

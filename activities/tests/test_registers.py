@@ -500,12 +500,12 @@ def test_the_registry_shows_organizations_missing_annual_inspection_one_and_two_
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_list_queries_are_constant_in_the_number_of_rows(world, slug, django_assert_num_queries):
-    """12 queries for any list (session, user, role, the reader's centers, count, rows, phones' centers
+    """9 queries for any list (session, user, role, the reader's centers, count, rows, phones' centers
     …), one more for a register with organizations (prefetched): the same for 1 row and for 4."""
     _center, _director, supervisor = owner(slug, world)
     client = page_client(supervisor)
     url = reverse("activities:list", args=[slug])
-    expected = 12 + (1 if REGISTERS[slug].m2m else 0)
+    expected = 9 + (1 if REGISTERS[slug].m2m else 0)
     _create(slug, world)
     client.get(url)  # warm the session and the role
     with django_assert_num_queries(expected):

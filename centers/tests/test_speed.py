@@ -16,9 +16,9 @@ from . import factories as f
 # the page's ids with the total (one query: COUNT(*) OVER ()), the page's rows with their latest rating.
 # The center page: not yet at the issue's 25 (each register and the live compliance read their tables;
 # see the README's Speed section).
-ORGANIZATION_LIST_QUERIES = 12  # + the page's rows' 年检 of the year and the year before (one query)
-ORGANIZATION_API_QUERIES = 10
-CENTER_PAGE_QUERIES = 44  # with the activities panel; its 变更记录 is a page of its own (was 60)
+ORGANIZATION_LIST_QUERIES = 9  # + the page's rows' 年检 of the year and the year before (one query)
+ORGANIZATION_API_QUERIES = 7
+CENTER_PAGE_QUERIES = 41  # with the activities panel; its 变更记录 is a page of its own (was 60)
 
 
 def _rate_every_third():
