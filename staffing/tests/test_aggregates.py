@@ -90,7 +90,8 @@ def test_the_home_panel_and_the_district_table_read_aggregates(demo, client):
 # session, user, roles, every app's panel (staffing: 2, the centers and their stored verdicts), the
 # working aids, and the bureau's charts (5: the cycles, the stored verdicts, filings by state, results by
 # grade, the years; reports.dashboards)
-HOME_PAGE_QUERIES = 20  # (24 while the staffing panel read the rosters, 27 while the session was saved on every request)
+# (24 while the staffing panel read the rosters, 27 while the session was saved on every request)
+HOME_PAGE_QUERIES = 20
 
 
 def test_the_bureaus_home_page_query_count_is_exact_and_flat_when_staff_grow(demo, client):
