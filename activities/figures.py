@@ -5,8 +5,8 @@ the registers").
 ``evaluations.models.filing.FIGURE_NAMES`` that a register can give (all but
 ``party_coverage_percent``), ``{"value", "register", "url", "row_ids"}``: the figure, the Chinese
 name of the register behind it, the register's list filtered to exactly those rows (``?center=…&
-year=…&figure=…``) and the ids of the rows counted. One query per register — 9 in all, whatever the
-number of rows (pinned in activities/tests/test_figures.py).
+year=…&figure=…``) and the ids of the rows counted. One query for the nine registers (a ``UNION ALL``),
+whatever the number of rows (pinned in activities/tests/test_figures.py).
 
 What each figure counts, for the center and the calendar year (1 January – 31 December):
 
@@ -35,7 +35,8 @@ from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Q
+from django.db.models import CharField, DecimalField, F, Q, Value
+from django.db.models.functions import Cast
 from django.urls import reverse
 
 from .choices import MeetingKind, TeamStatus
@@ -102,16 +103,49 @@ def figure_url(figure: str, center_id: int, year: int) -> str:
 
 
 def register_figures(center, year: int) -> dict[str, dict]:
-    """Every register figure of ``center`` for ``year`` (see the module's docstring); 9 queries."""
+    """Every register figure of ``center`` for ``year`` (see the module's docstring), in one query: the
+    nine registers' rows as one ``UNION ALL`` of (register, id, number, kind), the number being the
+    trainings' 培训人次 or the projects' 项目金额, the kind the meetings' 会议类型."""
     center_id = getattr(center, "pk", center)
     out: dict[str, dict] = {}
+    text = CharField()
+    number = DecimalField(max_digits=20, decimal_places=2)
 
-    def rows(model, figure, *fields):
-        return list(
-            model.objects.filter(figure_filter(figure, year), center_id=center_id)
-            .order_by("pk")
-            .values_list("pk", *fields)
+    def part(figure, condition=None, *, value=None, kind=None):
+        model = FIGURE_REGISTERS[figure][1]
+        return (
+            model.objects.filter(condition if condition is not None else figure_filter(figure, year))
+            .filter(center_id=center_id)
+            .annotate(
+                figure_register=Value(figure, output_field=text),
+                row_id=F("pk"),
+                figure_number=Cast(value, number) if value else Value(None, output_field=number),
+                figure_kind=F(kind) if kind else Value("", output_field=text),
+            )
+            .order_by()
+            .values_list("figure_register", "row_id", "figure_number", "figure_kind")
         )
+
+    counted = (
+        "information_officers_trained",
+        "early_warnings_handled",
+        "activity_teams_on_file",
+        "onsite_inspections",
+        "organizations_incubated",
+        "needs_surveys",
+    )
+    meetings = figure_filter("joint_meetings", year) | figure_filter("regular_meetings", year)
+    parts = [
+        part("trainings_held", value="trainees"),
+        part("projects_undertaken", value="amount"),
+        part("joint_meetings", meetings, kind="kind"),
+        *(part(figure) for figure in counted),
+    ]
+    found: dict[str, list[tuple]] = {
+        p: [] for p in ("trainings_held", "projects_undertaken", "joint_meetings", *counted)
+    }
+    for figure, pk, value, kind in parts[0].union(*parts[1:], all=True).order_by("figure_register", "row_id"):
+        found[figure].append((pk, value, kind))
 
     def put(figure, value, ids):
         _slug, model = FIGURE_REGISTERS[figure]
@@ -122,33 +156,18 @@ def register_figures(center, year: int) -> dict[str, dict]:
             "row_ids": ids,
         }
 
-    trainings = rows(TrainingHeld, "trainings_held", "trainees")
-    ids = [pk for pk, _n in trainings]
+    trainings = found["trainings_held"]
+    ids = [pk for pk, _n, _k in trainings]
     put("trainings_held", len(trainings), ids)
-    put("trainees", sum(n for _pk, n in trainings), list(ids))
-    projects = rows(WelfareProject, "projects_undertaken", "amount")
-    ids = [pk for pk, _a in projects]
+    put("trainees", sum(int(n) for _pk, n, _k in trainings), list(ids))
+    projects = found["projects_undertaken"]
+    ids = [pk for pk, _a, _k in projects]
     put("projects_undertaken", len(projects), ids)
-    put("project_funding", sum((a for _pk, a in projects), Decimal("0")), list(ids))
-    meetings = list(
-        CommunityMeeting.objects.filter(
-            figure_filter("joint_meetings", year) | figure_filter("regular_meetings", year),
-            center_id=center_id,
-        )
-        .order_by("pk")
-        .values_list("pk", "kind")
-    )
+    put("project_funding", sum((a for _pk, a, _k in projects), Decimal("0")), list(ids))
     for figure, kind in (("joint_meetings", MeetingKind.JOINT), ("regular_meetings", MeetingKind.REGULAR)):
-        ids = [pk for pk, k in meetings if k == kind]
+        ids = [pk for pk, _v, k in found["joint_meetings"] if k == kind]
         put(figure, len(ids), ids)
-    for figure in (
-        "information_officers_trained",
-        "early_warnings_handled",
-        "activity_teams_on_file",
-        "onsite_inspections",
-        "organizations_incubated",
-        "needs_surveys",
-    ):
-        ids = [pk for (pk,) in rows(FIGURE_REGISTERS[figure][1], figure)]
+    for figure in counted:
+        ids = [pk for pk, _v, _k in found[figure]]
         put(figure, len(ids), ids)
     return {name: out[name] for name in REGISTER_FIGURES}

@@ -11,6 +11,8 @@ afterwards (``--rebuild`` starts again). It is built with the benchmarks' own bu
 rosters, trainings, a talent pool, and a published cycle of every center made by
 ``reports.factories.build_published_cycle``: each filing's snapshot is taken by the evaluations service
 (``take_snapshot``: registers, roster, compliance), not a stub.
+The per-center compliance table is then filled by the nightly job's refresh (``fill_compliance``), as
+production and ``seed_demo`` keep it, and filled again when reused data finds it empty or stale.
 
 The portal then runs under gunicorn (``benchmarks/bench_settings.py``: the production settings with a
 bare view added to the URLs; DEBUG off, WhiteNoise and the manifest of collected static files,
@@ -265,10 +267,31 @@ def users():
     return bureau, auditor
 
 
+def fill_compliance() -> None:
+    """The per-center compliance table (``centers.CenterCompliance``) as production keeps it: every
+    center judged once, by the refresh the nightly job runs (``compliance_refresh``), for the year of the
+    data and the current year (the pages' default). Done after building, and again when reused data has
+    rows missing, stale or computed before today (the nightly run would have refreshed them)."""
+    from centers.compliance_table import ALL, compliance_refresh
+    from centers.models import CenterCompliance, ServiceCenter
+
+    years = sorted({YEAR, timezone.localdate().year})
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    fresh = CenterCompliance.objects.filter(year__in=years, stale=False, computed_at__gte=today).count()
+    if fresh == ServiceCenter.objects.count() * len(years):
+        return
+    started = time.perf_counter()
+    written = compliance_refresh(ALL, years=years)
+    print(
+        f"filled the compliance table ({written} rows) in {time.perf_counter() - started:.0f} s", flush=True
+    )
+
+
 def build() -> None:
     call_command("migrate", verbosity=0)
     if is_built():
         print(f"reusing the data in {DB_NAME} (--rebuild builds it again)", flush=True)
+        fill_compliance()
         return
     from centers.models import ServiceCenter
 
@@ -293,6 +316,7 @@ def build() -> None:
     print(
         f"built the published cycle (snapshots taken by the service) in {time.perf_counter() - started:.0f} s"
     )
+    fill_compliance()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
 

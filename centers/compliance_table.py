@@ -57,27 +57,51 @@ def _counts(results: Iterable[RuleResult]) -> dict[str, int]:
 
 
 # ---- reading ------------------------------------------------------------------------------------------
-def compliance_for(centers: list, year: int) -> dict[int, CenterVerdicts]:
-    """Verdicts by center id: stored rows in one query, the stale or missing ones judged live."""
+def compliance_for(centers: list, year: int, rules: Iterable[str] | None = None) -> dict[int, CenterVerdicts]:
+    """Verdicts by center id: stored rows in one query, the stale or missing ones judged live.
+
+    ``rules``: only these rules' results are returned (the counts still count every rule: the stored
+    columns, or the whole live evaluation). On PostgreSQL the other results are left in the database
+    (``jsonb_array_elements``), so a page that shows a few columns decodes no more than those."""
+    from django.db import connection
+    from django.db.models import JSONField
+    from django.db.models.expressions import RawSQL
+
     from .models import CenterCompliance
     from .rules import evaluate_centers
 
     ids = [c.pk for c in centers]
     if not ids:
         return {}
+    wanted = None if rules is None else set(rules)
+    rows = CenterCompliance.objects.filter(center_id__in=ids, year=year, stale=False)
+    if wanted is not None and connection.vendor == "postgresql":
+        table = CenterCompliance._meta.db_table
+        rows = rows.annotate(
+            taken=RawSQL(
+                "COALESCE((SELECT jsonb_agg(verdict ORDER BY position)"
+                f' FROM jsonb_array_elements("{table}"."results") WITH ORDINALITY AS r(verdict, position)'
+                " WHERE verdict->>'rule' = ANY(%s)), '[]'::jsonb)",
+                (sorted(wanted),),
+                output_field=JSONField(),
+            )
+        )
+        fields = ["taken"]
+    else:
+        fields = ["results"]
     stored = {
         row["center_id"]: row
-        for row in CenterCompliance.objects.filter(center_id__in=ids, year=year, stale=False).values(
-            "center_id", "results", "computed_at"
-        )
+        for row in rows.values("center_id", *fields, "computed_at", *(s.value for s in RuleStatus))
     }
     verdicts: dict[int, CenterVerdicts] = {}
     for center_id, row in stored.items():
-        results = [RuleResult(**r) for r in row["results"]]
-        verdicts[center_id] = CenterVerdicts(results, _counts(results), row["computed_at"])
+        results = [RuleResult(**r) for r in row[fields[0]] if wanted is None or r["rule"] in wanted]
+        counts = {s.value: row[s.value] for s in RuleStatus}  # written with the results (compliance_refresh)
+        verdicts[center_id] = CenterVerdicts(results, counts, row["computed_at"])
     live = [c for c in centers if c.pk not in stored]
     for center_id, results in evaluate_centers(live, year).items():
-        verdicts[center_id] = CenterVerdicts(results, _counts(results), None)
+        taken = [r for r in results if wanted is None or r.rule in wanted]
+        verdicts[center_id] = CenterVerdicts(taken, _counts(results), None)
     return verdicts
 
 

@@ -135,10 +135,11 @@ def organizations_for(user) -> QuerySet[SocialOrganization]:
     )
 
 
-def overview_rows(centers: list[ServiceCenter], year: int) -> list[dict]:
+def overview_rows(centers: list[ServiceCenter], year: int, rules=None) -> list[dict]:
     """One row per center with its compliance (for the district overview and the center list): the
-    stored verdicts in one query (``centers.compliance_table``), only changed centers judged live."""
-    verdicts = compliance_for(centers, year)
+    stored verdicts in one query (``centers.compliance_table``), only changed centers judged live;
+    ``rules``: only these rules' results (the counts are of every rule)."""
+    verdicts = compliance_for(centers, year, rules=rules)
     rows = []
     for center in centers:
         v = verdicts[center.pk]

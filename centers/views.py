@@ -58,6 +58,8 @@ OVERVIEW_RULES = (
     "R-EFF-1",
     "R-EFF-2",
 )
+STAFF_RULES = ("R-STAFF-1", "R-STAFF-2", "R-STAFF-3")  # the overview's first column: the center's own
+SHOWN = STAFF_RULES + OVERVIEW_RULES[1:]  # the results the overview reads (its counts are of every rule)
 
 
 def _year(request) -> int:
@@ -94,14 +96,14 @@ def _overview_context(request, centers_qs, template):
     compliance = request.GET.get("compliance", "")
     if compliance in ("not_met", "no_data"):
         # Filtering on the verdicts needs every filtered center judged first (still constant queries).
-        rows = [r for r in selectors.overview_rows(list(centers), year) if r["counts"][compliance]]
+        rows = [r for r in selectors.overview_rows(list(centers), year, SHOWN) if r["counts"][compliance]]
         page, query = _page(request, rows, per_page=100)
         rows = list(page.object_list)
     else:
         page, query = _page(request, centers, per_page=100)
-        rows = selectors.overview_rows(list(page.object_list), year)
+        rows = selectors.overview_rows(list(page.object_list), year, SHOWN)
     for row in rows:
-        staff = next((r for r in row["results"] if r.rule in ("R-STAFF-1", "R-STAFF-2", "R-STAFF-3")), None)
+        staff = next((r for r in row["results"] if r.rule in STAFF_RULES), None)
         row["cells"] = [staff] + [row["by_rule"].get(rule) for rule in OVERVIEW_RULES[1:]]
     return {
         "year": year,

@@ -19,8 +19,10 @@ API messages call these functions. What is here:
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
+from types import MappingProxyType
 
 EMPTY = "—"
 
@@ -78,7 +80,7 @@ def field_label(key) -> str:
 
     if key in SNAPSHOT_LABELS:
         return SNAPSHOT_LABELS[key]
-    if key in dict(_figures()):
+    if key in _figures():
         return figure_label(key)
     return key.replace("_", " ")  # never reached by the demo data; the crawler test says so
 
@@ -167,12 +169,24 @@ def name_rules(text: str) -> str:
 
 
 # ---- figures ----------------------------------------------------------------------------------------
-def _figures() -> list[tuple[str, str]]:
+def _figures() -> MappingProxyType:
+    """Every filing figure's label with its unit, in the active language (built once per language: a
+    filing page names the figures of some 30 explanations)."""
+    from django.utils.translation import get_language
+
+    return _figures_in(get_language())[0]
+
+
+@functools.lru_cache(maxsize=8)
+def _figures_in(language: str | None) -> tuple[MappingProxyType, re.Pattern]:
     from evaluations.models.filing import FILING_FIGURES
 
-    return [(name, str(label)) for name, label in FILING_FIGURES] + [
-        ("work_plan", "年度工作计划及实施方案（份）")
-    ]
+    figures = dict(
+        [(name, str(label)) for name, label in FILING_FIGURES]
+        + [("work_plan", "年度工作计划及实施方案（份）")]
+    )
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, figures)) + r") = ([\d.]+)(，满分要求 [\d.]+)?")
+    return MappingProxyType(figures), pattern  # shared by every caller: read-only
 
 
 def _split_unit(label: str) -> tuple[str, str]:
@@ -182,14 +196,15 @@ def _split_unit(label: str) -> tuple[str, str]:
 
 def figure_label(name: str) -> str:
     """“举办培训（场次）”: the figure's name with its unit."""
-    return dict(_figures()).get(name, field_label(name) if name not in dict(_figures()) else name)
+    figures = _figures()
+    return figures.get(name, field_label(name) if name not in figures else name)
 
 
 def figure_text(name: str, value) -> str:
     """“举办培训 6 场次”, “党建工作覆盖率 100 %”, “年度工作计划及实施方案 已上传”."""
     if name == "work_plan":
         return "年度工作计划及实施方案 " + ("已上传" if value else "未上传")
-    label = dict(_figures()).get(name)
+    label = _figures().get(name)
     if label is None:
         return f"{field_label(name)} {value_text(value)}"
     title, unit = _split_unit(label)
@@ -201,7 +216,9 @@ def figure_text(name: str, value) -> str:
 def name_figures(text: str) -> str:
     """In a computed indicator's explanation (“work_plan = 1，满分要求 1 → 3.0/3.0”), figure codes become
     their names with units (“年度工作计划及实施方案 1 份，满分要求 1 份 → 3.0/3.0”)."""
-    figures = dict(_figures())
+    from django.utils.translation import get_language
+
+    figures, pattern = _figures_in(get_language())
 
     def named(match):
         name = match.group(1)
@@ -213,9 +230,7 @@ def name_figures(text: str) -> str:
 
     if not text:
         return ""
-    text = str(text)
-    pattern = re.compile(r"\b(" + "|".join(map(re.escape, figures)) + r") = ([\d.]+)(，满分要求 [\d.]+)?")
-    return pattern.sub(named, text)
+    return pattern.sub(named, str(text))
 
 
 def explanation_text(text: str) -> str:

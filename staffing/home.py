@@ -15,7 +15,7 @@ def home_panels(request) -> list[dict]:
             {
                 "title": "人员配备",
                 "template": "staffing/home_bureau.html",
-                "context": selectors.district_staffing_panel(user, today),
+                "context": selectors.district_staffing_panel(user, today.year),
             }
         ]
     if user.center_id and selectors.can_change_center(user, user.center):

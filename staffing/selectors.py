@@ -453,33 +453,37 @@ def district_staffing_rows(user, on: date, centers: list | None = None) -> list[
 PAY_RULES = ("R-PAY-1", "R-PAY-2", "R-PAY-3", "R-PAY-4", "R-PAY-5")
 
 
-def district_staffing_panel(user, on: date, *, listed: int = 5) -> dict:
-    """The home page's staffing figures for the bureau, without building the district table: how many
-    centers lack full-time staff, have no roster, break a pay rule (from the grouped counts and the
-    notable people only), and the first ``listed`` short centers."""
-    from core.selectors import policy_values
+STAFF_RULES = ("R-STAFF-1", "R-STAFF-2", "R-STAFF-3")
+
+
+def district_staffing_panel(user, year: int, *, listed: int = 5) -> dict:
+    """The home page's staffing figures for the bureau: how many centers lack full-time staff, have no
+    roster, break a pay rule, and the first ``listed`` short centers — read from the stored compliance
+    verdicts of ``year`` (``centers.compliance_table``: R-STAFF-1/2/3's figures, the R-PAY-* statuses,
+    judged on the year's reference day, today for the current year), so a login reads neither the
+    rosters nor the organisations; a center changed since its last refresh is judged live."""
+    from centers.compliance_table import compliance_for, computed_note
 
     centers = list(district_centers(user))
-    wage = minimum_wage_for(on)
-    summaries = roster_summaries([c.pk for c in centers], on, wage)
-    counts = organization_counts(centers, on)
-    policy = policy_values()
-    short, pay = [], 0
+    verdicts = compliance_for(centers, year, rules=STAFF_RULES + PAY_RULES)
+    short, pay, no_roster = [], 0, 0
     for center in centers:
-        summary = summaries.get(center.pk)
-        if summary is None:
+        results = verdicts[center.pk].results
+        staff = next((r for r in results if r.rule in STAFF_RULES), None)
+        if staff is None or "full_time" not in staff.figures:  # judged without a roster
+            no_roster += 1
             continue
-        required = required_full_time(center, counts.get(center.pk), policy=policy)
-        if required is not None and summary.full_time < required:
-            short.append({"center": center, "required": required, "full_time": summary.full_time})
-        findings = judge_summary(center, summary, on, wage)
-        pay += any(f.rule in PAY_RULES and f.status == "not_met" for f in findings)
+        required, full_time = staff.figures.get("required"), staff.figures["full_time"]
+        if required is not None and full_time < required:
+            short.append({"center": center, "required": required, "full_time": full_time})
+        pay += any(r.rule in PAY_RULES and r.status == "not_met" for r in results)
     return {
         "total": len(centers),
         "short_count": len(short),
         "short": short[:listed],
-        "no_roster": len(centers) - len(summaries),
+        "no_roster": no_roster,
         "pay": pay,
+        "computed_note": computed_note(verdicts.values()),
     }
 
 

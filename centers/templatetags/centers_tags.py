@@ -1,5 +1,7 @@
+from html import escape
+
 from django import template
-from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from centers.compliance import RuleStatus
 from centers.rules import rule_title
@@ -14,21 +16,55 @@ SYMBOLS = {"met": "✓", "not_met": "✗", "no_data": "?", "not_applicable": "�
 @register.simple_tag
 def rule_status(result, short=False):
     """A status badge: colour AND text (never colour alone). A simple tag, not an inclusion tag: the
-    overview renders a thousand of them."""
+    overview renders a thousand of them — hence one f-string with every value escaped
+    (``html.escape``, what ``format_html`` does through ``conditional_escape`` for plain strings)."""
     if result is None:
         status, title = "not_applicable", ""
     else:
-        status, title = (
-            result.status,
-            f"{rule_title(result.rule)}（{result.rule}）：{name_rules(result.detail)}",
-        )
-    return format_html(
-        '<span class="status status-{}" title="{}"><span aria-hidden="true">{} </span>{}</span>',
-        status,
-        title,
-        SYMBOLS.get(status, ""),
-        LABELS.get(status, status),
+        status = str(result.status)
+        title = f"{rule_title(result.rule)}（{result.rule}）：{name_rules(result.detail)}"
+    return mark_safe(  # noqa: S308 — every value escaped
+        f'<span class="status status-{escape(status)}" title="{escape(title)}">'
+        f'<span aria-hidden="true">{escape(SYMBOLS.get(status, ""))} </span>{escape(LABELS.get(status, status))}</span>'
     )
+
+
+@register.simple_tag
+def rule_status_cells(results):
+    """``<td>`` + a badge for each result of a row (the overview's and the center list's nine columns):
+    one tag call per row instead of a template loop per cell — the same HTML, about half the time."""
+    return mark_safe("".join(f"<td>{rule_status(result)}</td>" for result in results))  # noqa: S308 — rule_status escapes
+
+
+@register.simple_tag
+def compliance_rows(rows, year):
+    """The overview's and the center list's table body, one ``<tr>`` per center (up to 100 a page, ten
+    badges each): built here in one pass, every value escaped, because the template engine spent more
+    on the rows' ~25 nodes than on the figures. The markup is that of ``compliance_table.html``'s
+    header (same columns, same order)."""
+    from django.urls import reverse
+
+    out = []
+    for row in rows:
+        center = row["center"]
+        place = center.street_town or center.industry
+        first = row["cells"][0]
+        n = first.figures.get("n") if first is not None else None
+        counts = row["counts"]
+        out.append(
+            f'\n    <tr data-center="{center.pk}">\n'
+            f'      <th scope="row"><a href="{escape(reverse("centers:center_detail", args=[center.pk]))}'
+            f'?year={escape(str(year))}">{escape(center.name)}</a></th>\n'
+            f"      <td>{escape(str(center.get_level_display()))}"
+            + (f'<br><span class="hint">{escape(str(place))}</span>' if place else "")
+            + "</td>\n"
+            f"      <td>{escape(str(center.get_status_display()))}</td>\n"
+            f'      <td class="num">{"" if n is None else escape(str(n))}</td>\n'
+            f"      {rule_status_cells(row['cells'])}\n"
+            f'      <td class="num">{counts["met"]} / {counts["not_met"]} / {counts["no_data"]}</td>\n'
+            "    </tr>\n  "
+        )
+    return mark_safe("".join(out))  # noqa: S308 — every value escaped above
 
 
 @register.filter

@@ -320,6 +320,19 @@ def test_a_changed_center_is_judged_live_and_the_page_says_so(eleven_centers, cl
     assert "其中 1 个中心的数据刚有变动，按当前数据实时判断" in text
 
 
+def test_a_reader_may_take_only_some_rules_with_every_status_still_counted(eleven_centers):
+    Venue.objects.get(center=eleven_centers[0]).save()  # this one judged live, the others stored
+    rules = ("R-STAFF-2", "R-VENUE-1", "R-PAY-3")
+    whole = compliance_for(eleven_centers, YEAR)
+    some = compliance_for(eleven_centers, YEAR, rules=rules)
+    assert some[eleven_centers[0].pk].computed_at is None
+    for c in eleven_centers:
+        assert some[c.pk].results == [r for r in whole[c.pk].results if r.rule in rules]
+        assert some[c.pk].counts == whole[c.pk].counts  # of every rule, not only those taken
+        assert some[c.pk].computed_at == whole[c.pk].computed_at
+    assert {r.rule for v in some.values() for r in v.results} == set(rules)
+
+
 def test_the_compliance_api_and_the_director_home_read_the_table(eleven_centers, client):
     center = eleven_centers[0]
     director = make_user("cmp_director", Role.DIRECTOR, center=center)
