@@ -859,7 +859,7 @@ def evaluate_center(center, year: int, on: date | None = None, rows: dict | None
     judged instead of reading the registers again."""
     if rows is None:
         return evaluate_centers([center], year, on)[center.pk]
-    return [*_evaluate(center, _Facts([center], year, on, rows))]
+    return _evaluate(center, _Facts([center], year, on, rows))
 
 
 def evaluate_district(district, year: int) -> RuleResult:

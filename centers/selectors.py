@@ -8,7 +8,7 @@ from datetime import date
 from itertools import islice
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from core.permissions import restrict
 
@@ -115,6 +115,13 @@ def center_queryset() -> QuerySet[ServiceCenter]:
 
 def centers_for(user, action: str = "view") -> QuerySet[ServiceCenter]:
     return restrict(center_queryset(), user, action)
+
+
+def centers_with_change_right(user) -> QuerySet[ServiceCenter]:
+    """The centers ``user`` may see, each with ``reader_may_change``: whether they may change it (the
+    rule of ``restrict(..., "change")``, as ``core.permissions.can`` asks it, inside the same query)."""
+    changeable = centers_for(user, "change").filter(pk=OuterRef("pk"))
+    return centers_for(user, "view").annotate(reader_may_change=Exists(changeable))
 
 
 def social_organization_count(center: ServiceCenter, on: date) -> int:

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -151,11 +150,7 @@ def _center(request, pk, action="view") -> ServiceCenter:
 @access(read=CENTER_READERS)
 @login_required
 def center_detail(request, pk):
-    # The center with whether the reader may change it, in one query (the same rule as ``can``).
-    changeable = selectors.centers_for(request.user, "change").filter(pk=OuterRef("pk"))
-    center = get_object_or_404(
-        selectors.centers_for(request.user, "view").annotate(reader_may_change=Exists(changeable)), pk=pk
-    )
+    center = get_object_or_404(selectors.centers_with_change_right(request.user), pk=pk)
     year = _year(request)
     can_change = center.reader_may_change
     registers = selectors.center_registers(center, year)

@@ -3,7 +3,9 @@ idle timeout without saving the session on every request."""
 
 import time
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import SESSION_KEY
 
 from .jobs import BROKER_DOWN_NOTICE, dispatch_failed
 
@@ -45,9 +47,6 @@ class SessionIdleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-        from django.contrib.auth import SESSION_KEY
-
         session = getattr(request, "session", None)
         if session is not None and session.session_key and SESSION_KEY in session:
             now = int(time.time())
