@@ -351,7 +351,7 @@ class WelfareProjectStage(TimeStampedModel):
     class Meta:
         verbose_name = _("项目环节")
         verbose_name_plural = _("项目环节")
-        ordering = ["project", "done_on", "pk"]
+        ordering = ["project_id", "done_on", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "stage"],

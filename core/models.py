@@ -1,3 +1,4 @@
+import functools
 import uuid
 
 from django.conf import settings
@@ -5,13 +6,35 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .choices import JobStatus
 from .permissions import RestrictedQuerySet
 
 
-class TimeStampedModel(models.Model):
+@functools.cache
+def _choice_labels(field, language) -> dict:
+    """A field's choices as {value: label}, the labels translated once per language."""
+    return {make_hashable(value): str(label) for value, label in field.flatchoices}
+
+
+class ChoiceLabels:
+    """``get_FOO_display()`` as Django answers it, from a table made once per field and language.
+
+    Django's own builds a dict of every choice on each call, translating every lazy label on the
+    way (``make_hashable`` hashes each): seven lookups in the catalogs for one cell, about 350 on a
+    page of 50 organisations. The portal's choices are fixed enumerations (core.vocabulary)."""
+
+    def _get_FIELD_display(self, field):
+        value = getattr(self, field.attname)
+        label = _choice_labels(field, get_language()).get(make_hashable(value))
+        return label if label is not None else force_str(value, strings_only=True)
+
+
+class TimeStampedModel(ChoiceLabels, models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -45,7 +68,7 @@ class PolicyParameter(models.Model):
         return f"{self.rule_id} {self.label} = {self.value.normalize()}{self.unit}"
 
 
-class Job(models.Model):
+class Job(ChoiceLabels, models.Model):
     """A background job as a row: what the page polls for status and progress (NetBox's JobResult)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -124,7 +147,7 @@ class AuditOutcome(models.TextChoices):
     FAILED = "failed", _("失败")
 
 
-class AuditEntry(models.Model):
+class AuditEntry(ChoiceLabels, models.Model):
     """One recorded action: who, when, from where, what, on what, with what outcome, before and after.
 
     Entries are never changed or deleted through any page, API or admin. Each sealed entry carries the

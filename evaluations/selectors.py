@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from core.permissions import restrict
@@ -191,21 +191,35 @@ def filing_list_queryset() -> QuerySet[Filing]:
     return filing_queryset().defer(*LIST_DEFERRED)
 
 
-def board_rows(cycle: Cycle, *, today: date | None = None, state: str = "", search: str = "") -> list[dict]:
-    """The progress board: every filing with its state; late ones (past deadline, not submitted) flagged."""
-    today = today or timezone.localdate()
+def board_filings(cycle: Cycle, *, state: str = "", search: str = "") -> QuerySet[Filing]:
+    """The progress board's filings (state, center name filters), in the board's order."""
     qs = (
         filing_list_queryset()
         .filter(cycle=cycle)
         .select_related("assignment__auditor")
-        .order_by("center__street_town__sort_order", "center__name")
+        .order_by("center__street_town__sort_order", "center__name", "pk")
     )
     if state:
         qs = qs.filter(state=state)
     if search:
         qs = qs.filter(center__name__icontains=search)
+    return qs
+
+
+def late_filings_q(today: date) -> Q:
+    """Filings past their deadline (``Filing.deadline``: the reopening's, else the cycle's) and not
+    submitted."""
+    return Q(state__in=EDITABLE_FILING_STATES) & (
+        Q(reopened_until__lt=today) | Q(reopened_until__isnull=True, cycle__filing_deadline__lt=today)
+    )
+
+
+def board_rows(filings, *, today: date | None = None) -> list[dict]:
+    """The progress board's rows of ``filings`` (a page): each with its state, late ones (past
+    deadline, not submitted) flagged."""
+    today = today or timezone.localdate()
     rows = []
-    for f in qs:
+    for f in filings:
         late = f.state in EDITABLE_FILING_STATES and today > f.deadline
         rows.append({"filing": f, "late": late, "assignment": getattr(f, "assignment", None)})
     return rows

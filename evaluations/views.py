@@ -341,18 +341,21 @@ def cycle_board(request, pk):
     cycle = _cycle(request, pk, "change")
     state = request.GET.get("state", "")
     search = request.GET.get("q", "").strip()
-    rows = selectors.board_rows(cycle, state=state, search=search)
+    filings = selectors.board_filings(cycle, state=state, search=search)
+    # A page of filings from the database, never every filing of the cycle.
+    page = _page(request, filings, 100)
+    page.object_list = selectors.board_rows(page.object_list)
     return render(
         request,
         "evaluations/cycle_board.html",
         {
             "cycle": cycle,
-            "page": _page(request, rows, 100),
+            "page": page,
             "counts": selectors.board_counts(cycle),
             "states": FilingState.choices,
             "state": state,
             "q": search,
-            "late_count": sum(1 for r in rows if r["late"]),
+            "late_count": filings.filter(selectors.late_filings_q(timezone.localdate())).count(),
             # 受理所选 (evaluations.views_batch) while filings are still being accepted
             "batch": cycle.state in (CycleState.OPEN, CycleState.SPOT_CHECK),
         },
@@ -495,7 +498,8 @@ def cycle_results(request, pk):
             "cycle": cycle,
             "result_set": chosen,
             "result_sets": list(result_sets),
-            "rows": rows,
+            # The table in pages of 100 (the grades, findings and export are of every row).
+            "page": _page(request, rows, 100),
             "is_bureau": bureau,
             "grades": selectors.grade_counts(rows),
             "findings": [r for r in rows if r["finding"]],

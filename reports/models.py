@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.models import TimeStampedModel
+from core.models import ChoiceLabels, TimeStampedModel
 
 from .choices import ReportKind
 
@@ -158,7 +158,7 @@ class RenderStatus(models.TextChoices):
     FAILED = "failed", _("失败")
 
 
-class ReportRender(models.Model):
+class ReportRender(ChoiceLabels, models.Model):
     """One report of a fan-out job (a cycle's summary, center reports and filing sheets)."""
 
     job = models.ForeignKey("core.Job", on_delete=models.CASCADE, related_name="report_renders")
@@ -178,7 +178,7 @@ class ReportRender(models.Model):
     class Meta:
         verbose_name = _("报告生成项")
         verbose_name_plural = _("报告生成项")
-        ordering = ["job", "pk"]
+        ordering = ["job_id", "pk"]
 
     def __str__(self):
         return f"{self.label}：{self.get_status_display()}"

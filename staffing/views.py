@@ -285,12 +285,14 @@ def district_table(request):
     page = Paginator(list(selectors.district_centers(request.user)), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    rows = selectors.district_staffing_rows(request.user, on, centers=page.object_list)
+    counts, counted_note = selectors.organization_counts_on(list(page.object_list), on)
+    rows = selectors.district_staffing_rows(request.user, on, centers=page.object_list, counts=counts)
     return render(
         request,
         "staffing/district_table.html",
         {
             "rows": rows,
+            "counted_note": counted_note,
             "page": page,
             "on": on,
             "form": form,

@@ -123,12 +123,12 @@ def test_the_list_filters_masks_mobiles_and_pins_its_query_count(client, world, 
     login_as(client, world.useradmin)
     url = reverse("accounts:user_list")
     client.get(url)  # warm the session and permission caches of this client
-    # session, user, permissions (user + group), count, the page, its role groups, the reader's own
+    # session, user, permissions (the user's and their groups', one query), count, the page, its role groups, the reader's own
     # role (header), the filter's two choice lists (the session is not saved: it was moved on less than
     # a minute ago, core.middleware.SessionIdleMiddleware)
-    # 11: the account administrator's session is two-factor verified, which costs django-otp one
+    # 10: the account administrator's session is two-factor verified, which costs django-otp one
     # device lookup per request (accounts.security.gate_step).
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         page = client.get(url)
     html = page.content.decode()
     assert len(page.context["page"].object_list) == 50

@@ -107,9 +107,9 @@ def test_the_api_list_query_count_does_not_grow_with_the_number_of_users(
         make_user(f"api_bulk{i:02d}", Role.DIRECTOR, center=world.jinze)
     login_as(client, world.useradmin)
     client.get("/api/v1/users/")
-    # session, user, permissions (user + group), count, the page, its role groups (no session save)
-    # 9: django-otp's device lookup for the admin's verified session, and the role groups that the
+    # session, user, permissions (the user's and their groups', one query), count, the page, its role
+    # groups (no session save); 8: django-otp's device lookup for the admin's verified session, and the role groups that the
     # access declaration (core.access.DeclaredAccess) reads before the view runs.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get("/api/v1/users/")
     assert response.json()["count"] == 37

@@ -500,12 +500,12 @@ def test_the_registry_shows_organizations_missing_annual_inspection_one_and_two_
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_list_queries_are_constant_in_the_number_of_rows(world, slug, django_assert_num_queries):
-    """8 queries for any list (session, user, role, the reader's centers, count, rows, phones' centers
+    """7 queries for any list (session, user, role, permissions, the reader's centers, count, rows, phones' centers
     …), one more for a register with organizations (prefetched): the same for 1 row and for 4."""
     _center, _director, supervisor = owner(slug, world)
     client = page_client(supervisor)
     url = reverse("activities:list", args=[slug])
-    expected = 8 + (1 if REGISTERS[slug].m2m else 0)
+    expected = 7 + (1 if REGISTERS[slug].m2m else 0)
     _create(slug, world)
     client.get(url)  # warm the session and the role
     with django_assert_num_queries(expected):
@@ -872,10 +872,10 @@ def test_api_list_queries_are_pinned_and_constant_in_the_number_of_rows(
     assert response.json()["count"] == 3
 
 
-# session, user, token, count, rows, the reader's centers for the phones' mask … (6); one more for a
+# session, user, token, count, rows, the reader's centers for the phones' mask … (5); one more for a
 # register with organizations (prefetched), one more for the welfare projects' stages (prefetched).
 API_LIST_QUERIES = {
-    slug: 6 + (1 if REGISTERS[slug].m2m else 0) + (1 if slug == "welfare-projects" else 0) for slug in SLUGS
+    slug: 5 + (1 if REGISTERS[slug].m2m else 0) + (1 if slug == "welfare-projects" else 0) for slug in SLUGS
 }
 
 

@@ -207,6 +207,7 @@ class RatingRecordViewSet(WriteViewSet):
     queryset = RatingRecord.objects.select_related("center", "organization").order_by("-rated_on", "pk")
     serializer_class = s.RatingRecordSerializer
     filterset_class = filtersets.RatingFilterSet
+    pagination_class = IdsFirstPagination
 
     def _check(self, data, instance=None):
         center = data.get("center", instance.center if instance else None)

@@ -264,9 +264,9 @@ def test_the_job_status_poll_costs_a_fixed_number_of_queries(client, people, dja
     client.force_login(people["bureau"])
     url = reverse("core:job_status", args=[job.pk])
     client.get(url)
-    # session, user, the role groups (core.access's declaration), permissions (user, groups), the job,
+    # session, user, the role groups (core.access's declaration), permissions (user and groups, one query), the job,
     # its unsent messages (no session save within a minute of the last)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert client.get(url).json()["broker_notice"] == ""
     assert client.get(url, HTTP_ACCEPT="application/json").status_code == 200
     client.force_login(people["director"])

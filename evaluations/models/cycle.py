@@ -157,7 +157,7 @@ class RubricCategory(TimeStampedModel):
     class Meta:
         verbose_name = _("指标类别")
         verbose_name_plural = _("指标类别")
-        ordering = ["cycle", "sort_order", "code"]
+        ordering = ["cycle_id", "sort_order", "code"]
         constraints = [models.UniqueConstraint(fields=["cycle", "code"], name="rubric_category_unique_code")]
 
     def __str__(self):
@@ -221,7 +221,7 @@ class Indicator(VersionedModel, TimeStampedModel):
     class Meta:
         verbose_name = _("考评指标")
         verbose_name_plural = _("考评指标")
-        ordering = ["cycle", "category__sort_order", "sort_order", "code"]
+        ordering = ["cycle_id", "category__sort_order", "sort_order", "code"]
         constraints = [models.UniqueConstraint(fields=["cycle", "code"], name="indicator_unique_code")]
 
     def __str__(self):

@@ -182,7 +182,7 @@ class Evidence(TimeStampedModel):
     class Meta:
         verbose_name = _("佐证材料")
         verbose_name_plural = _("佐证材料")
-        ordering = ["filing", "indicator__sort_order", "created_at"]
+        ordering = ["filing_id", "indicator__sort_order", "created_at"]
 
     def __str__(self):
         return self.original_name
@@ -209,7 +209,7 @@ class FilingReturn(TimeStampedModel):
     class Meta:
         verbose_name = _("退回记录")
         verbose_name_plural = _("退回记录")
-        ordering = ["filing", "-created_at"]
+        ordering = ["filing_id", "-created_at"]
 
     def __str__(self):
         return f"{self.filing} 退回（{self.get_stage_display()}）"
@@ -237,7 +237,7 @@ class SelfScore(VersionedModel, TimeStampedModel):
     class Meta:
         verbose_name = _("自评分")
         verbose_name_plural = _("自评分")
-        ordering = ["filing", "indicator__category__sort_order", "indicator__sort_order"]
+        ordering = ["filing_id", "indicator__category__sort_order", "indicator__sort_order"]
         constraints = [models.UniqueConstraint(fields=["filing", "indicator"], name="self_score_unique")]
 
     def __str__(self):

@@ -2,10 +2,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.models import ChoiceLabels
+
 from ..choices import NotificationKind
 
 
-class Notification(models.Model):
+class Notification(ChoiceLabels, models.Model):
     """An in-app notification (站内通知). ``key`` makes a reminder unique per recipient and deadline, so
     a reminder job run twice sends nothing twice."""
 

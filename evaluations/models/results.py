@@ -74,7 +74,7 @@ class Result(models.Model):
     class Meta:
         verbose_name = _("考评结果")
         verbose_name_plural = _("考评结果")
-        ordering = ["result_set", "rank", "center__name"]
+        ordering = ["result_set_id", "rank", "center__name"]
         constraints = [models.UniqueConstraint(fields=["result_set", "center"], name="result_one_per_center")]
 
     def __str__(self):

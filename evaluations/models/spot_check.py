@@ -155,7 +155,7 @@ class AuditScore(VersionedModel, TimeStampedModel):
     class Meta:
         verbose_name = _("抽检分")
         verbose_name_plural = _("抽检分")
-        ordering = ["filing", "indicator__category__sort_order", "indicator__sort_order"]
+        ordering = ["filing_id", "indicator__category__sort_order", "indicator__sort_order"]
         constraints = [models.UniqueConstraint(fields=["filing", "indicator"], name="audit_score_unique")]
 
     def __str__(self):

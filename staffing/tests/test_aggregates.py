@@ -91,7 +91,7 @@ def test_the_home_panel_and_the_district_table_read_aggregates(demo, client):
 # working aids, and the bureau's charts (5: the cycles, the stored verdicts, filings by state, results by
 # grade, the years; reports.dashboards)
 # (24 while the staffing panel read the rosters, 27 while the session was saved on every request)
-HOME_PAGE_QUERIES = 20
+HOME_PAGE_QUERIES = 19
 
 
 def test_the_bureaus_home_page_query_count_is_exact_and_flat_when_staff_grow(demo, client):
@@ -115,3 +115,61 @@ def test_the_bureaus_home_page_query_count_is_exact_and_flat_when_staff_grow(dem
             for i in range(100)
         )
     assert counts == [HOME_PAGE_QUERIES, HOME_PAGE_QUERIES]
+
+
+def test_the_district_tables_n_is_the_stored_one_for_today_and_counted_otherwise(demo, client):
+    """Today: N from the stored R-STAFF verdicts (no organisation is counted), equal to a count;
+    after an organisation changes (its center's row waits for the refresh) or for another day, the
+    organisations are counted, and the page says which."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from accounts.models import User
+    from centers.choices import OrganizationKind
+    from centers.codes import make_credit_code
+    from centers.compliance_table import compliance_refresh
+    from centers.models import CenterCompliance, SocialOrganization
+    from centers.rules import organization_counts
+    from staffing.selectors import district_centers, organization_counts_on
+
+    bureau = User.objects.get(username="bureau")
+    today = timezone.localdate()
+    compliance_refresh()
+    centers = list(district_centers(bureau))
+    counted = organization_counts(centers, today)
+    with CaptureQueriesContext(connection) as ctx:
+        stored, note = organization_counts_on(centers, today)
+    assert stored == counted and any(stored.values())
+    assert "centers_socialorganization" not in " ".join(q["sql"] for q in ctx.captured_queries)
+    assert note.startswith("社会组织数统计于 ") and "实时" not in note
+
+    client.force_login(bureau)
+    html = client.get(reverse("staffing:district_table")).content.decode()
+    assert 'data-testid="counted-at">社会组织数统计于' in html
+
+    # One center's row waits for its refresh: that center is counted, the others read.
+    center = next(c for c in centers if c.street_town_id)
+    CenterCompliance.objects.filter(center=center, year=today.year).update(stale=True)
+    stored, note = organization_counts_on(centers, today)
+    assert stored == counted
+    assert note.endswith("；其中 1 个中心的数据刚有变动，按当前数据实时统计。")
+
+    # An organisation registered in that street marks the rows it touches: N counts it at once.
+    SocialOrganization.objects.create(
+        district=center.district,
+        name="新登记的社会组织",
+        credit_code=make_credit_code(OrganizationKind.PRIVATE_NON_ENTERPRISE, 987_654),
+        kind=OrganizationKind.PRIVATE_NON_ENTERPRISE,
+        registered_on=date(2020, 1, 1),
+        street_town=center.street_town,
+    )
+    stored, note = organization_counts_on(centers, today)
+    assert stored == organization_counts(centers, today)
+    assert stored[center.pk] == counted[center.pk] + 1
+    assert "实时统计" in note
+
+    other_day = date(today.year - 1, 6, 30)
+    assert organization_counts_on(centers, other_day) == (organization_counts(centers, other_day), "")
+    html = client.get(reverse("staffing:district_table") + f"?on={other_day:%Y-%m-%d}").content.decode()
+    assert "counted-at" not in html
