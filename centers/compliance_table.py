@@ -49,6 +49,52 @@ class CenterVerdicts:
     computed_at: datetime | None  # None: judged live just now (changed since the last refresh)
 
 
+STAFF_RULES = ("R-STAFF-1", "R-STAFF-2", "R-STAFF-3")  # one of them judges a center's staffing
+
+
+@dataclass
+class CenterDigest:
+    """A center's year in brief: every rule's status, and the staffing verdict's figures."""
+
+    statuses: dict[str, str]
+    staff_figures: dict
+    computed_at: datetime | None  # None: judged live just now
+
+
+def digest_of(results: Iterable[RuleResult | dict]) -> tuple[dict[str, str], dict]:
+    """``statuses`` and ``staff_figures`` of a list of results (RuleResult or their dicts)."""
+    statuses, staff = {}, None
+    for r in results:
+        rule, status, figures = (
+            (r["rule"], r["status"], r["figures"]) if isinstance(r, dict) else (r.rule, r.status, r.figures)
+        )
+        statuses[rule] = status
+        if staff is None and rule in STAFF_RULES:
+            staff = figures
+    return statuses, dict(staff or {})
+
+
+def digests_for(centers: list, year: int, *, live: bool = True) -> dict[int, CenterDigest]:
+    """Each center's digest of ``year``: the stored rows in one query (two small columns, not the
+    results), the stale or missing ones judged live (``live=False``: left out)."""
+    from .models import CenterCompliance
+    from .rules import evaluate_centers
+
+    ids = [c.pk for c in centers]
+    stored = {
+        center_id: CenterDigest(statuses, staff, at)
+        for center_id, statuses, staff, at in CenterCompliance.objects.filter(
+            center_id__in=ids, year=year, stale=False
+        ).values_list("center_id", "statuses", "staff_figures", "computed_at")
+    }
+    if not live:
+        return stored
+    unjudged = [c for c in centers if c.pk not in stored]
+    for center_id, results in evaluate_centers(unjudged, year).items():
+        stored[center_id] = CenterDigest(*digest_of(results), None)
+    return stored
+
+
 def _counts(results: Iterable[RuleResult]) -> dict[str, int]:
     counts = {s.value: 0 for s in RuleStatus}
     for r in results:
@@ -110,7 +156,7 @@ def compliance_for(
     return verdicts
 
 
-def computed_note(verdicts: Iterable[CenterVerdicts]) -> str:
+def computed_note(verdicts: Iterable[CenterVerdicts | CenterDigest]) -> str:
     """What a page says about when its verdicts were computed, in Chinese."""
     verdicts = list(verdicts)
     times = [v.computed_at for v in verdicts if v.computed_at is not None]
@@ -153,11 +199,14 @@ def compliance_refresh(center_ids: Iterable[int] | str = ALL, years: Iterable[in
             for center in centers:
                 center_results = results[center.pk]
                 counts = _counts(center_results)
+                statuses, staff_figures = digest_of(center_results)
                 rows.append(
                     CenterCompliance(
                         center=center,
                         year=year,
                         results=[r.as_dict() for r in center_results],
+                        statuses=statuses,
+                        staff_figures=staff_figures,
                         computed_at=now,
                         stale=False,
                         **counts,
@@ -170,6 +219,8 @@ def compliance_refresh(center_ids: Iterable[int] | str = ALL, years: Iterable[in
                 unique_fields=["center", "year"],
                 update_fields=[
                     "results",
+                    "statuses",
+                    "staff_figures",
                     "met",
                     "not_met",
                     "no_data",

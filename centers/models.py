@@ -691,6 +691,12 @@ class CenterCompliance(models.Model):
     not_met = models.PositiveSmallIntegerField(_("未达标项数"), default=0)
     no_data = models.PositiveSmallIntegerField(_("无数据项数"), default=0)
     not_applicable = models.PositiveSmallIntegerField(_("不适用项数"), default=0)
+    # Written with ``results``, small enough to stay in the row (``results`` is compressed out of it):
+    # every rule's status ({"R-VENUE-1": "met", ...}) for the counts by rule, and the figures of the
+    # staffing verdict (R-STAFF-1/2/3: n, required, full_time …; {} when judged without a roster) for
+    # the home page's staffing panel and the district staffing table.
+    statuses = models.JSONField(_("各项状态"), default=dict)
+    staff_figures = models.JSONField(_("人员配备数字"), default=dict)
     computed_at = models.DateTimeField(_("计算时间"))
     stale = models.BooleanField(_("待重新计算"), default=False)
 

@@ -431,16 +431,16 @@ def organization_counts_on(centers: list, on: date) -> tuple[dict[int, int | Non
     Another day, or a center whose row is missing or waiting for its refresh, is counted."""
     from django.utils import timezone
 
-    from centers.compliance_table import compliance_for, computed_note
+    from centers.compliance_table import computed_note, digests_for
 
     if on != timezone.localdate():
         return organization_counts(centers, on), ""
-    verdicts = compliance_for(centers, on.year, rules=STAFF_RULES, live=False)
-    counts: dict[int, int | None] = {}
-    for center_id, verdict in verdicts.items():
-        staff = next((r for r in verdict.results if r.rule in STAFF_RULES and "n" in r.figures), None)
-        if staff is not None:
-            counts[center_id] = staff.figures["n"]
+    verdicts = digests_for(centers, on.year, live=False)
+    counts: dict[int, int | None] = {
+        center_id: digest.staff_figures["n"]
+        for center_id, digest in verdicts.items()
+        if "n" in digest.staff_figures
+    }
     uncounted = [c for c in centers if c.pk not in counts]
     if uncounted:
         counts |= organization_counts(uncounted, on)
@@ -496,21 +496,21 @@ def district_staffing_panel(user, year: int, *, listed: int = 5) -> dict:
     verdicts of ``year`` (``centers.compliance_table``: R-STAFF-1/2/3's figures, the R-PAY-* statuses,
     judged on the year's reference day, today for the current year), so a login reads neither the
     rosters nor the organisations; a center changed since its last refresh is judged live."""
-    from centers.compliance_table import compliance_for, computed_note
+    from centers.compliance_table import computed_note, digests_for
 
     centers = list(district_centers(user))
-    verdicts = compliance_for(centers, year, rules=STAFF_RULES + PAY_RULES)
+    verdicts = digests_for(centers, year)  # the rules' statuses and the staffing figures only
     short, pay, no_roster = [], 0, 0
     for center in centers:
-        results = verdicts[center.pk].results
-        staff = next((r for r in results if r.rule in STAFF_RULES), None)
-        if staff is None or "full_time" not in staff.figures:  # judged without a roster
+        digest = verdicts[center.pk]
+        staff = digest.staff_figures
+        if "full_time" not in staff:  # judged without a roster
             no_roster += 1
             continue
-        required, full_time = staff.figures.get("required"), staff.figures["full_time"]
+        required, full_time = staff.get("required"), staff["full_time"]
         if required is not None and full_time < required:
             short.append({"center": center, "required": required, "full_time": full_time})
-        pay += any(r.rule in PAY_RULES and r.status == "not_met" for r in results)
+        pay += any(digest.statuses.get(rule) == "not_met" for rule in PAY_RULES)
     return {
         "total": len(centers),
         "short_count": len(short),

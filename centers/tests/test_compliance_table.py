@@ -15,7 +15,14 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from centers.choices import GovernanceRuleKind, IncomeSource, MeetingBody, PlanKind
-from centers.compliance_table import KIND, compliance_for, compliance_refresh, refresh_work
+from centers.compliance_table import (
+    KIND,
+    compliance_for,
+    compliance_refresh,
+    digest_of,
+    digests_for,
+    refresh_work,
+)
 from centers.models import (
     AnnualPlan,
     ArchiveInventory,
@@ -47,7 +54,10 @@ def live(center) -> list[dict]:
 
 
 def stored(center) -> list[dict]:
-    return CenterCompliance.objects.get(center=center, year=YEAR).results
+    row = CenterCompliance.objects.get(center=center, year=YEAR)
+    # the row's digest (every rule's status, the staffing figures) is always its results'
+    assert (row.statuses, row.staff_figures) == digest_of(row.results)
+    return row.results
 
 
 def commit() -> int:
@@ -223,6 +233,8 @@ def test_the_table_equals_a_live_evaluation_after_each_kind_of_change(change):
     assert CenterCompliance.objects.get(center=center, year=YEAR).stale
     verdicts = compliance_for([ServiceCenter.objects.get(pk=center.pk)], YEAR)[center.pk]
     assert verdicts.computed_at is None and [r.as_dict() for r in verdicts.results] == now
+    digest = digests_for([ServiceCenter.objects.get(pk=center.pk)], YEAR)[center.pk]
+    assert digest.computed_at is None and (digest.statuses, digest.staff_figures) == digest_of(now)
 
     assert commit() == 1  # after commit: one refresh job for the whole transaction
     job = Job.objects.get(kind=KIND)
@@ -230,6 +242,8 @@ def test_the_table_equals_a_live_evaluation_after_each_kind_of_change(change):
     run_job(str(job.pk), refresh_work)
     row = CenterCompliance.objects.get(center=center, year=YEAR)
     assert not row.stale and row.results == now
+    assert (row.statuses, row.staff_figures) == digest_of(now)
+    assert row.statuses[rule] == by_rule(now)[rule]["status"]
     assert CenterCompliance.objects.filter(stale=True).count() == 0
 
 

@@ -27,6 +27,7 @@ def _verdicts(center, year, statuses: dict[str, str], *, stale=False):
         center=center,
         year=year,
         results=[{"rule": r, "status": s, "detail": "", "figures": {}} for r, s in statuses.items()],
+        statuses=statuses,  # written with the results (centers.compliance_table.digest_of)
         met=sum(1 for s in statuses.values() if s == "met"),
         not_met=sum(1 for s in statuses.values() if s == "not_met"),
         no_data=sum(1 for s in statuses.values() if s == "no_data"),
