@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from centers.models import ServiceCenter, SupervisingUnit
+from core.filtering import PortalFilterSet
 
 from .models import User
 from .roles import ASSIGNABLE_ROLE_CHOICES
@@ -20,7 +21,7 @@ LAST_LOGIN_CHOICES = [
 YES_NO = [("yes", "是"), ("no", "否")]
 
 
-class UserFilterSet(django_filters.FilterSet):
+class UserFilterSet(PortalFilterSet):
     q = django_filters.CharFilter(label="用户名、姓名或单位", method="search")
     role = django_filters.ChoiceFilter(
         label="角色",

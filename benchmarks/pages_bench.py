@@ -423,9 +423,9 @@ def pages() -> list[tuple[str, str]]:
     return [
         ("home (bureau)", "/"),
         ("district overview", f"/centers/overview/?year={YEAR}"),
-        ("district overview, last page", f"/centers/overview/?year={YEAR}&page={last(centers, 100)}"),
+        ("district overview, last page", f"/centers/overview/?year={YEAR}&page={last(centers, 50)}"),
         ("center list", "/centers/"),
-        ("center list, last page", f"/centers/?page={last(centers, 100)}"),
+        ("center list, last page", f"/centers/?page={last(centers, 50)}"),
         ("center page", f"/centers/{center.pk}/"),
         ("organisations", "/centers/organizations/"),
         ("organisations, middle page", f"/centers/organizations/?page={last(orgs, 50) // 2}"),

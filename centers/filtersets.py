@@ -3,6 +3,8 @@
 import django_filters
 from django.db.models import Q
 
+from core.filtering import PortalFilterSet
+
 from .choices import CenterLevel, CenterStatus, OrganizationKind, OrganizationStatus, PartyStatus
 from .models import (
     ArchiveInventory,
@@ -42,7 +44,7 @@ def _district_units(request=None):
     return SupervisingUnit.objects.filter(district=current_district())
 
 
-class CenterFilterSet(django_filters.FilterSet):
+class CenterFilterSet(PortalFilterSet):
     q = django_filters.CharFilter(label="名称或代码", method="search")
     level = django_filters.ChoiceFilter(label="层级", choices=CenterLevel.choices, empty_label="全部层级")
     status = django_filters.ChoiceFilter(label="状态", choices=CenterStatus.choices, empty_label="全部状态")
@@ -61,7 +63,7 @@ class CenterFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(credit_code__icontains=value.strip().upper()))
 
 
-class OrganizationFilterSet(django_filters.FilterSet):
+class OrganizationFilterSet(PortalFilterSet):
     q = django_filters.CharFilter(label="名称或统一社会信用代码", method="search")
     kind = django_filters.ChoiceFilter(label="类型", choices=OrganizationKind.choices, empty_label="全部类型")
     status = django_filters.ChoiceFilter(

@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.roles import Role
+from core.filtering import PortalFilterSet
 
 from .access import access, roles
 from .audit import log_action
@@ -109,7 +110,7 @@ def action_label(entry: AuditEntry) -> str:
     return f"{subject} · {verb}"
 
 
-class AuditEntryFilterSet(django_filters.FilterSet):
+class AuditEntryFilterSet(PortalFilterSet):
     actor = django_filters.CharFilter(
         label="操作人用户名", field_name="actor__username", lookup_expr="icontains"
     )
