@@ -440,7 +440,7 @@ def pages() -> list[tuple[str, str]]:
         ("cycles", "/evaluations/"),
         ("cycle page", f"/evaluations/cycles/{cycle.pk}/"),
         ("evaluation board", f"/evaluations/cycles/{cycle.pk}/board/"),
-        ("evaluation board, last page", f"/evaluations/cycles/{cycle.pk}/board/?page={last(filings, 100)}"),
+        ("evaluation board, last page", f"/evaluations/cycles/{cycle.pk}/board/?page={last(filings, 50)}"),
         ("results", f"/evaluations/cycles/{cycle.pk}/results/"),
         ("reviews", "/evaluations/reviews/"),
         ("filing page", f"/evaluations/filings/{filing.pk}/"),

@@ -343,7 +343,7 @@ def cycle_board(request, pk):
     search = request.GET.get("q", "").strip()
     filings = selectors.board_filings(cycle, state=state, search=search)
     # A page of filings from the database, never every filing of the cycle.
-    page = _page(request, filings, 100)
+    page = _page(request, filings, 50)
     page.object_list = selectors.board_rows(page.object_list)
     return render(
         request,
@@ -498,8 +498,8 @@ def cycle_results(request, pk):
             "cycle": cycle,
             "result_set": chosen,
             "result_sets": list(result_sets),
-            # The table in pages of 100 (the grades, findings and export are of every row).
-            "page": _page(request, rows, 100),
+            # The table in pages of 50 (the grades, findings and export are of every row).
+            "page": _page(request, rows, 50),
             "is_bureau": bureau,
             "grades": selectors.grade_counts(rows),
             "findings": [r for r in rows if r["finding"]],
