@@ -495,30 +495,72 @@ def district_staffing_panel(user, year: int, *, listed: int = 5) -> dict:
     roster, break a pay rule, and the first ``listed`` short centers — read from the stored compliance
     verdicts of ``year`` (``centers.compliance_table``: R-STAFF-1/2/3's figures, the R-PAY-* statuses,
     judged on the year's reference day, today for the current year), so a login reads neither the
-    rosters nor the organisations; a center changed since its last refresh is judged live."""
-    from centers.compliance_table import computed_note, digests_for
+    rosters nor the organisations; a center changed since its last refresh is judged live.
 
-    centers = list(district_centers(user))
-    verdicts = digests_for(centers, year)  # the rules' statuses and the staffing figures only
-    short, pay, no_roster = [], 0, 0
-    for center in centers:
-        digest = verdicts[center.pk]
+    Counted inside the database (the rows' digests, ``CenterCompliance.statuses`` and
+    ``staff_figures``): three queries whatever the number of centers — the counts, the first short
+    centers, the centers to judge live (usually none)."""
+    from django.db.models import F, IntegerField, Min
+    from django.db.models.fields.json import KT
+    from django.db.models.functions import Cast
+
+    from centers.compliance_table import CenterDigest, computed_note, digests_for
+    from centers.models import CenterCompliance
+
+    centers = district_centers(user)
+    rows = CenterCompliance.objects.filter(center__in=centers.values("pk"), year=year, stale=False).annotate(
+        full_time=Cast(KT("staff_figures__full_time"), IntegerField()),
+        required=Cast(KT("staff_figures__required"), IntegerField()),
+    )
+    short_q = Q(full_time__lt=F("required"))
+    pay_q = Q()
+    for rule in PAY_RULES:
+        pay_q |= Q(**{f"statuses__{rule}": "not_met"})
+    stored = rows.aggregate(
+        n=Count("pk"),
+        short=Count("pk", filter=short_q),
+        no_roster=Count("pk", filter=Q(full_time__isnull=True)),
+        pay=Count("pk", filter=Q(full_time__isnull=False) & pay_q),
+        oldest=Min("computed_at"),
+    )
+    short = [
+        {"center": row.center, "required": row.required, "full_time": row.full_time}
+        for row in rows.filter(short_q)
+        .select_related("center__street_town")
+        .order_by("center__level", "center__street_town__sort_order", "center__name", "center__pk")[:listed]
+    ]
+    unjudged = list(centers.exclude(pk__in=rows.values("center_id")))
+    counts = {"short": stored["short"], "no_roster": stored["no_roster"], "pay": stored["pay"]}
+    for center in unjudged:
+        digest = digests_for([center], year)[center.pk]
         staff = digest.staff_figures
         if "full_time" not in staff:  # judged without a roster
-            no_roster += 1
+            counts["no_roster"] += 1
             continue
         required, full_time = staff.get("required"), staff["full_time"]
         if required is not None and full_time < required:
+            counts["short"] += 1
             short.append({"center": center, "required": required, "full_time": full_time})
-        pay += any(digest.statuses.get(rule) == "not_met" for rule in PAY_RULES)
+        counts["pay"] += any(digest.statuses.get(rule) == "not_met" for rule in PAY_RULES)
+    if unjudged:
+        short.sort(key=lambda r: _district_order(r["center"]))
+    notes = [CenterDigest({}, {}, stored["oldest"])] * bool(stored["n"]) + [CenterDigest({}, {}, None)] * len(
+        unjudged
+    )
     return {
-        "total": len(centers),
-        "short_count": len(short),
+        "total": stored["n"] + len(unjudged),
+        "short_count": counts["short"],
         "short": short[:listed],
-        "no_roster": no_roster,
-        "pay": pay,
-        "computed_note": computed_note(verdicts.values()),
+        "no_roster": counts["no_roster"],
+        "pay": counts["pay"],
+        "computed_note": computed_note(notes),
     }
+
+
+def _district_order(center) -> tuple:
+    """``district_centers``' order (level, street/town, name), nulls last as PostgreSQL sorts them."""
+    sort_order = center.street_town.sort_order if center.street_town_id else None
+    return (center.level, sort_order is None, sort_order or 0, center.name, center.pk)
 
 
 def member_history(member, limit: int = 30) -> list[dict]:

@@ -90,8 +90,10 @@ def test_the_home_panel_and_the_district_table_read_aggregates(demo, client):
 # session, user, roles, every app's panel (staffing: 2, the centers and their stored verdicts), the
 # working aids, and the bureau's charts (5: the cycles, the stored verdicts, filings by state, results by
 # grade, the years; reports.dashboards)
-# (24 while the staffing panel read the rosters, 27 while the session was saved on every request)
-HOME_PAGE_QUERIES = 19
+# (24 while the staffing panel read the rosters, 27 while the session was saved on every request;
+# the staffing panel counts in the database since: its counts, its first short centers, the centers to
+# judge live)
+HOME_PAGE_QUERIES = 20
 
 
 def test_the_bureaus_home_page_query_count_is_exact_and_flat_when_staff_grow(demo, client):
@@ -173,3 +175,31 @@ def test_the_district_tables_n_is_the_stored_one_for_today_and_counted_otherwise
     assert organization_counts_on(centers, other_day) == (organization_counts(centers, other_day), "")
     html = client.get(reverse("staffing:district_table") + f"?on={other_day:%Y-%m-%d}").content.decode()
     assert "counted-at" not in html
+
+
+def test_the_staffing_panel_counts_stored_and_live_centers_alike(demo):
+    """The panel counted in the database from the stored digests equals the panel judged live, with
+    every row stored, with one row waiting for its refresh, and with none stored."""
+    from django.utils import timezone
+
+    from accounts.models import User
+    from centers.compliance_table import compliance_refresh
+    from centers.models import CenterCompliance
+
+    bureau = User.objects.get(username="bureau")
+    year = timezone.localdate().year
+
+    def panel():
+        found = district_staffing_panel(User.objects.get(pk=bureau.pk), year, listed=50)
+        found["short"] = [(r["center"].pk, r["required"], r["full_time"]) for r in found["short"]]
+        return {k: v for k, v in found.items() if k != "computed_note"}, found["computed_note"]
+
+    CenterCompliance.objects.all().delete()
+    live, live_note = panel()
+    assert live["short_count"] == 2 and live["pay"] >= 1 and live_note == "达标情况按当前数据实时判断。"
+    compliance_refresh()
+    stored, note = panel()
+    assert stored == live and note.startswith("达标情况计算于 ")
+    CenterCompliance.objects.filter(center_id=live["short"][0][0], year=year).update(stale=True)
+    mixed, note = panel()
+    assert mixed == live and note.endswith("其中 1 个中心的数据刚有变动，按当前数据实时判断。")
