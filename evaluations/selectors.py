@@ -74,12 +74,8 @@ def current_result_set(cycle: Cycle, *, published_only: bool = False) -> ResultS
     return qs.order_by("-is_current", "-revision").first()
 
 
-def cycle_results(cycle: Cycle, result_set: ResultSet | None = None, *, user=None) -> list[dict]:
-    """Rows of the results table, by rank: center, street/town, self score, spot score, final, gap,
-    finding, grade, rank, contribution (final / 100 × W), explanation. ``user`` narrows to what they may see."""
-    result_set = result_set or current_result_set(cycle)
-    if result_set is None:
-        return []
+def results_queryset(result_set: ResultSet, *, user=None) -> QuerySet[Result]:
+    """The results of ``result_set`` in the table's order (rank, then name); ``user`` narrows."""
     qs = (
         Result.objects.filter(result_set=result_set)
         .select_related("center", "center__street_town", "center__supervising_unit", "filing")
@@ -87,7 +83,22 @@ def cycle_results(cycle: Cycle, result_set: ResultSet | None = None, *, user=Non
     )
     if user is not None:
         qs = restrict(qs, user)
-    last = previous_results(cycle)
+    return qs.order_by(F("rank").asc(nulls_last=True), "center__name", "pk")
+
+
+def cycle_results(
+    cycle: Cycle, result_set: ResultSet | None = None, *, user=None, results=None
+) -> list[dict]:
+    """Rows of the results table, by rank: center, street/town, self score, spot score, final, gap,
+    finding, grade, rank, contribution (final / 100 × W), explanation. ``user`` narrows to what they may
+    see; ``results``: only these (a page of ``results_queryset``)."""
+    result_set = result_set or current_result_set(cycle)
+    if result_set is None:
+        return []
+    if results is None:
+        results = results_queryset(result_set, user=user)
+    results = list(results)
+    last = previous_results(cycle, centers=[r.center_id for r in results])
     return [
         {
             "last": last.get(r.center_id),
@@ -109,12 +120,26 @@ def cycle_results(cycle: Cycle, result_set: ResultSet | None = None, *, user=Non
             "explanation": r.explanation,
             "veto": r.veto,
         }
-        for r in qs.order_by(F("rank").asc(nulls_last=True), "center__name")
+        for r in results
     ]
 
 
 def grade_counts(rows: list[dict]) -> dict[str, int]:
     return dict(Counter(r["grade"] for r in rows))
+
+
+def result_grade_counts(results: QuerySet[Result]) -> dict[str, int]:
+    """``grade_counts`` of every row of ``results``, counted by the database, in the same order (the
+    grades as the ranking meets them: best first, the unranked last)."""
+    from django.db.models import Min
+
+    rows = (
+        results.order_by()
+        .values("grade")
+        .annotate(n=Count("pk"), first=Min("rank"))
+        .order_by(F("first").asc(nulls_last=True), "grade")
+    )
+    return {row["grade"]: row["n"] for row in rows}
 
 
 def filing_detail(filing: Filing) -> dict:
@@ -307,14 +332,23 @@ def previous_cycle(cycle: Cycle) -> Cycle | None:
     return Cycle.objects.filter(year=cycle.year - 1, state__in=RESULTS_OUT_STATES).first()
 
 
-def previous_results(cycle: Cycle) -> dict[int, dict]:
-    """center id → last year's published current score, grade and rank (one query; {} without one)."""
-    rows = Result.objects.filter(
+def previous_results_q(cycle: Cycle) -> Q:
+    """Last year's published current results."""
+    return Q(
         result_set__cycle__year=cycle.year - 1,
         result_set__cycle__state__in=RESULTS_OUT_STATES,
         result_set__is_published=True,
         result_set__is_current=True,
-    ).values("center_id", "final_score", "grade", "rank")
+    )
+
+
+def previous_results(cycle: Cycle, centers: list[int] | None = None) -> dict[int, dict]:
+    """center id → last year's published current score, grade and rank (one query; {} without one);
+    ``centers``: only these centers'."""
+    rows = Result.objects.filter(previous_results_q(cycle))
+    if centers is not None:
+        rows = rows.filter(center_id__in=centers)
+    rows = rows.values("center_id", "final_score", "grade", "rank")
     return {
         r["center_id"]: {"final_score": r["final_score"], "grade": r["grade"], "rank": r["rank"]}
         for r in rows

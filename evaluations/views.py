@@ -53,7 +53,7 @@ from .forms import (
     UploadForm,
     auditors,
 )
-from .models import Assignment, Cycle, Draw, Evidence, Filing, Indicator, ResultSet, SeedCommitment
+from .models import Assignment, Cycle, Draw, Evidence, Filing, Indicator, Result, ResultSet, SeedCommitment
 from .models.filing import FILING_FIGURES
 
 
@@ -490,7 +490,21 @@ def cycle_results(request, pk):
     if revision is not None:
         chosen = get_object_or_404(result_sets, revision=revision)
     chosen = chosen or selectors.current_result_set(cycle, published_only=not bureau)
-    rows = selectors.cycle_results(cycle, chosen, user=request.user) if chosen else []
+    context = {"page": None, "grades": {}, "findings": [], "has_last_year": False}
+    if chosen:
+        # A page of results from the database; the grades, the findings and "last year" are of every
+        # row, counted there (the export has every row).
+        results = selectors.results_queryset(chosen, user=request.user)
+        page = _page(request, results, 50)
+        page.object_list = selectors.cycle_results(cycle, chosen, results=page.object_list)
+        context = {
+            "page": page,
+            "grades": selectors.result_grade_counts(results),
+            "findings": [{"center": r.center, "finding": r.finding} for r in results.exclude(finding="")],
+            "has_last_year": Result.objects.filter(
+                selectors.previous_results_q(cycle), center_id__in=results.values("center_id")
+            ).exists(),
+        }
     return render(
         request,
         "evaluations/results.html",
@@ -498,12 +512,8 @@ def cycle_results(request, pk):
             "cycle": cycle,
             "result_set": chosen,
             "result_sets": list(result_sets),
-            # The table in pages of 50 (the grades, findings and export are of every row).
-            "page": _page(request, rows, 50),
             "is_bureau": bureau,
-            "grades": selectors.grade_counts(rows),
-            "findings": [r for r in rows if r["finding"]],
-            "has_last_year": any(r["last"] for r in rows),
+            **context,
             "correction_form": CorrectionForm(),
         },
     )
@@ -606,6 +616,8 @@ def filing_detail(request, pk):
     detail = selectors.filing_detail(filing)
     user = request.user
     may_change = can(user, "change", filing)
+    may_audit = can(user, "audit", filing)
+    is_bureau = _is_bureau(user)
     editable = may_change and filing.state in EDITABLE_FILING_STATES and filing.cycle.state == CycleState.OPEN
     moves = workflow.allowed_moves(filing, user)
     indicators = [row["indicator"] for row in detail["indicators"]]
@@ -625,18 +637,16 @@ def filing_detail(request, pk):
         "may_review": filing.state == FilingState.SUBMITTED and can(user, "review", filing),
         "may_submit": editable and any(m.target == FilingState.SUBMITTED for m in moves),
         "moves": moves,
-        "is_bureau": _is_bureau(user),
-        "may_audit": can(user, "audit", filing),
+        "is_bureau": is_bureau,
+        "may_audit": may_audit,
         # the registers behind the figures are the center's (CENTER_READERS); an auditor checks the rows
         # frozen with the filing (the filing sheet's annex) instead of following a link to a 404
         "may_open_registers": CENTER_READERS.admits_role(user),
         "return_form": ReturnForm(),
         "reopen_form": ReopenForm(),
         "upload_form": UploadForm(),
-        "history": entries_for(filing)[:50] if (may_change or _is_bureau(user)) else [],
-        "show_audit": _is_bureau(user)
-        or can(user, "audit", filing)
-        or filing.cycle.state in RESULTS_OUT_STATES,
+        "history": entries_for(filing)[:50] if (may_change or is_bureau) else [],
+        "show_audit": is_bureau or may_audit or filing.cycle.state in RESULTS_OUT_STATES,
         # Earlier years' rectification items still open: the center's next filing shows them.
         "rectifications": [
             r

@@ -531,8 +531,9 @@ def district_staffing_panel(user, year: int, *, listed: int = 5) -> dict:
     ]
     unjudged = list(centers.exclude(pk__in=rows.values("center_id")))
     counts = {"short": stored["short"], "no_roster": stored["no_roster"], "pay": stored["pay"]}
+    judged = digests_for(unjudged, year)  # one live evaluation for all of them (constant queries)
     for center in unjudged:
-        digest = digests_for([center], year)[center.pk]
+        digest = judged[center.pk]
         staff = digest.staff_figures
         if "full_time" not in staff:  # judged without a roster
             counts["no_roster"] += 1

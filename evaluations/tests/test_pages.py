@@ -236,7 +236,9 @@ def test_query_counts_of_the_board_and_results_are_pinned(world, django_assert_n
 
 
 BOARD_QUERIES = 9
-RESULTS_QUERIES = 9
+# + the page's count, the grades, the findings and whether last year has results (counted in the
+# database: the page reads 50 results, not every result of the cycle)
+RESULTS_QUERIES = 13
 
 
 FILING_PAGE_QUERIES = 15  # 27 while each register had its query, 19 while the session was saved every request, 16 with two permission queries
@@ -272,3 +274,22 @@ def test_bureau_corrects_a_published_spot_check_score_and_issues_a_new_revision(
     # revision 2 is allocated with the request (not yet computed: the job runs on commit)
     allocated = ResultSet.objects.get(cycle=world["c2025"], revision=2)
     assert allocated.computed_at is None and not allocated.is_published and allocated.reason == "B2 更正"
+
+
+def test_the_results_pages_counts_from_the_database_are_those_of_every_row(world):
+    from evaluations import selectors
+
+    cycle = world["c2025"]
+    chosen = selectors.current_result_set(cycle)
+    every = selectors.cycle_results(cycle, chosen)
+    results = selectors.results_queryset(chosen)
+    assert len(every) > 3
+    assert list(selectors.result_grade_counts(results).items()) == list(selectors.grade_counts(every).items())
+    assert [r["center"].pk for r in every] == list(results.values_list("center_id", flat=True))
+    page = client_for(world["bureau"]).get(reverse("evaluations:cycle_results", args=[cycle.pk]))
+    html = page.content.decode()
+    grades = "；".join(f"{g} {n} 个" for g, n in selectors.grade_counts(every).items())
+    assert f"等次分布：{grades}" in html
+    for row in every:
+        if row["finding"]:
+            assert f"<li>{row['center'].name}：{row['finding']}</li>" in html

@@ -16,8 +16,8 @@ SNAPSHOT_COLUMN = '"evaluations_filing"."snapshot"'
 # url → exact queries for the bureau (session, user, roles, access checks, the list's own queries)
 # (The review list is checked for the snapshot only: its count varied by one between runs.)
 # board: + the page's count and the late filings' count (the board reads one page, not every filing);
-# results: +1, last year's.
-PINNED = {"board": 9, "results": 9, "api_list": 6, "api_list_500": 6}
+# results: +1, last year's; + the page's count, the grades, the findings, whether last year has results.
+PINNED = {"board": 9, "results": 13, "api_list": 6, "api_list_500": 6}
 
 
 def _urls(world):  # noqa: F811
