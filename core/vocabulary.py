@@ -263,14 +263,24 @@ FORMULA_HELP = (
 def state_label(code) -> str:
     if not isinstance(code, str):
         return value_text(code)
+    from django.utils.translation import get_language
+
+    label = _state_labels(get_language()).get(code)
+    return label if label is not None else CODE_LABELS.get(code, value_text(code))
+
+
+@functools.cache
+def _state_labels(language) -> dict[str, str]:
+    """The cycles', filings' and verdicts' states → their labels (the first enumeration that has a
+    value wins), translated once per language: the district table asks for one per pay finding."""
     from centers.compliance import RuleStatus
     from evaluations.choices import CycleState, FilingState
 
+    labels: dict[str, str] = {}
     for choices in (CycleState, FilingState, RuleStatus):
         for value, label in choices.choices:
-            if value == code:
-                return str(label)
-    return CODE_LABELS.get(code, value_text(code))
+            labels.setdefault(value, str(label))
+    return labels
 
 
 def algorithm_text(code: str) -> str:

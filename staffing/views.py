@@ -281,10 +281,9 @@ def district_table(request):
         raise Http404("未找到该页面，或您无权访问。")
     form = RosterFilterForm(request.GET or None)
     on = (form.cleaned_data.get("on") if form.is_valid() else None) or timezone.localdate()
-    # A page of centers first (a few hundred at most: listed in one query), then the figures of those only.
-    page = Paginator(list(selectors.district_centers(request.user)), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    # A page of centers first (counted, then the page read: never every center), then the figures of
+    # those only.
+    page = Paginator(selectors.district_centers(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     counts, counted_note = selectors.organization_counts_on(list(page.object_list), on)
     rows = selectors.district_staffing_rows(request.user, on, centers=page.object_list, counts=counts)
     return render(
