@@ -15,6 +15,7 @@ def build_published_cycle(*, year: int, centers: list, bureau, auditor, seed: in
     from evaluations import draw as draws
     from evaluations import services as ev
     from evaluations.choices import CycleState, FilingState
+    from evaluations.figures import effective_figures
     from evaluations.models import Assignment, AuditScore, Draw, Filing, Result, ResultSet, SelfScore
 
     cycle = ev.cycle_create(year=year, actor=bureau)
@@ -36,7 +37,9 @@ def build_published_cycle(*, year: int, centers: list, bureau, auditor, seed: in
             party_coverage_percent=Decimal("96.5"),
             notes="全年按计划开展培训、孵化与党建工作。",
         )
-        filing.snapshot = ev.take_snapshot(filing)
+        # Frozen as a submission freezes it (evaluations.services.filing_submit): the registers, the
+        # roster, the compliance and the figures with the register rows behind them.
+        filing.snapshot = ev.take_snapshot(filing, figures=effective_figures(filing))
         filing.snapshot_taken_at = now
         # Computed indicators are scored by the evaluations app from the snapshot, with the figures
         # behind them (as a real submission is); the others get a plausible self score.
