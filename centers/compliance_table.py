@@ -103,11 +103,8 @@ def _counts(results: Iterable[RuleResult]) -> dict[str, int]:
 
 
 # ---- reading ------------------------------------------------------------------------------------------
-def compliance_for(
-    centers: list, year: int, rules: Iterable[str] | None = None, *, live: bool = True
-) -> dict[int, CenterVerdicts]:
-    """Verdicts by center id: stored rows in one query, the stale or missing ones judged live
-    (``live=False``: left out, for a caller that has a cheaper way to what it needs).
+def compliance_for(centers: list, year: int, rules: Iterable[str] | None = None) -> dict[int, CenterVerdicts]:
+    """Verdicts by center id: stored rows in one query, the stale or missing ones judged live.
 
     ``rules``: only these rules' results are returned (the counts still count every rule: the stored
     columns, or the whole live evaluation). On PostgreSQL the other results are left in the database
@@ -147,8 +144,6 @@ def compliance_for(
         results = [RuleResult(**r) for r in row[fields[0]] if wanted is None or r["rule"] in wanted]
         counts = {s.value: row[s.value] for s in RuleStatus}  # written with the results (compliance_refresh)
         verdicts[center_id] = CenterVerdicts(results, counts, row["computed_at"])
-    if not live:
-        return verdicts
     unjudged = [c for c in centers if c.pk not in stored]
     for center_id, results in evaluate_centers(unjudged, year).items():
         taken = [r for r in results if wanted is None or r.rule in wanted]
@@ -160,15 +155,21 @@ def computed_note(verdicts: Iterable[CenterVerdicts | CenterDigest]) -> str:
     """What a page says about when its verdicts were computed, in Chinese."""
     verdicts = list(verdicts)
     times = [v.computed_at for v in verdicts if v.computed_at is not None]
-    live = len(verdicts) - len(times)
+    return stored_note(min(times) if times else None, len(verdicts) - len(times))
+
+
+def stored_note(
+    oldest: datetime | None, live: int, *, what: str = "达标情况", done: str = "计算", judged: str = "判断"
+) -> str:
+    """“达标情况计算于 <oldest>；其中 <live> 个中心的数据刚有变动，按当前数据实时判断。” (what was read from
+    the stored rows, when the oldest was written, how many centers were judged live instead)."""
     parts = []
-    if times:
-        oldest = timezone.localtime(min(times))
-        parts.append(f"达标情况计算于 {oldest:%Y-%m-%d %H:%M}")
-    if live and times:
-        parts.append(f"其中 {live} 个中心的数据刚有变动，按当前数据实时判断")
+    if oldest is not None:
+        parts.append(f"{what}{done}于 {timezone.localtime(oldest):%Y-%m-%d %H:%M}")
+    if live and oldest is not None:
+        parts.append(f"其中 {live} 个中心的数据刚有变动，按当前数据实时{judged}")
     elif live:
-        parts.append("达标情况按当前数据实时判断")
+        parts.append(f"{what}按当前数据实时{judged}")
     return "；".join(parts) + "。" if parts else ""
 
 

@@ -32,7 +32,7 @@ from reports.dashboards import district_dashboard
 
 from . import importing, selectors, services
 from .compliance import RuleStatus
-from .compliance_table import computed_note
+from .compliance_table import STAFF_RULES, computed_note
 from .filtersets import CenterFilterSet, OrganizationFilterSet
 from .forms import (
     FILE_FIELDS,
@@ -57,7 +57,7 @@ OVERVIEW_RULES = (
     "R-EFF-1",
     "R-EFF-2",
 )
-STAFF_RULES = ("R-STAFF-1", "R-STAFF-2", "R-STAFF-3")  # the overview's first column: the center's own
+# The overview's first column is the center's own staffing verdict (one of STAFF_RULES).
 SHOWN = STAFF_RULES + OVERVIEW_RULES[1:]  # the results the overview reads (its counts are of every rule)
 
 

@@ -25,15 +25,18 @@ class ListedChoices(ModelChoiceIterator):
             yield self.choice(obj)
 
 
+class FilterForm(forms.Form):
+    default_renderer = RENDERER
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField):
+                field.iterator = ListedChoices
+                field.widget.choices = field.choices  # the widget took the iterator at init
+
+
 class PortalFilterSet(django_filters.FilterSet):
-    @property
-    def form(self):
-        if not hasattr(self, "_form"):
-            form = super().form
-            form.renderer = RENDERER
-            for field in form.fields.values():
-                if isinstance(field, forms.ModelChoiceField):
-                    field.iterator = ListedChoices
-                    field.widget.choices = field.choices  # the widget took the iterator at init
-            self._form = form
-        return self._form
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        return type(form_class.__name__, (FilterForm, form_class), {})

@@ -42,10 +42,17 @@ ACTIONS_BY_METHOD = {
 }
 
 
-def _model_at_path(model: type[models.Model], path: str) -> type[models.Model]:
+def _path_fields(model: type[models.Model], path: str) -> list[models.Field]:
+    """The relation fields a lookup path (``"filing__center"``) follows, from ``model`` on."""
+    fields = []
     for part in path.split("__"):
-        model = model._meta.get_field(part).related_model
-    return model
+        fields.append(model._meta.get_field(part))
+        model = fields[-1].related_model
+    return fields
+
+
+def _model_at_path(model: type[models.Model], path: str) -> type[models.Model]:
+    return _path_fields(model, path)[-1].related_model
 
 
 def permission_codename(model: type[models.Model], action: str) -> str:
@@ -92,11 +99,7 @@ def sees_every_row(narrowed: models.QuerySet) -> bool:
 def every_row_with(queryset: models.QuerySet, path: str) -> models.QuerySet:
     """``queryset`` filtered as ``path__in=<every row>`` would be, without the subquery: every row
     whose ``path`` leads somewhere (only a nullable step can lead nowhere)."""
-    model, nullable = queryset.model, False
-    for part in path.split("__"):
-        field = model._meta.get_field(part)
-        nullable = nullable or field.null
-        model = field.related_model
+    nullable = any(field.null for field in _path_fields(queryset.model, path))
     return queryset.filter(**{f"{path}__isnull": False}) if nullable else queryset
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.permissions import restrict
@@ -128,6 +129,18 @@ def grade_counts(rows: list[dict]) -> dict[str, int]:
     return dict(Counter(r["grade"] for r in rows))
 
 
+def results_summary(cycle: Cycle, results: QuerySet[Result]) -> dict:
+    """What the results page says of every row of ``results`` (``results_queryset``), counted by the
+    database: the grades, the findings, whether last year has results for these centers."""
+    return {
+        "grades": result_grade_counts(results),
+        "findings": [{"center": r.center, "finding": r.finding} for r in results.exclude(finding="")],
+        "has_last_year": Result.objects.filter(
+            previous_results_q(cycle), center_id__in=results.values("center_id")
+        ).exists(),
+    }
+
+
 def result_grade_counts(results: QuerySet[Result]) -> dict[str, int]:
     """``grade_counts`` of every row of ``results``, counted by the database, in the same order (the
     grades as the ranking meets them: best first, the unranked last)."""
@@ -216,12 +229,20 @@ def filing_list_queryset() -> QuerySet[Filing]:
     return filing_queryset().defer(*LIST_DEFERRED)
 
 
-def board_filings(cycle: Cycle, *, state: str = "", search: str = "") -> QuerySet[Filing]:
-    """The progress board's filings (state, center name filters), in the board's order."""
+def board_filings(
+    cycle: Cycle, *, state: str = "", search: str = "", today: date | None = None
+) -> QuerySet[Filing]:
+    """The progress board's filings (state, center name filters), in the board's order, each with
+    ``late``: past its deadline and not submitted (``late_filings_q``)."""
+    today = today or timezone.localdate()
     qs = (
         filing_list_queryset()
         .filter(cycle=cycle)
         .select_related("assignment__auditor")
+        # NULL (no reopening, deadline not past) counts as not late
+        .annotate(
+            late=Coalesce(ExpressionWrapper(late_filings_q(today), output_field=BooleanField()), Value(False))
+        )
         .order_by("center__street_town__sort_order", "center__name", "pk")
     )
     if state:
@@ -233,21 +254,15 @@ def board_filings(cycle: Cycle, *, state: str = "", search: str = "") -> QuerySe
 
 def late_filings_q(today: date) -> Q:
     """Filings past their deadline (``Filing.deadline``: the reopening's, else the cycle's) and not
-    submitted."""
+    submitted — the database's side of ``today > filing.deadline`` for an editable filing."""
     return Q(state__in=EDITABLE_FILING_STATES) & (
         Q(reopened_until__lt=today) | Q(reopened_until__isnull=True, cycle__filing_deadline__lt=today)
     )
 
 
-def board_rows(filings, *, today: date | None = None) -> list[dict]:
-    """The progress board's rows of ``filings`` (a page): each with its state, late ones (past
-    deadline, not submitted) flagged."""
-    today = today or timezone.localdate()
-    rows = []
-    for f in filings:
-        late = f.state in EDITABLE_FILING_STATES and today > f.deadline
-        rows.append({"filing": f, "late": late, "assignment": getattr(f, "assignment", None)})
-    return rows
+def board_rows(filings) -> list[dict]:
+    """The progress board's rows of ``filings`` (a page of ``board_filings``), late ones flagged."""
+    return [{"filing": f, "late": f.late, "assignment": getattr(f, "assignment", None)} for f in filings]
 
 
 def board_counts(cycle: Cycle) -> dict:

@@ -53,7 +53,7 @@ from .forms import (
     UploadForm,
     auditors,
 )
-from .models import Assignment, Cycle, Draw, Evidence, Filing, Indicator, Result, ResultSet, SeedCommitment
+from .models import Assignment, Cycle, Draw, Evidence, Filing, Indicator, ResultSet, SeedCommitment
 from .models.filing import FILING_FIGURES
 
 
@@ -355,7 +355,7 @@ def cycle_board(request, pk):
             "states": FilingState.choices,
             "state": state,
             "q": search,
-            "late_count": filings.filter(selectors.late_filings_q(timezone.localdate())).count(),
+            "late_count": filings.filter(late=True).count(),
             # 受理所选 (evaluations.views_batch) while filings are still being accepted
             "batch": cycle.state in (CycleState.OPEN, CycleState.SPOT_CHECK),
         },
@@ -497,14 +497,7 @@ def cycle_results(request, pk):
         results = selectors.results_queryset(chosen, user=request.user)
         page = _page(request, results, 50)
         page.object_list = selectors.cycle_results(cycle, chosen, results=page.object_list)
-        context = {
-            "page": page,
-            "grades": selectors.result_grade_counts(results),
-            "findings": [{"center": r.center, "finding": r.finding} for r in results.exclude(finding="")],
-            "has_last_year": Result.objects.filter(
-                selectors.previous_results_q(cycle), center_id__in=results.values("center_id")
-            ).exists(),
-        }
+        context = {"page": page, **selectors.results_summary(cycle, results)}
     return render(
         request,
         "evaluations/results.html",

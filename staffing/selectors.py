@@ -431,7 +431,7 @@ def organization_counts_on(centers: list, on: date) -> tuple[dict[int, int | Non
     Another day, or a center whose row is missing or waiting for its refresh, is counted."""
     from django.utils import timezone
 
-    from centers.compliance_table import computed_note, digests_for
+    from centers.compliance_table import digests_for, stored_note
 
     if on != timezone.localdate():
         return organization_counts(centers, on), ""
@@ -444,12 +444,8 @@ def organization_counts_on(centers: list, on: date) -> tuple[dict[int, int | Non
     uncounted = [c for c in centers if c.pk not in counts]
     if uncounted:
         counts |= organization_counts(uncounted, on)
-    if not verdicts:
-        return counts, "社会组织数按当前数据实时统计。"
-    note = computed_note(verdicts.values()).rstrip("。").replace("达标情况计算于", "社会组织数统计于")
-    if uncounted:
-        note += f"；其中 {len(uncounted)} 个中心的数据刚有变动，按当前数据实时统计"
-    return counts, note + "。"
+    oldest = min((d.computed_at for d in verdicts.values()), default=None)
+    return counts, stored_note(oldest, len(uncounted), what="社会组织数", done="统计", judged="统计")
 
 
 def district_staffing_rows(
@@ -487,9 +483,6 @@ def district_staffing_rows(
 PAY_RULES = ("R-PAY-1", "R-PAY-2", "R-PAY-3", "R-PAY-4", "R-PAY-5")
 
 
-STAFF_RULES = ("R-STAFF-1", "R-STAFF-2", "R-STAFF-3")
-
-
 def district_staffing_panel(user, year: int, *, listed: int = 5) -> dict:
     """The home page's staffing figures for the bureau: how many centers lack full-time staff, have no
     roster, break a pay rule, and the first ``listed`` short centers — read from the stored compliance
@@ -504,7 +497,7 @@ def district_staffing_panel(user, year: int, *, listed: int = 5) -> dict:
     from django.db.models.fields.json import KT
     from django.db.models.functions import Cast
 
-    from centers.compliance_table import CenterDigest, computed_note, digests_for
+    from centers.compliance_table import digests_for, stored_note
     from centers.models import CenterCompliance
 
     centers = district_centers(user)
@@ -545,16 +538,13 @@ def district_staffing_panel(user, year: int, *, listed: int = 5) -> dict:
         counts["pay"] += any(digest.statuses.get(rule) == "not_met" for rule in PAY_RULES)
     if unjudged:
         short.sort(key=lambda r: _district_order(r["center"]))
-    notes = [CenterDigest({}, {}, stored["oldest"])] * bool(stored["n"]) + [CenterDigest({}, {}, None)] * len(
-        unjudged
-    )
     return {
         "total": stored["n"] + len(unjudged),
         "short_count": counts["short"],
         "short": short[:listed],
         "no_roster": counts["no_roster"],
         "pay": counts["pay"],
-        "computed_note": computed_note(notes),
+        "computed_note": stored_note(stored["oldest"], len(unjudged)),
     }
 
 

@@ -293,3 +293,29 @@ def test_the_results_pages_counts_from_the_database_are_those_of_every_row(world
     for row in every:
         if row["finding"]:
             assert f"<li>{row['center'].name}：{row['finding']}</li>" in html
+
+
+def test_the_boards_late_flag_from_the_database_is_the_filings_deadline(world):
+    """``late`` (SQL, for the page's flags and its count) says what ``today > filing.deadline`` says for
+    an editable filing, with and without a reopening, before and after the deadline."""
+    from datetime import timedelta
+
+    from evaluations import selectors
+    from evaluations.choices import EDITABLE_FILING_STATES
+
+    cycle = world["c2026"]
+    filings = list(Filing.objects.filter(cycle=cycle).order_by("pk"))
+    assert len(filings) >= 3
+    deadline = cycle.filing_deadline
+    Filing.objects.filter(pk=filings[0].pk).update(reopened_until=deadline + timedelta(days=10))
+    Filing.objects.filter(pk=filings[1].pk).update(reopened_until=deadline - timedelta(days=10))
+    for today in (
+        deadline - timedelta(days=20),
+        deadline,
+        deadline + timedelta(days=1),
+        deadline + timedelta(days=30),
+    ):
+        board = list(selectors.board_filings(cycle, today=today))
+        expected = {f.pk: f.state in EDITABLE_FILING_STATES and today > f.deadline for f in board}
+        assert {f.pk: f.late for f in board} == expected, today
+    assert any(expected.values())
