@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from centers.models import ServiceCenter
 from core.access import CENTER_READERS, access
+from core.api.fields import LabelField
 from core.api.mixins import RestrictedQuerysetMixin
 from core.errors import ApplicationError
 from core.idempotency import api_key, create_once_or_now
@@ -25,7 +26,7 @@ from ..views import WRITERS
 
 class StageSerializer(serializers.Serializer):
     stage = serializers.CharField()
-    stage_label = serializers.CharField(source="get_stage_display", read_only=True)
+    stage_label = LabelField("stage")
     done_on = serializers.DateField()
     result = serializers.CharField(max_length=300)
 

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from core.api.fields import LabelField
 from core.permissions import can
 
 from ..models import (
@@ -32,8 +33,8 @@ class VersionField(serializers.IntegerField):
 
 class ServiceCenterSerializer(serializers.ModelSerializer):
     version = VersionField()
-    level_label = serializers.CharField(source="get_level_display", read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    level_label = LabelField("level")
+    status_label = LabelField("status")
 
     class Meta:
         model = ServiceCenter
@@ -145,7 +146,7 @@ class BankAccountSerializer(serializers.ModelSerializer):
 
 class RatingRecordSerializer(serializers.ModelSerializer):
     version = VersionField()
-    grade_label = serializers.CharField(source="get_grade_display", read_only=True)
+    grade_label = LabelField("grade")
 
     class Meta:
         model = RatingRecord
@@ -165,9 +166,9 @@ class RatingRecordSerializer(serializers.ModelSerializer):
 
 class SocialOrganizationSerializer(serializers.ModelSerializer):
     version = VersionField()
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = LabelField("kind")
     rating_grade = serializers.IntegerField(read_only=True, allow_null=True, default=None)
-    party_status_label = serializers.CharField(source="get_party_status_display", read_only=True)
+    party_status_label = LabelField("party_status")
 
     class Meta:
         model = SocialOrganization

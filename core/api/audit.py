@@ -8,6 +8,7 @@ from rest_framework.exceptions import NotFound
 
 from accounts.roles import Role
 from core.access import access, roles
+from core.api.fields import LabelField
 from core.audit_log import AuditEntryFilterSet, action_label, can_read_audit_log
 from core.models import AuditEntry
 
@@ -15,7 +16,7 @@ from core.models import AuditEntry
 class AuditEntrySerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.username", default=None, read_only=True)
     action_label = serializers.SerializerMethodField()
-    outcome_label = serializers.CharField(source="get_outcome_display", read_only=True)
+    outcome_label = LabelField("outcome")
 
     class Meta:
         model = AuditEntry

@@ -1,5 +1,8 @@
+from django.db.models import F
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from core.api.fields import LabelField, PlannedRepresentation
 
 from ..models import (
     Assignment,
@@ -55,7 +58,7 @@ class CycleSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="draft/open/spot_check/scoring/publicity/final/archived（published：公示制度前公布的年度）",
     )
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    state_label = LabelField("state")
     moves = MovesField()
 
     class Meta:
@@ -94,11 +97,11 @@ class FilingReturnSerializer(serializers.ModelSerializer):
         fields = ["id", "stage", "reason", "field_reasons", "created_at", "resolved_at"]
 
 
-class FilingSerializer(serializers.ModelSerializer):
+class FilingSerializer(PlannedRepresentation, serializers.ModelSerializer):
     center_name = serializers.CharField(source="center.name", read_only=True)
     year = serializers.IntegerField(source="cycle.year", read_only=True)
     state = serializers.CharField(read_only=True, help_text="draft/submitted/reviewed/accepted/returned")
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    state_label = LabelField("state")
     has_work_plan = serializers.SerializerMethodField()
     moves = MovesField()
 
@@ -125,6 +128,28 @@ class FilingSerializer(serializers.ModelSerializer):
 
     def get_has_work_plan(self, obj) -> bool:
         return bool(obj.work_plan)
+
+
+class FilingListSerializer(FilingSerializer):
+    """A row of the filings list: the year is read with the row (``list_queryset``), not from a cycle
+    object built for each filing."""
+
+    year = serializers.IntegerField(source="cycle_year", read_only=True)
+
+    @staticmethod
+    def list_queryset(queryset):
+        """The columns the list shows, the center's name and supervising unit (``moves`` asks
+        ``evaluations.workflow`` about them), the cycle's year; not the snapshot (the detail's)."""
+        columns = [name for name in FilingSerializer.Meta.fields if name not in _NOT_COLUMNS]
+        return (
+            queryset.select_related(None)
+            .select_related("center")
+            .only(*columns, "work_plan", "center__name", "center__supervising_unit_id")
+            .annotate(cycle_year=F("cycle__year"))
+        )
+
+
+_NOT_COLUMNS = {"year", "center_name", "state_label", "has_work_plan", "moves"}
 
 
 class FilingDetailSerializer(FilingSerializer):
@@ -282,8 +307,8 @@ class ResultSerializer(serializers.ModelSerializer):
 class ReviewRequestSerializer(serializers.ModelSerializer):
     center_name = serializers.CharField(source="center.name", read_only=True)
     cycle_year = serializers.IntegerField(source="cycle.year", read_only=True)
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
-    decision_label = serializers.CharField(source="get_decision_display", read_only=True)
+    state_label = LabelField("state")
+    decision_label = LabelField("decision")
     has_evidence = serializers.SerializerMethodField()
 
     class Meta:
@@ -322,8 +347,8 @@ class ReviewDecisionSerializer(serializers.Serializer):
 class RectificationSerializer(serializers.ModelSerializer):
     center_name = serializers.CharField(source="center.name", read_only=True)
     cycle_year = serializers.IntegerField(source="cycle.year", read_only=True)
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    kind_label = LabelField("kind")
+    state_label = LabelField("state")
 
     class Meta:
         model = Rectification

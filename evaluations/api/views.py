@@ -95,12 +95,12 @@ class FilingViewSet(RestrictedQuerysetMixin, mixins.UpdateModelMixin, viewsets.R
     http_method_names = ["get", "patch", "post", "head", "options"]
 
     def get_serializer_class(self):
-        return s.FilingDetailSerializer if self.action != "list" else s.FilingSerializer
+        return s.FilingDetailSerializer if self.action != "list" else s.FilingListSerializer
 
     def get_queryset(self):
         qs = super().get_queryset()
         if self.action == "list":  # the snapshot is in the detail only (FilingDetailSerializer)
-            return qs.defer(*selectors.LIST_DEFERRED)
+            return s.FilingListSerializer.list_queryset(qs)
         return qs.prefetch_related("returns") if self.action == "retrieve" else qs
 
     def perform_update(self, serializer):

@@ -66,3 +66,18 @@ def test_the_api_list_has_no_snapshot_and_the_detail_has_it(world):  # noqa: F81
     detail = client.get(f"/api/v1/filings/{filing.pk}/").json()
     assert detail["snapshot"] == Filing.objects.get(pk=filing.pk).snapshot
     assert detail["snapshot"]
+
+
+@pytest.mark.parametrize("role", ["bureau", "director", "supervisor", "auditor"])
+def test_every_row_of_the_api_list_says_what_the_detail_says(world, role):  # noqa: F811
+    """The list reads fewer columns and the year with the row (FilingListSerializer.list_queryset);
+    each of its rows still equals the detail of the same filing, field by field, moves included."""
+    client = client_for(world[role])
+    listed = client.get("/api/v1/filings/?page_size=500").json()["results"]
+    assert listed
+    for row in listed:
+        detail = client.get(f"/api/v1/filings/{row['id']}/").json()
+        assert row == {key: detail[key] for key in row}, row["id"]
+        assert set(detail) - set(row) == {"snapshot", "snapshot_taken_at", "returns"}
+    years = {row["year"] for row in listed}
+    assert years <= {2025, 2026} and years

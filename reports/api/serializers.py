@@ -1,11 +1,12 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from core.api.fields import LabelField
 from reports.models import ReportDocument
 
 
 class ReportDocumentSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = LabelField("kind")
     center_name = serializers.CharField(source="center.name", read_only=True, default=None)
     is_current = serializers.BooleanField(read_only=True)
     verification_code = serializers.CharField(source="display_code", read_only=True)

@@ -3,6 +3,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from core.api.fields import LabelField
 from staffing.models import StaffMember, TalentProfile, Training
 from staffing.selectors import phone_for
 
@@ -18,8 +19,8 @@ class PhoneMaskingMixin:
 
 
 class StaffMemberSerializer(PhoneMaskingMixin, serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    position_label = serializers.CharField(source="get_position_display", read_only=True)
+    kind_label = LabelField("kind")
+    position_label = LabelField("position")
     contract_url = serializers.SerializerMethodField()
     version = serializers.IntegerField(required=False)
 
@@ -77,7 +78,7 @@ class TrainingSerializer(serializers.ModelSerializer):
 
 
 class TalentProfileSerializer(PhoneMaskingMixin, serializers.ModelSerializer):
-    expertise_label = serializers.CharField(source="get_expertise_display", read_only=True)
+    expertise_label = LabelField("expertise")
     version = serializers.IntegerField(required=False)
 
     class Meta:
