@@ -520,6 +520,7 @@ def district_staffing_panel(user, year: int, *, listed: int = 5) -> dict:
         {"center": row.center, "required": row.required, "full_time": row.full_time}
         for row in rows.filter(short_q)
         .select_related("center__street_town")
+        .defer("results", "statuses", "staff_figures")  # the verdicts themselves are not shown
         .order_by("center__level", "center__street_town__sort_order", "center__name", "center__pk")[:listed]
     ]
     unjudged = list(centers.exclude(pk__in=rows.values("center_id")))

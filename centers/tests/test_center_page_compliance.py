@@ -198,3 +198,62 @@ def test_the_page_shows_the_verdicts_the_tables_give_and_the_years_meetings(clie
     html = page.content.decode()
     assert "理事会、监事会会议（2025 年）" in html and "移交记录（2025 年）" in html
     assert "2025-11-30" in html and "2024-12-31 理事会" not in html  # the year's meetings, not last year's
+
+
+ORM_REGISTERS = {  # what center_registers answers, as the ORM reads it (the model's order)
+    "venues": lambda c, y: Venue.objects.filter(center=c).order_by("-year"),
+    "bank_accounts": lambda c, y: BankAccount.objects.filter(center=c),
+    "contracts": lambda c, y: c.contracts.all(),
+    "income_lines": lambda c, y: IncomeLine.objects.filter(center=c).select_related("contract"),
+    "board_members": lambda c, y: BoardMember.objects.filter(center=c),
+    "supervisors": lambda c, y: Supervisor.objects.filter(center=c),
+    "governance_rules": lambda c, y: GovernanceRule.objects.filter(center=c),
+    "meetings": lambda c, y: Meeting.objects.filter(center=c, held_on__year=y),
+    "seal_custodians": lambda c, y: SealCustodian.objects.filter(center=c),
+    "hand_overs": lambda c, y: HandOver.objects.filter(center=c, handed_on__year=y),
+    "archive_inventories": lambda c, y: ArchiveInventory.objects.filter(center=c),
+    "plans": lambda c, y: AnnualPlan.objects.filter(center=c),
+    "ratings": lambda c, y: RatingRecord.objects.filter(center=c),
+}
+
+
+def _values(row) -> dict:
+    return {field.attname: getattr(row, field.attname) for field in row._meta.concrete_fields}
+
+
+def test_the_registers_read_for_the_page_are_the_orms_rows_in_its_order(center, django_assert_num_queries):
+    """``center_registers`` reads each register with SQL compiled once per process; the rows, their
+    order and every value are what the ORM's querysets answer, for every year, and the income lines'
+    contracts and every row's center come without a query."""
+    from centers.models import PurchaseContract
+
+    contract = PurchaseContract.objects.filter(center=center).first() or PurchaseContract.objects.create(
+        center=center,
+        title="购买服务",
+        purchaser="区民政局",
+        amount=Decimal("50000"),
+        starts_on=date(2025, 1, 1),
+        ends_on=date(2025, 12, 31),
+    )
+    IncomeLine.objects.create(
+        center=center,
+        year=2025,
+        source=IncomeSource.PURCHASED_SERVICE,
+        amount=Decimal("50000"),
+        contract=contract,
+    )
+    center = ServiceCenter.objects.get(pk=center.pk)
+    assert set(center_registers(center, 2025)) == set(ORM_REGISTERS)
+    for year in YEARS:
+        with django_assert_num_queries(13):
+            registers = center_registers(center, year)
+        for name, query in ORM_REGISTERS.items():
+            expected = list(query(center, year))
+            assert [_values(r) for r in registers[name]] == [_values(r) for r in expected], (name, year)
+        with django_assert_num_queries(0):
+            for rows in registers.values():
+                assert all(row.center is center for row in rows)
+            contracts = [line.contract for line in registers["income_lines"] if line.contract_id]
+            assert all(c.title for c in contracts)
+        assert [r.held_on.year for r in registers["meetings"]] == [year] * len(registers["meetings"])
+    assert any(line.contract_id == contract.pk for line in center_registers(center, 2025)["income_lines"])
