@@ -1,3 +1,4 @@
+import functools
 from html import escape
 
 from django import template
@@ -19,10 +20,15 @@ def rule_status(result, short=False):
     overview renders a thousand of them — hence one f-string with every value escaped
     (``html.escape``, what ``format_html`` does through ``conditional_escape`` for plain strings)."""
     if result is None:
-        status, title = "not_applicable", ""
-    else:
-        status = str(result.status)
-        title = f"{rule_title(result.rule)}（{result.rule}）：{name_rules(result.detail)}"
+        return _badge("", "not_applicable", None)
+    return _badge(result.rule, str(result.status), result.detail or "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _badge(rule: str, status: str, detail: str | None) -> str:
+    """One badge's markup; the same verdict with the same words recurs across the rows of a page and
+    from page to page (“理事 5 名，监事 1 名…”), so each is written once per process and reused."""
+    title = "" if detail is None else f"{rule_title(rule)}（{rule}）：{name_rules(detail)}"
     return mark_safe(  # noqa: S308 — every value escaped
         f'<span class="status status-{escape(status)}" title="{escape(title)}">'
         f'<span aria-hidden="true">{escape(SYMBOLS.get(status, ""))} </span>{escape(LABELS.get(status, status))}</span>'
