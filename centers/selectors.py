@@ -500,7 +500,7 @@ def center_registers(center: ServiceCenter, year: int) -> dict[str, list]:
     from django.db import connection
 
     registers = {}
-    for name, (model, order, dated) in PAGE_REGISTERS.items():
+    for name, (model, _order, dated) in PAGE_REGISTERS.items():
         params = [center.pk] + ([date(year, 1, 1), date(year, 12, 31)] if dated else [])
         rows = list(model.objects.raw(_register_sql(connection.alias, name), params))
         for row in rows:

@@ -1,7 +1,7 @@
 """The portal's FilterSet: django-filter's, with a form that is cheap to draw on every list page.
 
-- Its widgets are drawn by Django's own Jinja2 form templates (``django.forms.renderers.Jinja2``, the
-  same markup as the Django-template ones): Django's template engine draws a select through an
+- Its widgets are drawn by Django's own Jinja2 form templates, as every form's (``settings.FORM_RENDERER``,
+  the same markup as the Django-template ones): Django's template engine draws a select through an
   include per option and another per option's attributes, 5.3 ms for the organisation filters,
   3.5 ms with Jinja2 (measured in-process with the benchmark's data).
 - A choice list from a table (streets/towns, supervising units) is read as one plain query: Django
@@ -12,9 +12,6 @@
 import django_filters
 from django import forms
 from django.forms.models import ModelChoiceIterator
-from django.forms.renderers import Jinja2
-
-RENDERER = Jinja2()
 
 
 class ListedChoices(ModelChoiceIterator):
@@ -26,8 +23,6 @@ class ListedChoices(ModelChoiceIterator):
 
 
 class FilterForm(forms.Form):
-    default_renderer = RENDERER
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():

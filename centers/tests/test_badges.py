@@ -9,7 +9,7 @@ def test_a_badge_names_the_rule_and_escapes_the_detail():
     badge = rule_status(RuleResult("R-VENUE-1", "not_met", "面积 150 平方米 <200> & “R-FUND-2”"))
     assert badge == (
         '<span class="status status-not_met" title="办公场所面积与独立性（R-VENUE-1）：面积 150 平方米 '
-        "&lt;200&gt; &amp; “基本运作经费保障（R-FUND-2）”\">"
+        '&lt;200&gt; &amp; “基本运作经费保障（R-FUND-2）”">'
         '<span aria-hidden="true">✗ </span>未达标</span>'
     )
 
