@@ -475,6 +475,12 @@ def district_staffing_rows(
                 "short": f is not None and required is not None and f.full_time < required,
                 "shortfall": (required - f.full_time) if f is not None and required is not None else 0,
                 "pay_findings": [r for r in f.findings if r.rule.startswith("R-PAY")] if f else [],
+                # what the table shows of them: the rules not met or without data
+                "pay_problems": [
+                    r for r in f.findings if r.rule.startswith("R-PAY") and r.status in ("not_met", "no_data")
+                ]
+                if f
+                else [],
             }
         )
     return rows
