@@ -140,10 +140,9 @@ TEMPLATES = [
     },
 ]
 
-# Every form's widgets are drawn by Django's own Jinja2 form templates: the same markup as the
-# Django-template ones (core/tests/test_form_renderer.py compares the pages), at about half the cost
-# (Django's engine draws a select through an include per option and another per option's attributes).
-FORM_RENDERER = "django.forms.renderers.Jinja2"
+# Every form's widgets are drawn by Django's own Jinja2 form templates, the admin's by Django's engine
+# (core.forms_renderer; core/tests/test_form_renderer.py compares the pages with Django's renderer).
+FORM_RENDERER = "core.forms_renderer.PortalFormRenderer"
 
 # --- Database -------------------------------------------------------------------------------------
 DATABASE_URL = env_url(

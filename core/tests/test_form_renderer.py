@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Role
+from core.models import PolicyParameter
 from core.testing import make_user
 from evaluations.tests.test_pages import client_for, world  # noqa: F401 - the fixture
 
@@ -39,6 +40,11 @@ def _urls(world):  # noqa: F811
             reverse("staffing:roster", args=[zjj.pk]),
             reverse("evaluations:cycle_create"),
             reverse("evaluations:filing_edit", args=[filing.pk]),
+            # the admin's date widget has Django templates only: drawn by Django's engine
+            reverse(
+                "admin:core_policyparameter_change",
+                args=[PolicyParameter.objects.get(key="venue_min_area").pk],
+            ),
         ],
         "director": [reverse("evaluations:self_assessment", args=[filing.pk])],
         "account_admin": [reverse("accounts:two_factor")],  # their first page: setting up two-factor sign-in
@@ -48,15 +54,16 @@ def _urls(world):  # noqa: F811
 
 def test_pages_with_forms_read_as_with_djangos_template_renderer(world, settings):  # noqa: F811
     world["account_admin"] = make_user("t_account_admin", Role.ACCOUNT_ADMIN)
-    assert settings.FORM_RENDERER == "django.forms.renderers.Jinja2"
+    assert settings.FORM_RENDERER == "core.forms_renderer.PortalFormRenderer"
     checked = 0
     for role, urls in _urls(world).items():
         client = client_for(world[role]) if role else Client()
         client.get("/")  # the one-time notices after signing in are shown here, not on the pages compared
         for url in urls:
-            jinja = _page(client, url, settings, "django.forms.renderers.Jinja2")
+            jinja = _page(client, url, settings, "core.forms_renderer.PortalFormRenderer")
             django = _page(client, url, settings, "django.forms.renderers.DjangoTemplates")
             assert jinja == django, url
             assert "<input" in jinja or "<select" in jinja, url
+            assert ("vDateField" in jinja) == url.startswith("/admin/"), url  # the admin's own widget
             checked += 1
-    assert checked == 11
+    assert checked == 12

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -72,7 +73,9 @@ def test_the_publicity_period_counts_working_days_skipping_weekends_and_holidays
 
 def test_published_results_are_in_publicity_on_the_public_pages_and_the_reports(cycle, pdf_tools, tmp_path):
     assert cycle.state == CycleState.PUBLICITY and cycle.publicity_days == 5
-    assert cycle.publicity_ends_on == services.working_days_after(cycle.published_at.date(), 5)
+    # counted from the day of publishing in Shanghai (between 16:00 and 24:00 UTC that is the next day)
+    published_on = timezone.localtime(cycle.published_at).date()
+    assert cycle.publicity_ends_on == services.working_days_after(published_on, 5)
     body = Client().get("/public/").content.decode()
     assert "公示中" in body
     from reports.builders import build_spec
