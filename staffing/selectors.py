@@ -497,39 +497,18 @@ def district_staffing_panel(user, year: int, *, listed: int = 5) -> dict:
     rosters nor the organisations; a center changed since its last refresh is judged live.
 
     Counted inside the database (the rows' digests, ``CenterCompliance.statuses`` and
-    ``staff_figures``): three queries whatever the number of centers — the counts, the first short
-    centers, the centers to judge live (usually none)."""
-    from django.db.models import F, IntegerField, Min
-    from django.db.models.fields.json import KT
-    from django.db.models.functions import Cast
+    ``staff_figures``), whatever the number of centers: the counts, the first short centers and the
+    centers to judge live (usually none) in one statement on PostgreSQL, then the listed centers
+    (``_stored_staffing_pg``); three ORM queries elsewhere (``_stored_staffing``)."""
+    from django.db import connection
 
     from centers.compliance_table import digests_for, stored_note
-    from centers.models import CenterCompliance
 
     centers = district_centers(user)
-    rows = CenterCompliance.objects.filter(center__in=centers.values("pk"), year=year, stale=False).annotate(
-        full_time=Cast(KT("staff_figures__full_time"), IntegerField()),
-        required=Cast(KT("staff_figures__required"), IntegerField()),
-    )
-    short_q = Q(full_time__lt=F("required"))
-    pay_q = Q()
-    for rule in PAY_RULES:
-        pay_q |= Q(**{f"statuses__{rule}": "not_met"})
-    stored = rows.aggregate(
-        n=Count("pk"),
-        short=Count("pk", filter=short_q),
-        no_roster=Count("pk", filter=Q(full_time__isnull=True)),
-        pay=Count("pk", filter=Q(full_time__isnull=False) & pay_q),
-        oldest=Min("computed_at"),
-    )
-    short = [
-        {"center": row.center, "required": row.required, "full_time": row.full_time}
-        for row in rows.filter(short_q)
-        .select_related("center__street_town")
-        .defer("results", "statuses", "staff_figures")  # the verdicts themselves are not shown
-        .order_by("center__level", "center__street_town__sort_order", "center__name", "center__pk")[:listed]
-    ]
-    unjudged = list(centers.exclude(pk__in=rows.values("center_id")))
+    if connection.vendor == "postgresql":
+        stored, short, unjudged = _stored_staffing_pg(centers, year, listed)
+    else:
+        stored, short, unjudged = _stored_staffing(centers, year, listed)
     counts = {"short": stored["short"], "no_roster": stored["no_roster"], "pay": stored["pay"]}
     judged = digests_for(unjudged, year)  # one live evaluation for all of them (constant queries)
     for center in unjudged:
@@ -553,6 +532,98 @@ def district_staffing_panel(user, year: int, *, listed: int = 5) -> dict:
         "pay": counts["pay"],
         "computed_note": stored_note(stored["oldest"], len(unjudged)),
     }
+
+
+def _stored_staffing(centers, year: int, listed: int) -> tuple[dict, list, list]:
+    """From the stored rows of ``year``: the counts, the first ``listed`` short centers, the centers
+    without a fresh row (the ORM's way, for every database)."""
+    from django.db.models import F, IntegerField, Min
+    from django.db.models.fields.json import KT
+    from django.db.models.functions import Cast
+
+    from centers.models import CenterCompliance
+
+    rows = CenterCompliance.objects.filter(center__in=centers.values("pk"), year=year, stale=False).annotate(
+        full_time=Cast(KT("staff_figures__full_time"), IntegerField()),
+        required=Cast(KT("staff_figures__required"), IntegerField()),
+    )
+    short_q = Q(full_time__lt=F("required"))
+    pay_q = Q()
+    for rule in PAY_RULES:
+        pay_q |= Q(**{f"statuses__{rule}": "not_met"})
+    stored = rows.aggregate(
+        n=Count("pk"),
+        short=Count("pk", filter=short_q),
+        no_roster=Count("pk", filter=Q(full_time__isnull=True)),
+        pay=Count("pk", filter=Q(full_time__isnull=False) & pay_q),
+        oldest=Min("computed_at"),
+    )
+    short = [
+        {"center": row.center, "required": row.required, "full_time": row.full_time}
+        for row in rows.filter(short_q)
+        .select_related("center__street_town")
+        .defer("results", "statuses", "staff_figures")  # the verdicts themselves are not shown
+        .order_by("center__level", "center__street_town__sort_order", "center__name", "center__pk")[:listed]
+    ]
+    return stored, short, list(centers.exclude(pk__in=rows.values("center_id")))
+
+
+def _stored_staffing_pg(centers, year: int, listed: int) -> tuple[dict, list, list]:
+    """``_stored_staffing`` on PostgreSQL in one statement (plus the listed centers themselves): the
+    ORM spent twice as long building and compiling its three queries (aggregates of JSON casts) as
+    PostgreSQL spent running them, on every view of the bureau's home page. ``staffing/tests/
+    test_aggregates.py`` holds the two equal."""
+    from django.db import connection
+
+    from centers.models import CenterCompliance, ServiceCenter, StreetTown
+
+    q = connection.ops.quote_name
+    allowed, allowed_params = centers.order_by().values("pk").query.sql_with_params()
+    pay = " OR ".join(f"cc.{q('statuses')} ->> %s = 'not_met'" for _rule in PAY_RULES)
+    sql = f"""
+        WITH allowed (pk) AS ({allowed}),
+        stored AS (
+            SELECT cc.{q("center_id")} AS center_id, cc.{q("computed_at")} AS computed_at,
+                   (cc.{q("staff_figures")} ->> 'full_time')::integer AS full_time,
+                   (cc.{q("staff_figures")} ->> 'required')::integer AS required,
+                   ({pay}) AS pay
+              FROM {q(CenterCompliance._meta.db_table)} cc
+             WHERE cc.{q("center_id")} IN (SELECT pk FROM allowed) AND cc.{q("year")} = %s
+               AND NOT cc.{q("stale")})
+        SELECT 0, COUNT(*), COUNT(*) FILTER (WHERE full_time < required),
+               COUNT(*) FILTER (WHERE full_time IS NULL),
+               COUNT(*) FILTER (WHERE full_time IS NOT NULL AND pay), MIN(computed_at)
+          FROM stored
+        UNION ALL
+        (SELECT 1, stored.center_id, stored.required, stored.full_time, NULL, NULL
+           FROM stored
+           JOIN {q(ServiceCenter._meta.db_table)} c ON c.{q("id")} = stored.center_id
+           LEFT JOIN {q(StreetTown._meta.db_table)} s ON s.{q("id")} = c.{q("street_town_id")}
+          WHERE stored.full_time < stored.required
+          ORDER BY c.{q("level")}, s.{q("sort_order")}, c.{q("name")}, c.{q("id")}
+          LIMIT %s)
+        UNION ALL
+        SELECT 2, allowed.pk, NULL, NULL, NULL, NULL
+          FROM allowed WHERE allowed.pk NOT IN (SELECT center_id FROM stored)"""  # noqa: S608 — names quoted, values bound
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*allowed_params, *PAY_RULES, year, listed])
+        found = cursor.fetchall()
+    stored, short_rows, unjudged_ids = {}, [], []
+    for kind, a, b, c, d, at in found:
+        if kind == 0:
+            stored = {"n": a, "short": b, "no_roster": c, "pay": d, "oldest": at}
+        elif kind == 1:
+            short_rows.append((a, b, c))
+        else:
+            unjudged_ids.append(a)
+    ids = [pk for pk, _required, _full_time in short_rows] + unjudged_ids
+    by_id = {center.pk: center for center in centers.filter(pk__in=ids)} if ids else {}
+    short = [
+        {"center": by_id[pk], "required": required, "full_time": full_time}
+        for pk, required, full_time in short_rows
+    ]
+    unjudged = sorted((by_id[pk] for pk in unjudged_ids), key=_district_order)
+    return stored, short, unjudged
 
 
 def _district_order(center) -> tuple:
