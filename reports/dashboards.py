@@ -125,6 +125,7 @@ def filing_progress(cycles: list) -> dict | None:
         return None
     by_state = dict(
         Filing.objects.filter(cycle=cycle)
+        .order_by()  # no ordering: a filing's (cycle, street, name) made Django join three tables to count
         .values_list("state")
         .annotate(n=Count("pk"))
         .values_list("state", "n")
@@ -151,6 +152,7 @@ def grades_and_history(cycles: list) -> tuple[dict | None, dict | None]:
         Result.objects.filter(
             result_set__cycle=cycle, result_set__is_published=True, result_set__is_current=True
         )
+        .order_by()
         .values_list("grade")
         .annotate(n=Count("pk"))
         .values_list("grade", "n")
