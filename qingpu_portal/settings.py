@@ -150,8 +150,12 @@ DATABASE_URL = env_url(
     f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
     schemes={"sqlite", "postgres", "postgresql", "pgsql"},
 )
+SILENCED_SYSTEM_CHECKS = []
 if DATABASE_URL.startswith("sqlite"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # a covering index's INCLUDE columns (centers_org_area_counts) are PostgreSQL's; SQLite builds the
+    # plain index on its key columns, which is all it needs
+    SILENCED_SYSTEM_CHECKS.append("models.W040")
 # Persistent connections by default (a new PostgreSQL connection costs ~6 ms a request), checked before
 # each request reuses one (CONN_HEALTH_CHECKS), so a restarted database costs no failed request.
 DATABASES = {

@@ -15,7 +15,8 @@ class LabelField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_representation(self, obj):
-        return getattr(obj, f"get_{self.choice_field}_display")()
+        label = getattr(obj, f"get_{self.choice_field}_display")()
+        return None if label is None else str(label)  # as CharField writes what the method returns
 
 
 class PlannedRepresentation:
