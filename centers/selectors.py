@@ -523,7 +523,7 @@ def _register_sql(alias: str, name: str) -> str:
         queryset = queryset.filter(**{f"{dated}__gte": date.min, f"{dated}__lte": date.max})
     if order:
         queryset = queryset.order_by(*order)
-    sql, params = queryset.query.sql_with_params()
+    sql, params = queryset.query.get_compiler(using=alias).as_sql()
     if len(params) != (3 if dated else 1):  # the parameters center_registers passes, in that order
         raise ImproperlyConfigured(f"{name}: unexpected parameters {params!r}")
     return sql

@@ -573,12 +573,16 @@ def _stored_staffing_pg(centers, year: int, listed: int) -> tuple[dict, list, li
     ORM spent twice as long building and compiling its three queries (aggregates of JSON casts) as
     PostgreSQL spent running them, on every view of the bureau's home page. ``staffing/tests/
     test_aggregates.py`` holds the two equal."""
+    from django.core.exceptions import EmptyResultSet
     from django.db import connection
 
     from centers.models import CenterCompliance, ServiceCenter, StreetTown
 
     q = connection.ops.quote_name
-    allowed, allowed_params = centers.order_by().values("pk").query.sql_with_params()
+    try:
+        allowed, allowed_params = centers.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # a reader of no center (restrict(...).none()): nothing stored, nothing to judge
+        return {"n": 0, "short": 0, "no_roster": 0, "pay": 0, "oldest": None}, [], []
     pay = " OR ".join(f"cc.{q('statuses')} ->> %s = 'not_met'" for _rule in PAY_RULES)
     sql = f"""
         WITH allowed (pk) AS ({allowed}),
@@ -592,10 +596,11 @@ def _stored_staffing_pg(centers, year: int, listed: int) -> tuple[dict, list, li
                AND NOT cc.{q("stale")})
         SELECT 0, COUNT(*), COUNT(*) FILTER (WHERE full_time < required),
                COUNT(*) FILTER (WHERE full_time IS NULL),
-               COUNT(*) FILTER (WHERE full_time IS NOT NULL AND pay), MIN(computed_at)
+               COUNT(*) FILTER (WHERE full_time IS NOT NULL AND pay), MIN(computed_at), 0::bigint
           FROM stored
         UNION ALL
-        (SELECT 1, stored.center_id, stored.required, stored.full_time, NULL, NULL
+        (SELECT 1, stored.center_id, stored.required, stored.full_time, NULL, NULL,
+                ROW_NUMBER() OVER (ORDER BY c.{q("level")}, s.{q("sort_order")}, c.{q("name")}, c.{q("id")})
            FROM stored
            JOIN {q(ServiceCenter._meta.db_table)} c ON c.{q("id")} = stored.center_id
            LEFT JOIN {q(StreetTown._meta.db_table)} s ON s.{q("id")} = c.{q("street_town_id")}
@@ -603,26 +608,28 @@ def _stored_staffing_pg(centers, year: int, listed: int) -> tuple[dict, list, li
           ORDER BY c.{q("level")}, s.{q("sort_order")}, c.{q("name")}, c.{q("id")}
           LIMIT %s)
         UNION ALL
-        SELECT 2, allowed.pk, NULL, NULL, NULL, NULL
+        SELECT 2, allowed.pk, NULL, NULL, NULL, NULL, 0
           FROM allowed WHERE allowed.pk NOT IN (SELECT center_id FROM stored)"""  # noqa: S608 — names quoted, values bound
     with connection.cursor() as cursor:
         cursor.execute(sql, [*allowed_params, *PAY_RULES, year, listed])
         found = cursor.fetchall()
     stored, short_rows, unjudged_ids = {}, [], []
-    for kind, a, b, c, d, at in found:
+    for kind, a, b, c, d, at, position in found:
         if kind == 0:
             stored = {"n": a, "short": b, "no_roster": c, "pay": d, "oldest": at}
         elif kind == 1:
-            short_rows.append((a, b, c))
+            short_rows.append((position, a, b, c))
         else:
             unjudged_ids.append(a)
-    ids = [pk for pk, _required, _full_time in short_rows] + unjudged_ids
+    short_rows.sort()  # a UNION ALL promises no order of its rows: each short center says its place
+    ids = [pk for _position, pk, _required, _full_time in short_rows] + unjudged_ids
     by_id = {center.pk: center for center in centers.filter(pk__in=ids)} if ids else {}
-    short = [
+    short = [  # a center deleted since the statement is left out, as the ORM's next query would
         {"center": by_id[pk], "required": required, "full_time": full_time}
-        for pk, required, full_time in short_rows
+        for _position, pk, required, full_time in short_rows
+        if pk in by_id
     ]
-    unjudged = sorted((by_id[pk] for pk in unjudged_ids), key=_district_order)
+    unjudged = sorted((by_id[pk] for pk in unjudged_ids if pk in by_id), key=_district_order)
     return stored, short, unjudged
 
 

@@ -1,4 +1,5 @@
 from rest_framework import serializers
+from rest_framework.fields import SkipField
 
 
 class LabelField(serializers.CharField):
@@ -14,13 +15,19 @@ class LabelField(serializers.CharField):
         kwargs["source"] = "*"
         super().__init__(**kwargs)
 
-    def to_representation(self, obj):
-        label = getattr(obj, f"get_{self.choice_field}_display")()
-        return None if label is None else str(label)  # as CharField writes what the method returns
+    def get_attribute(self, instance):
+        display = getattr(instance, f"get_{self.choice_field}_display", None)
+        if display is None:  # not a model row (validated data): left out, as DRF leaves a missing source
+            raise SkipField()
+        return display()
+
+    def to_representation(self, value):
+        return str(value)  # as CharField writes what the method returns (None is written by the serializer)
 
 
 class PlannedRepresentation:
-    """A ``ModelSerializer`` mixin: each row is represented through a plan made once per serializer.
+    """A ``ModelSerializer`` mixin: each row (a model instance, not a dict) is represented through a plan
+    made once per serializer.
 
     DRF's ``Serializer.to_representation`` asks every field of every row how to read its value
     (``Field.get_attribute`` walks the source, tests each step for a callable, catches the misses).

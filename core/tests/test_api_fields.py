@@ -81,3 +81,18 @@ def test_label_fields_say_what_get_foo_display_says(db):
         name for name, field in SocialOrganizationSerializer().fields.items() if isinstance(field, LabelField)
     }
     assert labels == {"kind_label", "party_status_label"}  # the portal's own use the same field
+
+
+def test_a_label_of_something_that_is_not_a_row_is_left_out():
+    """As ``CharField(source="get_status_display")`` did: no row, no label (validated data has none)."""
+
+    class Labels(serializers.ModelSerializer):  # DRF's own rows (the planned ones read model rows only)
+        status_label = LabelField("status")
+        kind_label = LabelField("kind")
+
+        class Meta:
+            model = SocialOrganization
+            fields = ["id", "name", "status", "status_label", "kind", "kind_label"]
+
+    data = Labels().to_representation({"id": 1, "name": "某组织", "status": "active", "kind": "2"})
+    assert "status_label" not in data and "kind_label" not in data and data["name"] == "某组织"

@@ -218,3 +218,25 @@ def test_the_staffing_panel_counts_stored_and_live_centers_alike(demo):
     CenterCompliance.objects.filter(center_id=live["short"][0][0], year=year).update(stale=True)
     mixed, note = panel()
     assert mixed == live and note.endswith("其中 1 个中心的数据刚有变动，按当前数据实时判断。")
+
+
+def test_a_user_who_may_read_staff_but_no_center_sees_an_empty_panel_not_an_error(demo, client):
+    """An auditor granted the staff register alone (in the admin) reads the staffing panel of no center:
+    zeros on the home page, as the ORM's queries answered, not a server error."""
+    from django.contrib.auth.models import Permission
+
+    from accounts.roles import Role
+    from core.testing import make_user
+
+    auditor = make_user("t_staff_reader", Role.AUDITOR)
+    auditor.user_permissions.add(Permission.objects.get(codename="view_staffmember"))
+    assert not district_centers(auditor).exists()
+    for read in (_stored_staffing_pg, _stored_staffing):
+        stored, short, unjudged = read(district_centers(auditor), date.today().year, 5)
+        assert (stored["n"], stored["short"], stored["no_roster"], stored["pay"], short, unjudged) == (
+            0, 0, 0, 0, [], [],
+        )  # fmt: skip
+    client.force_login(auditor)
+    response = client.get(reverse("core:home"))
+    assert response.status_code == 200
+    assert "人员配备" in response.content.decode()
