@@ -116,25 +116,19 @@ def _cycles() -> list:
 
 
 def filing_progress(cycles: list) -> dict | None:
-    """The latest cycle that takes filings: its filings counted by state."""
+    """The latest cycle that takes filings: its filings counted by state (the board's counts)."""
     from evaluations.choices import FilingState
-    from evaluations.models import Filing
+    from evaluations.selectors import board_counts
 
     cycle = cycles[0] if cycles else None
     if cycle is None:
         return None
-    by_state = dict(
-        Filing.objects.filter(cycle=cycle)
-        .order_by()  # no ordering: a filing's (cycle, street, name) made Django join three tables to count
-        .values_list("state")
-        .annotate(n=Count("pk"))
-        .values_list("state", "n")
-    )
-    rows = [(str(label), by_state.get(value, 0)) for value, label in FilingState.choices]
+    counts = board_counts(cycle)
+    rows = [(str(label), counts[label]) for _value, label in FilingState.choices]
     return {
         "cycle": cycle,
         "rows": rows,
-        "total": sum(n for _label, n in rows),
+        "total": counts["total"],
         "svg": mark_safe(charts.count_bars(rows, unit=" 份", width=WIDTH)),  # noqa: S308 — escaped in reports.charts
     }
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
-from centers.compliance import StaffingFigures
+from centers.compliance import RuleStatus, StaffingFigures
 from core.permissions import restrict
 
 from .choices import Position, StaffKind
@@ -466,6 +466,7 @@ def district_staffing_rows(
         n = counts.get(center.pk)
         required = required_full_time(center, n, policy=policy)
         f = figures.get(center.pk)
+        pay = [r for r in f.findings if r.rule in PAY_RULES] if f else []
         rows.append(
             {
                 "center": center,
@@ -474,13 +475,9 @@ def district_staffing_rows(
                 "figures": f,
                 "short": f is not None and required is not None and f.full_time < required,
                 "shortfall": (required - f.full_time) if f is not None and required is not None else 0,
-                "pay_findings": [r for r in f.findings if r.rule.startswith("R-PAY")] if f else [],
+                "pay_findings": pay,
                 # what the table shows of them: the rules not met or without data
-                "pay_problems": [
-                    r for r in f.findings if r.rule.startswith("R-PAY") and r.status in ("not_met", "no_data")
-                ]
-                if f
-                else [],
+                "pay_problems": [r for r in pay if r.status in (RuleStatus.NOT_MET, RuleStatus.NO_DATA)],
             }
         )
     return rows
