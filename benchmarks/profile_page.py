@@ -26,7 +26,9 @@ parser.add_argument("--runs", type=int, default=30)
 parser.add_argument("--user", default="bench_pages_bureau")
 parser.add_argument("--queries", action="store_true", help="list the queries of one request with their times")
 parser.add_argument("--profile", action="store_true", help="cProfile of --runs requests")
-parser.add_argument("--dump", metavar="FILE", help="with --profile: also write the statistics to FILE (pstats)")
+parser.add_argument(
+    "--dump", metavar="FILE", help="with --profile: also write the statistics to FILE (pstats)"
+)
 ARGS = parser.parse_args()
 
 base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres").rsplit("/", 1)[0]

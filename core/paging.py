@@ -74,8 +74,14 @@ class IdsFirstPaginator(Paginator):
         backwards gives exactly its rows in reverse."""
         query = self.object_list.query
         order = query.order_by
-        return bool(order) and not query.extra_order_by and not query.distinct_fields and (
-            isinstance(order[-1], str) and order[-1].lstrip("-") in ("pk", self.object_list.model._meta.pk.attname)
+        return (
+            bool(order)
+            and not query.extra_order_by
+            and not query.distinct_fields
+            and (
+                isinstance(order[-1], str)
+                and order[-1].lstrip("-") in ("pk", self.object_list.model._meta.pk.attname)
+            )
         )
 
     def _windowed_ids(self, ordered, bottom: int) -> list[int]:
