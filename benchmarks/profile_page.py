@@ -1,10 +1,12 @@
 """Where one page's time goes, in-process, on pages_bench.py's data (build it first with pages_bench.py).
 
-    .venv/bin/python benchmarks/profile_page.py URL [--quick] [--runs N] [--user USERNAME] [--queries | --profile]
+    .venv/bin/python benchmarks/profile_page.py URL [--quick] [--runs N] [--user USERNAME] [--queries | --profile | --parts]
 
 Prints the page's median over N requests through Django's test client (the production settings of
 bench_settings.py, persistent connections), then with ``--queries`` every query with its time, or with
-``--profile`` the cProfile top 40 by cumulative time. Figures in-process run a few milliseconds below
+``--profile`` the cProfile top 40 by cumulative time (``--dump FILE`` keeps it for ``pstats``), or with
+``--parts`` the median of each building block of the district overview and the home page's dashboard,
+called alone (the page of centers, its verdicts, R-COVER-1, the dashboard and its four parts). Figures in-process run a few milliseconds below
 pages_bench.py's (no gunicorn, no HTTP); compare them with each other, not with its table."""
 
 import argparse
@@ -26,6 +28,7 @@ parser.add_argument("--runs", type=int, default=30)
 parser.add_argument("--user", default="bench_pages_bureau")
 parser.add_argument("--queries", action="store_true", help="list the queries of one request with their times")
 parser.add_argument("--profile", action="store_true", help="cProfile of --runs requests")
+parser.add_argument("--parts", action="store_true", help="time the overview's building blocks alone")
 parser.add_argument(
     "--dump", metavar="FILE", help="with --profile: also write the statistics to FILE (pstats)"
 )
@@ -90,3 +93,34 @@ if ARGS.profile:
     if ARGS.dump:
         profile.dump_stats(ARGS.dump)
     pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+if ARGS.parts:
+    from django.utils import timezone
+
+    from centers import selectors
+    from centers.views import OVERVIEW_PAGE_SIZE, SHOWN
+    from reports import dashboards
+
+    def timed(label, call):
+        call()
+        seconds = []
+        for _ in range(ARGS.runs):
+            started = time.perf_counter()
+            call()
+            seconds.append(time.perf_counter() - started)
+        print(f"  {label:<34} {statistics.median(seconds) * 1000:6.2f} ms")
+
+    user = User.objects.get(username=ARGS.user)
+    year = timezone.localdate().year
+    district = selectors.current_district()
+    listed = selectors.centers_for(user).order_by("pk")
+    centers = list(listed[:OVERVIEW_PAGE_SIZE])
+    cycles = dashboards._cycles()
+    print(f"the overview's parts, median of {ARGS.runs}:")
+    timed("page of centers", lambda: list(listed[:OVERVIEW_PAGE_SIZE]))
+    timed("their verdicts (overview_rows)", lambda: selectors.overview_rows(centers, year, SHOWN))
+    timed("R-COVER-1 (district_coverage)", lambda: selectors.district_coverage(district, year))
+    timed("dashboard", lambda: dashboards.district_dashboard(year))
+    timed("  verdicts by rule", lambda: dashboards.compliance_by_rule(year))
+    timed("  cycles", dashboards._cycles)
+    timed("  filings by state", lambda: dashboards.filing_progress(cycles))
+    timed("  grades and score history", lambda: dashboards.grades_and_history(cycles))
